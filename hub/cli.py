@@ -1,0 +1,49 @@
+"""The `fase` command line: one entry point for every pipeline step and operation.
+
+Each subcommand lives in a module of hub/commands/ exposing ``commands`` (a list of click
+commands or groups); COMMAND_MODULES lists them in the order `fase --help` shows.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from hub.config import ConfigError
+
+COMMAND_MODULES = [
+    "hub.commands.config",
+    "hub.commands.db",
+    "hub.commands.sandbox",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", envvar="FASE_CONFIG", type=click.Path(dir_okay=False),
+              default="config/sandbox.yaml", show_default=True, help="hub configuration file (env FASE_CONFIG)")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str) -> None:
+    """fase-hub: sync the five social information systems, validate, link and publish beneficiaries."""
+    ctx.obj = {"config_path": config_path}
+
+
+for _name in COMMAND_MODULES:
+    for _cmd in importlib.import_module(_name).commands:
+        cli.add_command(_cmd)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except SystemExit:
+        raise

@@ -1,0 +1,33 @@
+"""`fase config check`: validate the configuration and report the secrets it needs."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from hub.context import get_config
+
+
+@click.group("config")
+def config_group() -> None:
+    """Inspect and validate the hub configuration."""
+
+
+@config_group.command("check")
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the configuration file and say which named secrets are missing from the environment."""
+    cfg = get_config(ctx)
+    click.echo(f"configuration {ctx.find_root().obj['config_path']}: valid ({cfg.mode})")
+    click.echo(f"  warehouse: {cfg.warehouse.url}")
+    names = [cfg.secrets.iban_hash_key_env, cfg.secrets.pseudonym_key_env,
+             cfg.sources.sat.token_env, cfg.sources.polis.api_key_env]
+    names += [e.password_env for e in (cfg.warehouse, cfg.sources.volontariato, cfg.sources.contabilita) if e.password_env]
+    missing = [n for n in names if not os.environ.get(n)]
+    for n in names:
+        click.echo(f"  secret {n}: {'MISSING' if n in missing else 'set'}")
+    if missing:
+        raise click.ClickException(f"missing environment variables: {', '.join(missing)}")
+
+
+commands = [config_group]

@@ -1,0 +1,5 @@
+"""Contracts and standardisation: raw records -> canonical staging records.
+
+pandera models per raw stream, standardisers (names, codice fiscale, dates, ...), quarantine.
+May import warehouse and hub.config; never matching, api or dags.
+"""
