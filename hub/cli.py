@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "hub.commands.config",
     "hub.commands.db",
     "hub.commands.sandbox",
+    "hub.commands.sync",
 ]
 
 

@@ -1,0 +1,34 @@
+"""Which connector serves which system, and `sync_system`: run every stream of one system as one recorded run."""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+from connectors import anagrafe, contabilita, polis, sat, volontariato
+from connectors.base import CrashHook, Stream, SyncRequest, run_stream
+from hub.config import SYSTEMS, HubConfig
+from warehouse.runs import recorded_run
+
+STREAM_FACTORIES: dict[str, Callable[..., list[Stream]]] = {
+    "sat": sat.streams,
+    "anagrafe": anagrafe.streams,
+    "polis": polis.streams,
+    "volontariato": volontariato.streams,
+    "contabilita": contabilita.streams,
+}
+assert tuple(STREAM_FACTORIES) == SYSTEMS
+
+
+def sync_system(cfg: HubConfig, engine: Engine, system: str, request: SyncRequest = SyncRequest(), *,
+                trigger: str = "cli", crash_hook: CrashHook | None = None, **client_kwargs) -> dict:
+    """Sync all streams of `system` into the raw layer; returns the run summary (per-stream figures)."""
+    if system not in STREAM_FACTORIES:
+        raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
+    with recorded_run(engine, "sync", system, trigger=trigger) as summary:
+        summary["mode"] = request.mode
+        summary["streams"] = []
+        for stream in STREAM_FACTORIES[system](cfg, **client_kwargs):
+            stats = run_stream(engine, stream, summary["run_id"], request, crash_hook)
+            summary["streams"].append(stats.as_dict())
+    return summary
