@@ -64,6 +64,21 @@ def check_snapshot(path: Path, snapshot: date) -> SnapshotCheck:
     return SnapshotCheck(path, snapshot, True, rows, None, digest.hexdigest())
 
 
+def newer_complete_snapshot(folder: Path, loaded: str | None) -> SnapshotCheck | None:
+    """The newest complete snapshot dated after `loaded` (ISO date of the last loaded one), if any.
+
+    What the Airflow sensor waits for: a file still being written (no trailer) or truncated
+    (count mismatch) does not count.
+    """
+    for snapshot, path in reversed(snapshot_files(Path(folder))):
+        if loaded and snapshot.isoformat() <= loaded:
+            return None
+        check = check_snapshot(path, snapshot)
+        if check.complete:
+            return check
+    return None
+
+
 def read_snapshot(check: SnapshotCheck) -> Iterator[Record]:
     with check.path.open("r", encoding=ENCODING, newline="") as fh:
         reader = csv.reader(fh, delimiter=";", quotechar='"')
@@ -71,7 +86,7 @@ def read_snapshot(check: SnapshotCheck) -> Iterator[Record]:
         if KEY not in header:
             raise SourceError("anagrafe", f"{check.path.name}: header has no {KEY} column: {header}")
         for n, row in enumerate(reader, start=2):
-            if len(row) == 1 and TRAILER_RE.match(row[0]):
+            if row and row[0] == "#EOF":
                 return
             if len(row) != len(header):
                 raise SourceError("anagrafe", f"{check.path.name} line {n}: {len(row)} fields, header has {len(header)}")

@@ -39,10 +39,10 @@ class SqlStream(Stream):
 
     def __init__(self, system: str, engine: Engine, table: str, primary_key: str, cursor_field: str, *,
                  naive_cursor: bool, lookback: timedelta = timedelta(0), reconcile_deletes: bool = False,
-                 transform: Callable[[dict], dict] | None = None, batch: int = BATCH):
+                 transform: Callable[[dict], dict] | None = None, batch: int | None = None):
         self.system, self.name, self.primary_key, self.cursor_field = system, table, primary_key, cursor_field
         self.engine, self.naive_cursor, self.lookback = engine, naive_cursor, lookback
-        self.reconcile_deletes, self.transform, self.batch = reconcile_deletes, transform, batch
+        self.reconcile_deletes, self.transform, self.batch = reconcile_deletes, transform, batch or BATCH
         self.table = sa.Table(table, sa.MetaData(), autoload_with=engine)
 
     def _parse(self, text: str) -> datetime:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,20 +27,40 @@ def _sort_id(value) -> str:
     return f"{value:020d}" if isinstance(value, int) else str(value)
 
 
+class _Connection(sqlite3.Connection):
+    """A plain sqlite3 connection that can be weakly referenced (the base type cannot)."""
+
+
 class HttpStore:
+    """One system's collections. Safe to share between threads: each thread gets its own connection."""
+
     def __init__(self, path: str | Path, system: str):
         if system not in COLLECTIONS:
             raise ValueError(f"no HTTP collections for system {system!r}")
         self.path = Path(path)
         self.system = system
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._local = threading.local()
+        self._open: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._open_lock = threading.Lock()
+        conn = self._conn
+        conn.execute("PRAGMA journal_mode=WAL")
         for coll in COLLECTIONS[system]:
-            self._conn.execute(
+            conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {coll} (id TEXT PRIMARY KEY, sort_ts REAL NOT NULL, item TEXT NOT NULL)")
-            self._conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{coll}_sort ON {coll} (sort_ts, id)")
-        self._conn.commit()
+            conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{coll}_sort ON {coll} (sort_ts, id)")
+        conn.commit()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The calling thread's connection, opened on first use (released when the thread ends)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, factory=_Connection)
+            self._local.conn = conn
+            with self._open_lock:
+                self._open.add(conn)
+        return conn
 
     def _spec(self, collection: str) -> tuple[str, str]:
         try:
@@ -94,4 +116,8 @@ class HttpStore:
         return datetime.fromisoformat(item[ts_field]).timestamp(), _sort_id(item[id_field])
 
     def close(self) -> None:
-        self._conn.close()
+        """Close every thread's connection."""
+        with self._open_lock:
+            conns, self._open = list(self._open), weakref.WeakSet()
+        for conn in conns:
+            conn.close()

@@ -1,0 +1,124 @@
+"""The pipeline steps, as plain functions that the CLI, the Airflow DAGs and the tests call alike.
+
+Each step loads the configuration, opens the warehouse (migrated to head), runs, records itself
+in `pipeline_run` and returns a small JSON-able summary (never a DataFrame: steps hand each
+other table names, and the warehouse holds the data).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from hub.config import HubConfig, load_config
+from warehouse import db
+
+
+@lru_cache(maxsize=8)
+def _open(config_path: str | None) -> tuple[HubConfig, Engine]:
+    cfg = load_config(config_path)
+    engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
+    db.upgrade(engine)
+    return cfg, engine
+
+
+def open_hub(config_path: str | Path | None = None) -> tuple[HubConfig, Engine]:
+    """Configuration and a migrated warehouse engine, cached per configuration file for this process."""
+    return _open(str(config_path) if config_path else None)
+
+
+def sync(system: str, config_path: str | None = None, mode: str = "incremental", since: str | None = None,
+         trigger: str = "cli") -> dict:
+    """Extract one source system into the raw layer."""
+    from datetime import datetime
+
+    from connectors.base import SyncRequest
+    from connectors.registry import sync_system
+
+    cfg, engine = open_hub(config_path)
+    request = SyncRequest(mode, datetime.fromisoformat(since) if since else None)  # type: ignore[arg-type]
+    return sync_system(cfg, engine, system, request, trigger=trigger)
+
+
+def record_failure(step: str, error: str, system: str | None = None, task: str | None = None,
+                   orchestrator_run: str | None = None, config_path: str | None = None) -> int:
+    """Record a failure that happened outside a step's own run (e.g. an Airflow task timeout)."""
+    from warehouse.runs import fail_run, start_run
+
+    _, engine = open_hub(config_path)
+    run_id = start_run(engine, step, system, trigger="airflow", orchestrator_run=orchestrator_run, task=task)
+    return fail_run(engine, run_id, error, task=task)
+
+
+class StepUnavailable(ImportError):
+    """The module implementing a step is not installed or not written yet (a missing import, not a failed run)."""
+
+
+def _step(module: str, name: str):
+    """Import `module.name`, the implementation of a step; StepUnavailable when it does not exist."""
+    import importlib
+
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            raise StepUnavailable(f"{module} is not available yet") from exc
+        raise
+    if not hasattr(found, name):
+        raise StepUnavailable(f"{module}.{name} is not available yet")
+    return getattr(found, name)
+
+
+def stage(system: str, config_path: str | None = None) -> dict:
+    """Validate and standardise one system's raw layer into staging (`schemas.stage.stage_system`)."""
+    stage_system = _step("schemas.stage", "stage_system")
+    cfg, engine = open_hub(config_path)
+    return stage_system(cfg, engine, system)
+
+
+def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
+    """Name of the newest complete anagrafe snapshot newer than the last loaded one, or None (sensor poke)."""
+    from connectors.anagrafe import AnagrafeStream, newer_complete_snapshot
+    from connectors.base import load_state
+
+    cfg, engine = open_hub(config_path)
+    with engine.connect() as conn:
+        state = load_state(conn, AnagrafeStream.system, AnagrafeStream.name) or {}
+    check = newer_complete_snapshot(cfg.sources.anagrafe.folder, state.get("snapshot"))
+    return check.path.name if check else None
+
+
+def link_plan(config_path: str | None = None) -> list[str]:
+    """Blocking partitions with new or changed staging records since the last linkage (`matching.pipeline`)."""
+    plan_partitions = _step("matching.pipeline", "plan_partitions")
+    cfg, engine = open_hub(config_path)
+    return [str(p) for p in plan_partitions(cfg, engine)]
+
+
+def link_partition(partition: str, config_path: str | None = None) -> dict:
+    """Compare and score the candidate pairs of one blocking partition; returns its summary."""
+    run_partition = _step("matching.pipeline", "link_partition")
+    cfg, engine = open_hub(config_path)
+    return run_partition(cfg, engine, partition)
+
+
+def link_finalize(config_path: str | None = None) -> dict:
+    """Cluster the scored pairs of every partition into stable beneficiary ids and the crosswalk."""
+    finalize = _step("matching.pipeline", "finalize")
+    cfg, engine = open_hub(config_path)
+    return finalize(cfg, engine)
+
+
+def publish(config_path: str | None = None) -> dict:
+    """Survivorship, facts and marts from the identity layer (`warehouse.publish.publish`)."""
+    run_publish = _step("warehouse.publish", "publish")
+    cfg, engine = open_hub(config_path)
+    return run_publish(cfg, engine)
+
+
+def quality(config_path: str | None = None) -> dict:
+    """Great Expectations suites, Data Docs and the quarantine summary (`schemas.quality.run_quality`)."""
+    run_quality = _step("schemas.quality", "run_quality")
+    cfg, engine = open_hub(config_path)
+    return run_quality(cfg, engine)

@@ -1,0 +1,150 @@
+"""Run the sandbox: credentials, the two HTTP simulators (threads or background processes), the hub config.
+
+`running(folder)` starts both simulators in this process (demo, tests); `start_background` /
+`stop_background` keep them alive across commands (`fase sandbox up` / `down`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from sandbox.servers.faults import FaultConfig
+from sandbox.servers.runner import start_server
+
+SECRET_NAMES = ("FASE_SAT_TOKEN", "FASE_POLIS_API_KEY", "FASE_IBAN_HASH_KEY", "FASE_PSEUDONYM_KEY")
+SERVER_SECRET = {"sat": "FASE_SAT_TOKEN", "polis": "FASE_POLIS_API_KEY"}
+DEFAULT_PORTS = {"sat": 8701, "polis": 8702}
+
+
+def ensure_secrets(folder: Path) -> Path:
+    """Create `secrets.env` with random sandbox credentials (0600) unless it exists; load it into os.environ."""
+    path = Path(folder) / "secrets.env"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# sandbox credentials, generated; never commit\n")
+            for name in SECRET_NAMES:
+                fh.write(f"{name}={secrets.token_urlsafe(24)}\n")
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key, value)
+    return path
+
+
+def free_port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def write_hub_config(folder: Path, urls: dict[str, str], path: Path, warehouse_url: str,
+                     volontariato_url: str | None = None, contabilita_url: str | None = None) -> Path:
+    """Write a hub configuration pointing at this sandbox (secrets by name only)."""
+    folder = Path(folder)
+    data = {
+        "mode": "sandbox",
+        "env_file": str(folder / "secrets.env"),
+        "data_dir": str(folder.parent),
+        "warehouse": {"url": warehouse_url},
+        "http": {"timeout_seconds": 30, "max_attempts": 8, "backoff_base_seconds": 0.2, "backoff_max_seconds": 10},
+        "sources": {
+            "sat": {"base_url": urls["sat"], "token_env": "FASE_SAT_TOKEN", "page_size": 500},
+            "polis": {"base_url": urls["polis"], "api_key_env": "FASE_POLIS_API_KEY", "page_size": 200},
+            "anagrafe": {"folder": str(folder / "anagrafe")},
+            "volontariato": {"url": volontariato_url or f"sqlite:///{folder / 'volontariato.db'}"},
+            "contabilita": {"url": contabilita_url or f"sqlite:///{folder / 'contabilita.db'}"},
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# written by fase sandbox; secrets are named, never stored here\n"
+                    + yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@contextmanager
+def running(folder: Path, fault_rate: float = 0.0, seed: int = 0) -> Iterator[dict[str, str]]:
+    """Both HTTP simulators in daemon threads of this process for the duration of the block; yields their URLs."""
+    folder = Path(folder)
+    ensure_secrets(folder)
+    handles = [start_server(system, folder / f"{system}.db", secret=os.environ[SERVER_SECRET[system]],
+                            faults=FaultConfig(rate=fault_rate, seed=seed))
+               for system in ("sat", "polis")]
+    try:
+        yield {h.system: h.url for h in handles}
+    finally:
+        for h in handles:
+            h.stop()
+
+
+def _pidfile(folder: Path) -> Path:
+    return Path(folder) / "servers.json"
+
+
+def start_background(folder: Path, fault_rate: float = 0.0) -> dict[str, str]:
+    """Start both simulators as background processes (logs and pids in the folder); returns their URLs."""
+    folder = Path(folder)
+    stop_background(folder)
+    ensure_secrets(folder)
+    procs = {}
+    for system in ("sat", "polis"):
+        port = free_port(DEFAULT_PORTS[system])
+        log = open(folder / f"{system}-server.log", "ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sandbox.servers", system, "--store", str(folder / f"{system}.db"),
+             "--port", str(port), "--fault-rate", str(fault_rate)],
+            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True)
+        procs[system] = {"pid": proc.pid, "url": f"http://127.0.0.1:{port}"}
+    for system, info in procs.items():
+        _wait_listening(info["url"], system)
+    _pidfile(folder).write_text(json.dumps(procs, indent=2))
+    return {s: p["url"] for s, p in procs.items()}
+
+
+def _wait_listening(url: str, system: str, timeout: float = 15.0) -> None:
+    port = int(url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{system} simulator did not start listening on {url}; see its log in the sandbox folder")
+
+
+def stop_background(folder: Path) -> list[str]:
+    path = _pidfile(folder)
+    if not path.exists():
+        return []
+    stopped = []
+    for system, info in json.loads(path.read_text()).items():
+        try:
+            os.kill(info["pid"], signal.SIGTERM)
+            stopped.append(system)
+        except ProcessLookupError:
+            pass
+    path.unlink()
+    return stopped
+
+
+def background_urls(folder: Path) -> dict[str, str]:
+    path = _pidfile(folder)
+    return {s: p["url"] for s, p in json.loads(path.read_text()).items()} if path.exists() else {}
