@@ -24,3 +24,15 @@ def warehouse_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'warehouse.db'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def source_pg_url():
+    """A fresh PostgreSQL database for one test that plays a source system (dropped afterwards)."""
+    yield from postgres_database("fase_src")
+
+
+@pytest.fixture
+def source_mariadb_url():
+    """A fresh MariaDB database for one test that plays a source system (dropped afterwards)."""
+    yield from mariadb_database("fase_src")

@@ -69,16 +69,10 @@ def assert_raw_matches_world(engine, folder: Path, state: dict) -> None:
 
 
 @pytest.fixture
-def world_on_servers(tmp_path, mariadb_url, pg_url, monkeypatch):
+def world_on_servers(tmp_path, source_mariadb_url, source_pg_url, monkeypatch):
     """A sandbox with volontariato on MariaDB and contabilita on PostgreSQL, its simulators running."""
     folder = tmp_path / "sandbox"
-    # each test gets its own tables: the fresh databases are per session, so drop what a previous test left
-    for url in (mariadb_url, pg_url):
-        engine = sa.create_engine(url)
-        meta = sa.MetaData()
-        meta.reflect(engine)
-        meta.drop_all(engine)
-        engine.dispose()
+    mariadb_url, pg_url = source_mariadb_url, source_pg_url
     world.generate(folder, 300, seed=11, volontariato_url=mariadb_url, contabilita_url=pg_url)
     monkeypatch.setenv("FASE_IBAN_HASH_KEY", "test-iban-key")
     with services.running(folder) as urls:

@@ -185,11 +185,8 @@ def test_incomplete_anagrafe_file_is_completed_later(tmp_path):
 # --- real MariaDB and PostgreSQL ----------------------------------------------------------------------------
 @pytest.mark.mariadb
 @pytest.mark.postgres
-def test_volontariato_on_mariadb_and_contabilita_on_postgresql(tmp_path, mariadb_url, pg_url):
-    for url, metadata in ((mariadb_url, volontariato.metadata), (pg_url, contabilita.metadata)):
-        engine = sa.create_engine(url)
-        metadata.drop_all(engine)
-        engine.dispose()
+def test_volontariato_on_mariadb_and_contabilita_on_postgresql(tmp_path, source_mariadb_url, source_pg_url):
+    mariadb_url, pg_url = source_mariadb_url, source_pg_url
     summary = world.generate(tmp_path, size=1500, seed=8, volontariato_url=mariadb_url, contabilita_url=pg_url)
     assert summary["records"]["volontariato"]["anagrafiche"] > 0 and summary["records"]["contabilita"]["soggetti"] > 0
 

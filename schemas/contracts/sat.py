@@ -1,0 +1,44 @@
+"""Contract of S.A.T. (REST/JSON): `ospiti` and `accoglienze` (see shared/source-systems/sat.md)."""
+from __future__ import annotations
+
+from pandera.typing import Series
+
+from schemas.contracts.fields import StreamModel, birth_day, boolean, day, enum, integer, text, timestamp
+
+STAY_TYPES = ("appartamento_volano", "alloggio_transizione", "co_housing", "accoglienza_notturna",
+              "albergo_popolare", "struttura_protetta")
+EXIT_REASONS = ("autonomia_abitativa", "alloggio_erp", "rientro_famiglia", "trasferimento", "allontanamento", "altro")
+ISO = "YYYY-MM-DD"
+TS = "ISO 8601 with offset"
+
+
+class Ospiti(StreamModel):
+    id_ospite: Series[object] = integer()
+    cognome: Series[object] = text()
+    nome: Series[object] = text()
+    sesso: Series[object] = enum(("M", "F"), nullable=True)
+    data_nascita: Series[object] = birth_day(ISO)
+    luogo_nascita: Series[object] = text(nullable=True)
+    codice_fiscale: Series[object] = text(nullable=True)
+    cittadinanza: Series[object] = text(nullable=True)
+    telefono: Series[object] = text(nullable=True)
+    nucleo: Series[object] = text(nullable=True)
+    riservato: Series[object] = boolean()
+    updated_at: Series[object] = timestamp(TS)
+    deleted: Series[object] = boolean()
+
+
+class Accoglienze(StreamModel):
+    id_accoglienza: Series[object] = integer()
+    id_ospite: Series[object] = integer()
+    struttura: Series[object] = text()
+    tipo: Series[object] = enum(STAY_TYPES)
+    indirizzo: Series[object] = text()
+    data_ingresso: Series[object] = day(ISO)
+    data_uscita: Series[object] = day(ISO, nullable=True)
+    motivo_uscita: Series[object] = enum(EXIT_REASONS, nullable=True)
+    updated_at: Series[object] = timestamp(TS)
+    deleted: Series[object] = boolean()
+
+    class Config:
+        not_before = {"later": "data_uscita", "earlier": "data_ingresso", "fmt": ISO}

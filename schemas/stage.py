@@ -1,0 +1,208 @@
+"""The stage step: raw records -> contract -> quarantine or standardised staging rows, one system per run.
+
+`stage_system` reads the current raw versions added since the stream's watermark (`full=True`: all of
+them), validates them lazily, files failures in quarantine, builds and applies staging rows by
+difference, deletes the rows of deleted records, and moves the watermark — all in one transaction,
+so a `SchemaDriftError` leaves staging, quarantine and watermarks as they were. Per stream the run
+summary says received = staged + quarantined + deleted.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from connectors.base import load_state, save_state
+from hub.config import SYSTEMS, HubConfig
+from schemas import quarantine
+from schemas.contracts import CONTRACTS, check_drift, validate_payloads
+from schemas.staging import events, person, reader
+from schemas.staging.writer import WriteStats, replace_scope
+from warehouse.models import RAW_STREAMS, RAW_TABLES, STAGING_TABLES
+from warehouse.runs import recorded_run
+
+log = logging.getLogger(__name__)
+CHUNK = 50_000
+
+
+@dataclass
+class Batch:
+    """The passing records of one chunk: payload frame + lineage, and (history targets) their passing versions."""
+
+    frame: pd.DataFrame
+    meta: pd.DataFrame
+    run_id: int
+    history: pd.DataFrame | None = None
+    history_meta: pd.DataFrame | None = None
+    riservato: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Target:
+    table: str
+    scope: str                                  # column holding the source record's id
+    build: Callable[[Batch], pd.DataFrame]
+    history: bool = False                       # built from every passing version, not only the current one
+
+
+def _persons(build: Callable[[pd.DataFrame, pd.DataFrame, int], pd.DataFrame]) -> Target:
+    return Target("stg_person", "source_person_id", lambda b: build(b.frame, b.meta, b.run_id))
+
+
+STREAM_TARGETS: dict[tuple[str, str], tuple[Target, ...]] = {
+    ("sat", "ospiti"): (_persons(person.sat_persons),),
+    ("sat", "accoglienze"): (Target("stg_stay", "stay_id", lambda b: events.stays(b.frame, b.riservato, b.run_id)),),
+    ("anagrafe", "residenti"): (
+        _persons(person.anagrafe_persons),
+        Target("stg_residence", "source_person_id",
+               lambda b: events.residence_periods(b.history, b.history_meta, b.run_id), history=True)),
+    ("polis", "participants"): (_persons(person.polis_persons),),
+    ("polis", "placements"): (Target("stg_placement", "placement_id", lambda b: events.placements(b.frame, b.run_id)),),
+    ("volontariato", "anagrafiche"): (_persons(person.volontariato_persons),),
+    ("volontariato", "servizi"): (
+        Target("stg_volunteer_service", "service_id", lambda b: events.volunteer_services(b.frame, b.run_id)),),
+    ("contabilita", "soggetti"): (_persons(person.contabilita_persons),),
+    ("contabilita", "erogazioni"): (
+        Target("stg_payment", "id_erogazione", lambda b: events.payments(b.frame, b.run_id)),
+        Target("stg_payment_status", "id_erogazione",
+               lambda b: events.payment_statuses(b.history, b.history_meta, b.run_id), history=True)),
+}
+"""What each raw stream stages into; the first target holds one row per staged record."""
+
+
+@dataclass
+class StreamCounts:
+    system: str
+    stream: str
+    received: int = 0
+    staged: int = 0
+    quarantined: int = 0
+    deleted: int = 0
+    newly_quarantined: int = 0
+    released: int = 0
+    reread: int = 0
+    writes: dict[str, WriteStats] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"system": self.system, "stream": self.stream, "received": self.received, "staged": self.staged,
+                "quarantined": self.quarantined, "deleted": self.deleted,
+                "adds_up": self.received == self.staged + self.quarantined + self.deleted,
+                "newly_quarantined": self.newly_quarantined, "released": self.released, "reread": self.reread,
+                "writes": {t: w.as_dict() for t, w in self.writes.items()}, "seconds": round(self.seconds, 3)}
+
+
+def watermark_stream(stream: str) -> str:
+    """The sync_state stream name holding the stage watermark of a raw stream."""
+    return f"stage:{stream}"
+
+
+class StreamStager:
+    """Stages one raw stream inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, system: str, stream: str, run_id: int, threshold: float):
+        self.conn, self.system, self.stream, self.run_id, self.threshold = conn, system, stream, run_id, threshold
+        self.raw = RAW_TABLES[(system, stream)]
+        self.model = CONTRACTS[(system, stream)]
+        self.targets = STREAM_TARGETS[(system, stream)]
+        self.counts = StreamCounts(system, stream)
+        self.seen: set[str] = set()
+
+    def run(self, full: bool, reread: set[str] = frozenset()) -> StreamCounts:
+        started = time.monotonic()
+        name = watermark_stream(self.stream)
+        after = 0 if full else int((load_state(self.conn, self.system, name) or {}).get("raw_id", 0))
+        upto = reader.top_raw_id(self.conn, self.raw)
+        for chunk in reader.changed_current(self.conn, self.raw, after, upto, CHUNK):
+            self.stage_chunk(chunk)
+        extra = sorted(set(reread) - self.seen)
+        if extra:
+            chunk = reader.current_of(self.conn, self.raw, extra)
+            self.counts.reread = len(chunk)
+            self.stage_chunk(chunk)
+        save_state(self.conn, self.system, name, {"raw_id": upto}, str(upto), self.run_id)
+        self.counts.seconds = time.monotonic() - started
+        return self.counts
+
+    def stage_chunk(self, chunk: pd.DataFrame) -> None:
+        live = chunk[~chunk["deleted"].astype(bool)].reset_index(drop=True)
+        result = validate_payloads(self.model, list(live["payload"]))
+        check_drift(self.system, self.stream, result, self.threshold)
+        ok = result.passed()
+        failing = live[~ok]
+        why = result.rules_by_row()
+        c = self.counts
+        c.newly_quarantined += quarantine.quarantine_failures(
+            self.conn, self.system, self.stream, failing, [why[i] for i in failing.index], self.run_id)
+        c.released += quarantine.release_superseded(self.conn, self.system, self.stream, chunk, self.run_id)
+        batch = Batch(result.frame[ok].reset_index(drop=True), live[ok].reset_index(drop=True), self.run_id)
+        self._add_context(batch)
+        scope = list(chunk["source_id"])
+        for target in self.targets:
+            table = STAGING_TABLES[target.table]
+            where = table.c.source_system == self.system if target.table == "stg_person" else None
+            rows = target.build(batch)
+            c.writes.setdefault(target.table, WriteStats()).add(
+                replace_scope(self.conn, table, target.scope, scope, rows, where))
+        c.received += len(chunk)
+        c.deleted += int(chunk["deleted"].astype(bool).sum())
+        c.quarantined += len(failing)
+        c.staged += int(ok.sum())
+        self.seen.update(scope)
+
+    def _add_context(self, batch: Batch) -> None:
+        """What some targets need beyond the current payloads: passing versions, the guests' riservato flag."""
+        if any(t.history for t in self.targets):
+            versions = reader.older_versions(self.conn, self.raw, batch.meta["source_id"])
+            older = versions[~versions["deleted"].astype(bool)]
+            checked = validate_payloads(self.model, list(older["payload"]))
+            passed = checked.passed()
+            batch.history = pd.concat([checked.frame[passed], batch.frame], ignore_index=True)
+            batch.history_meta = pd.concat([older.reset_index(drop=True)[passed], batch.meta], ignore_index=True)
+        if (self.system, self.stream) == ("sat", "accoglienze"):
+            guests = reader.current_of(self.conn, RAW_TABLES[("sat", "ospiti")],
+                                       {str(g) for g in batch.frame["id_ospite"]})
+            batch.riservato = {sid: bool(gone) or payload.get("riservato") is not False
+                               for sid, gone, payload in zip(guests["source_id"], guests["deleted"], guests["payload"])}
+
+
+def _stays_of(conn: Connection, guests: set[str]) -> set[str]:
+    """Stay ids in staging of the given guests (re-staged when a guest's riservato flag may have changed)."""
+    stay = STAGING_TABLES["stg_stay"]
+    ids = sorted(guests)
+    found: set[str] = set()
+    for i in range(0, len(ids), reader.IN_CHUNK):
+        found.update(conn.execute(sa.select(stay.c.stay_id).where(
+            stay.c.source_person_id.in_(ids[i:i + reader.IN_CHUNK]))).scalars())
+    return found
+
+
+def stage_system(cfg: HubConfig, engine: Engine, system: str, *, full: bool = False, trigger: str = "cli") -> dict:
+    """Stage every stream of `system` as one recorded run (step "stage"); returns the run summary."""
+    if system not in RAW_STREAMS:
+        raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
+    with recorded_run(engine, "stage", system, trigger=trigger) as summary:
+        summary["mode"] = "full" if full else "incremental"
+        summary["streams"] = []
+        with engine.begin() as conn:
+            changed_guests: set[str] = set()
+            for stream in RAW_STREAMS[system]:
+                stager = StreamStager(conn, system, stream, summary["run_id"], cfg.quarantine_threshold)
+                reread = _stays_of(conn, changed_guests) if stream == "accoglienze" and not full else set()
+                counts = stager.run(full, reread)
+                if stream == "ospiti":
+                    changed_guests = stager.seen
+                summary["streams"].append(counts.as_dict())
+                log.info("staged %s.%s: %s", system, stream, counts.as_dict())
+        summary["adds_up"] = all(s["adds_up"] for s in summary["streams"])
+    return summary
+
+
+def stage_all(cfg: HubConfig, engine: Engine, *, full: bool = False, trigger: str = "cli") -> list[dict]:
+    """Stage every system in turn; a failing system raises after being recorded as a failed run."""
+    return [stage_system(cfg, engine, system, full=full, trigger=trigger) for system in SYSTEMS]
