@@ -77,3 +77,17 @@ def test_utc_datetime_refuses_naive_and_converts_offsets(warehouse_url):
         with engine.begin() as conn:
             conn.execute(sa.insert(PipelineRun).values(step="x", status="running", trigger="t",
                                                        started_at=datetime(2026, 3, 1)))
+
+
+def test_api_audit_is_append_only(warehouse_url):
+    engine = _fresh_engine(warehouse_url)
+    db.upgrade(engine)
+    from warehouse.models import ACCESS_TABLES
+
+    audit = ACCESS_TABLES["api_audit"]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(audit).values(at=datetime.now(timezone.utc), method="GET", path="/x", outcome=200))
+    for statement in (sa.update(audit).values(outcome=500), sa.delete(audit)):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(statement)

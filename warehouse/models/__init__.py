@@ -1,4 +1,5 @@
 """Every warehouse table, registered on one MetaData (``metadata``) for Alembic and the loaders."""
+from warehouse.models.access import ACCESS_TABLES
 from warehouse.models.base import Base
 from warehouse.models.identity import IDENTITY_TABLES
 from warehouse.models.ops import PipelineRun, SyncState
@@ -9,4 +10,4 @@ from warehouse.models.staging import STAGING_TABLES
 metadata = Base.metadata
 
 __all__ = ["Base", "metadata", "PipelineRun", "SyncState", "Quarantine", "QualityResult", "RAW_STREAMS",
-           "RAW_TABLES", "raw_table_name", "sync_seen", "STAGING_TABLES", "IDENTITY_TABLES"]
+           "RAW_TABLES", "raw_table_name", "sync_seen", "STAGING_TABLES", "IDENTITY_TABLES", "ACCESS_TABLES"]

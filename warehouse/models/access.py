@@ -1,0 +1,51 @@
+"""Access control and audit of the read API: clients with hashed keys, and the append-only audit log."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from warehouse.models.base import Base
+from warehouse.types import JSONDoc, UTCDateTime
+
+ROLES = ("case_worker", "analyst", "integration")
+
+
+def access_tables_columns() -> dict[str, list]:
+    """Columns and constraints of the access tables (fresh objects each call, for models and migrations)."""
+    return {
+        "api_client": [
+            sa.Column("client_id", sa.String(40), primary_key=True),
+            sa.Column("name", sa.String(200), nullable=False),
+            sa.Column("role", sa.String(20), nullable=False),
+            sa.Column("purpose", sa.String(200), nullable=False),
+            sa.Column("key_prefix", sa.String(16), nullable=False, unique=True),
+            sa.Column("key_hash", sa.String(128), nullable=False),
+            sa.Column("grants", JSONDoc, nullable=False),
+            sa.Column("scope", JSONDoc),
+            sa.Column("rate_limit_per_minute", sa.Integer, nullable=False),
+            sa.Column("created_at", UTCDateTime, nullable=False),
+            sa.Column("revoked_at", UTCDateTime),
+            sa.CheckConstraint("role IN ('case_worker', 'analyst', 'integration')", name="ck_api_client_role"),
+        ],
+        "api_audit": [
+            sa.Column("audit_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                      autoincrement=True),
+            sa.Column("at", UTCDateTime, nullable=False),
+            sa.Column("client_id", sa.String(40)),
+            sa.Column("role", sa.String(20)),
+            sa.Column("purpose", sa.String(200)),
+            sa.Column("user_id", sa.String(100)),
+            sa.Column("location", sa.String(200)),
+            sa.Column("method", sa.String(10), nullable=False),
+            sa.Column("path", sa.String(500), nullable=False),
+            sa.Column("beneficiary_id", sa.String(24)),
+            sa.Column("outcome", sa.Integer, nullable=False),
+            sa.Column("detail", sa.Text),
+            sa.Index("ix_api_audit_beneficiary_id", "beneficiary_id"),
+            sa.Index("ix_api_audit_client_at", "client_id", "at"),
+        ],
+    }
+
+
+ACCESS_TABLES: dict[str, sa.Table] = {
+    name: sa.Table(name, Base.metadata, *cols) for name, cols in access_tables_columns().items()
+}
