@@ -1,0 +1,162 @@
+"""Clustering: thresholds -> decisions, then constrained union-find over the automatic links.
+
+Decision per scored pair: AUTO_LINK (score >= auto_link), REVIEW (review <= score < auto_link),
+NON_LINK (below review), SKIPPED (an automatic link that a constraint refused; worth a review).
+
+Clusters are the connected components of must-links + automatic links, under hard constraints:
+  * no cluster holds two different trusted valid codici fiscali (`cf_key`: an integer code per
+    record, -1 when the record has no trusted valid code);
+  * no cluster holds two distinct records of a one-person-per-record system (default anagrafe);
+  * no cluster holds both ends of a cannot-link pair (review decisions).
+Links are applied in descending weight, so when a union would break a constraint it is the weakest
+link that is skipped. Must-links (human decisions) go first and override the CF and system
+constraints, never a cannot-link. Components without any possible conflict (almost all) are taken
+straight from scipy's connected components; only the conflicting ones run the Python union-find.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+NON_LINK, REVIEW, AUTO_LINK, SKIPPED = 0, 1, 2, 3
+DECISION_LABELS = {NON_LINK: "non_link", REVIEW: "review", AUTO_LINK: "auto_link", SKIPPED: "skipped"}
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray          # per record position: cluster id = smallest record position in the cluster
+    decisions: np.ndarray       # per pair: NON_LINK / REVIEW / AUTO_LINK / SKIPPED
+    skipped: pd.DataFrame       # i, j, score, reason of the refused automatic links
+    conflicted_components: int  # components that needed the constrained union-find
+
+    @property
+    def n_clusters(self) -> int:
+        return int(np.count_nonzero(np.bincount(self.labels))) if self.labels.size else 0
+
+
+def classify(scores: np.ndarray, auto_link: float, review: float) -> np.ndarray:
+    s = np.asarray(scores)
+    return np.where(s >= auto_link, AUTO_LINK, np.where(s >= review, REVIEW, NON_LINK)).astype(np.int8)
+
+
+def _pairs(p) -> tuple[np.ndarray, np.ndarray]:
+    if p is None:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a, b = p
+    return np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+
+
+def cluster_records(n: int, i: np.ndarray, j: np.ndarray, scores: np.ndarray, *, auto_link: float, review: float,
+                    cf_key: np.ndarray | None = None, system: np.ndarray | None = None,
+                    one_person_systems: set | None = None, exclusive: list[np.ndarray] | None = None,
+                    must_link=None, cannot_link=None) -> ClusterResult:
+    """Cluster `n` records from scored pairs (positions i, j).
+
+    cf_key : int per record, -1 = no trusted valid code
+    system : value per record; `one_person_systems` lists the values whose records are each a
+             distinct person (turned into an `exclusive` group array)
+    exclusive : extra arrays of int groups per record (-1 = free): two records with the same
+             group of one array never share a cluster (e.g. the frame in one-to-one link mode)
+    must_link, cannot_link : (a, b) position arrays from review decisions
+    """
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.float64)
+    decisions = classify(scores, auto_link, review)
+    ml_a, ml_b = _pairs(must_link)
+    cl_a, cl_b = _pairs(cannot_link)
+
+    auto = np.flatnonzero(decisions == AUTO_LINK)
+    ea = np.r_[ml_a, i[auto]]
+    eb = np.r_[ml_b, j[auto]]
+    ew = np.r_[np.full(ml_a.size, np.inf), scores[auto]]
+    epair = np.r_[np.full(ml_a.size, -1), auto]  # index into the pairs (-1 for must-links)
+
+    graph = coo_matrix((np.ones(ea.size, dtype=np.int8), (ea, eb)), shape=(n, n))
+    ncomp, comp = connected_components(graph, directed=False)
+
+    # ---- which components could break a constraint?
+    conflict = np.zeros(ncomp, dtype=bool)
+    if cf_key is not None:
+        cf_key = np.asarray(cf_key, dtype=np.int64)
+        has = cf_key >= 0
+        cc = pd.DataFrame({"c": comp[has], "k": cf_key[has]}).drop_duplicates()
+        per = np.bincount(cc["c"].to_numpy(), minlength=ncomp)
+        conflict |= per > 1
+    groups = [np.asarray(g, dtype=np.int64) for g in (exclusive or [])]
+    if system is not None and one_person_systems:
+        sysv = np.asarray(system, dtype=object)
+        codes = pd.factorize(sysv)[0].astype(np.int64)
+        groups.append(np.where(np.isin(sysv, list(one_person_systems)), codes, -1))
+    for g in groups:
+        on = g >= 0
+        if on.any():
+            sc = pd.DataFrame({"c": comp[on], "s": g[on]})
+            dup = sc.duplicated().to_numpy()
+            conflict[np.unique(sc["c"].to_numpy()[dup])] = True
+    if cl_a.size:
+        same = comp[cl_a] == comp[cl_b]
+        conflict[np.unique(comp[cl_a][same])] = True
+
+    labels = comp.astype(np.int64).copy()
+    skipped_rows = []
+    n_conf = int(conflict.sum())
+    if n_conf:
+        next_label = ncomp
+        cannot: dict[int, set[int]] = {}
+        for a, b in zip(cl_a.tolist(), cl_b.tolist()):
+            cannot.setdefault(a, set()).add(b)
+            cannot.setdefault(b, set()).add(a)
+        in_conf = conflict[comp[ea]] if ea.size else np.zeros(0, bool)
+        sel = np.flatnonzero(in_conf)
+        order = sel[np.argsort(-ew[sel], kind="stable")]
+        recs = np.flatnonzero(conflict[comp])
+        parent = {int(r): int(r) for r in recs}
+        members = {int(r): [int(r)] for r in recs}
+        cf_of = {int(r): (int(cf_key[r]) if cf_key is not None and cf_key[r] >= 0 else None) for r in recs}
+        sys_of = {int(r): {(gi, int(g[r])) for gi, g in enumerate(groups) if g[r] >= 0} for r in recs}
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for e in order.tolist():
+            a, b = find(int(ea[e])), find(int(eb[e]))
+            if a == b:
+                continue
+            human = epair[e] < 0
+            reason = None
+            small, big = (a, b) if len(members[a]) <= len(members[b]) else (b, a)
+            if any(find(p) == big for x in members[small] for p in cannot.get(x, ())):
+                reason = "cannot_link"
+            elif not human:
+                if cf_of[a] is not None and cf_of[b] is not None and cf_of[a] != cf_of[b]:
+                    reason = "cf_conflict"
+                elif sys_of[a] & sys_of[b]:
+                    reason = "one_person_system"
+            if reason:
+                if epair[e] >= 0:
+                    decisions[epair[e]] = SKIPPED
+                    skipped_rows.append((int(ea[e]), int(eb[e]), float(ew[e]), reason))
+                continue
+            parent[small] = big
+            members[big].extend(members.pop(small))
+            cf_of[big] = cf_of[big] if cf_of[big] is not None else cf_of[small]
+            sys_of[big] = sys_of[big] | sys_of.pop(small)
+            cf_of.pop(small, None)
+        for root, mem in members.items():
+            labels[mem] = next_label
+            next_label += 1
+
+    # label = smallest record position in the cluster (deterministic)
+    mins = np.full(labels.max() + 1 if n else 0, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(mins, labels, np.arange(n, dtype=np.int64))
+    final = mins[labels]
+    skipped = pd.DataFrame(skipped_rows, columns=["i", "j", "score", "reason"])
+    return ClusterResult(labels=final, decisions=decisions, skipped=skipped, conflicted_components=n_conf)

@@ -1,0 +1,272 @@
+"""The identity engine in memory: DataFrame(s) in -> scored pairs -> clusters.
+
+    result = link_dataframe(stg_person, load_settings("stg_person"))            # dedupe
+    result = link_dataframe(df_a, settings, df_link=df_b)                        # link two frames
+
+Steps: prepare (derived columns, shared categoricals) -> blocking passes -> comparison levels
+(int8 matrix, chunked) -> model (EM without labels, or supervised from labelled pairs, or a given
+FittedModel) -> TF adjustments -> weights and probabilities -> decisions and constrained clusters.
+Persistence, the review queue and the CLI live elsewhere; this module only computes.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from matching.blocking import BlockingStats, candidate_pairs
+from matching.clustering import DECISION_LABELS, ClusterResult, cluster_records
+from matching.comparators import LevelComparator, bool_masks, build_comparator, isin_values
+from matching.prepare import prepare_records
+from matching.scoring import FittedModel, LevelMeta, fit_em, fit_supervised, level_frequencies
+from matching.settings import LinkageSettings
+
+CHUNK_PAIRS = 2_000_000
+
+
+@dataclass
+class LinkResult:
+    """Everything one linkage run computed.
+
+    pairs    : one row per candidate pair: i, j (positions in `records`), id_l, id_r, one int8 level
+               column per comparison, match_weight, match_probability, decision (see clustering)
+    levels   : the (n_pairs, n_comparisons) int8 level matrix (same order as `pairs`)
+    model    : the FittedModel used (JSON-serialisable)
+    clusters : cluster label per record; index = input index (dedupe) or (frame, id) (link)
+    """
+
+    pairs: pd.DataFrame
+    levels: np.ndarray
+    tf_adjustments: np.ndarray | None
+    model: FittedModel
+    clusters: pd.Series
+    cluster_result: ClusterResult
+    blocking: BlockingStats
+    records: pd.DataFrame
+    ids: pd.Index
+    comparators: list[LevelComparator]
+    settings: LinkageSettings
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (f"<LinkResult {self.settings.name}: {len(self.ids)} records, {len(self.pairs)} pairs, "
+                f"{self.cluster_result.n_clusters} clusters>")
+
+    def explain(self, row: int) -> dict:
+        """Explanation of the pair in row `row` of `pairs`: per comparison level, label, weight."""
+        tf = self.tf_adjustments[row] if self.tf_adjustments is not None else None
+        out = self.model.explain(self.levels[row], tf)
+        r = self.pairs.iloc[row]
+        out.update({"id_l": r["id_l"], "id_r": r["id_r"], "decision": DECISION_LABELS[int(r["decision"])]})
+        return out
+
+    def explain_ids(self, id_l: Any, id_r: Any) -> dict:
+        """Explanation of any two records (computed on the fly when not a candidate pair)."""
+        pos = pd.Series(np.arange(len(self.ids)), index=self.ids)
+        a, b = int(pos[id_l]), int(pos[id_r])
+        hit = np.flatnonzero(((self.pairs["i"].to_numpy() == a) & (self.pairs["j"].to_numpy() == b))
+                             | ((self.pairs["i"].to_numpy() == b) & (self.pairs["j"].to_numpy() == a)))
+        if hit.size:
+            return self.explain(int(hit[0]))
+        i, j = np.array([min(a, b)]), np.array([max(a, b)])
+        lv = compute_levels(self.records, i, j, self.comparators)
+        tf = _tf_adjust(self.model, self.records, lv, i, j)
+        out = self.model.explain(lv[0], tf[0] if tf is not None else None)
+        out.update({"id_l": id_l, "id_r": id_r, "decision": "not_a_candidate"})
+        return out
+
+
+# --------------------------------------------------------------------------- building blocks
+def build_comparators(settings: LinkageSettings) -> list[LevelComparator]:
+    return [build_comparator(c, workers=settings.n_jobs) for c in settings.comparisons]
+
+
+def _gather(col: pd.Series, pos: np.ndarray):
+    arr = col.array
+    return arr.take(pos) if hasattr(arr, "take") else np.asarray(arr)[pos]
+
+
+def compute_levels(records: pd.DataFrame, i: np.ndarray, j: np.ndarray, comparators: Sequence[LevelComparator],
+                   chunk: int = CHUNK_PAIRS) -> np.ndarray:
+    """(n_pairs, n_comparisons) int8 levels for record positions i, j of a prepared frame."""
+    n = len(i)
+    out = np.empty((n, len(comparators)), dtype=np.int8)
+    for start in range(0, n, chunk) if n else []:
+        ii, jj = i[start:start + chunk], j[start:start + chunk]
+        for k, comp in enumerate(comparators):
+            left = {r: _gather(records[comp.columns[r]], ii) for r in comp.role_order}
+            right = {r: _gather(records[comp.columns[r]], jj) for r in comp.role_order}
+            out[start:start + chunk, k] = comp.compute_levels(left, right)
+    return out
+
+
+def _metas(settings: LinkageSettings, comparators) -> list[LevelMeta]:
+    return [LevelMeta.from_comparator(c, spec.tf_adjustment) for c, spec in zip(comparators, settings.comparisons)]
+
+
+def random_pairs(n: int, size: int, seed: int, side: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform random record pairs (no self pairs; across frames in link mode)."""
+    rng = np.random.default_rng(seed)
+    if side is None:
+        a = rng.integers(0, n, size)
+        b = rng.integers(0, n, size)
+        ok = a != b
+        a, b = a[ok], b[ok]
+        return np.minimum(a, b), np.maximum(a, b)
+    left = np.flatnonzero(side == 0)
+    right = np.flatnonzero(side == 1)
+    return left[rng.integers(0, left.size, size)], right[rng.integers(0, right.size, size)]
+
+
+def term_frequencies(records: pd.DataFrame, column: str) -> np.ndarray:
+    """Per record: share of its value among the non-null values of `column` (nan when null)."""
+    col = records[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = np.asarray(col.cat.codes, dtype=np.int64)
+    else:
+        codes = pd.factorize(col.astype(object), use_na_sentinel=True)[0].astype(np.int64)
+    ok = codes >= 0
+    counts = np.bincount(codes[ok]) if ok.any() else np.zeros(0)
+    freq = np.full(len(codes), np.nan)
+    if ok.any():
+        freq[ok] = counts[codes[ok]] / ok.sum()
+    return freq
+
+
+def _tf_adjust(model: FittedModel, records: pd.DataFrame, levels, i, j) -> np.ndarray | None:
+    tf_l, tf_r = {}, {}
+    for c in model.comparisons:
+        if c.tf and c.tf.get("column") in records.columns:
+            key = f"__tf__{c.tf['column']}"
+            if key not in records.attrs:
+                records.attrs[key] = term_frequencies(records, c.tf["column"])
+            f = records.attrs[key]
+            tf_l[c.name], tf_r[c.name] = f[i], f[j]
+    if not tf_l:
+        return None
+    return model.tf_adjustments(levels, tf_l, tf_r)
+
+
+def _trusted_cf_key(records: pd.DataFrame, settings: LinkageSettings) -> np.ndarray | None:
+    con = settings.constraints
+    if con.cf_conflict != "cannot_link" or con.cf_column not in records.columns:
+        return None
+    col = records[con.cf_column]
+    codes = pd.factorize(col.astype(object), use_na_sentinel=True)[0].astype(np.int64)
+    ok = codes >= 0
+    if con.cf_status_column and con.cf_status_column in records.columns:
+        ok &= isin_values(records[con.cf_status_column], ("valid", "omocodic"))
+    if con.cf_consistent_column and con.cf_consistent_column in records.columns:
+        ok &= ~bool_masks(records[con.cf_consistent_column])[1]
+    return np.where(ok, codes, -1)
+
+
+def _positions(ids: pd.Index, pairs) -> tuple[np.ndarray, np.ndarray] | None:
+    if pairs is None or len(pairs) == 0:
+        return None
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    if isinstance(pairs, pd.DataFrame):
+        a, b = pairs.iloc[:, 0].tolist(), pairs.iloc[:, 1].tolist()
+    else:
+        a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    return pos.loc[a].to_numpy(), pos.loc[b].to_numpy()
+
+
+# --------------------------------------------------------------------------- the engine
+def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.DataFrame | None = None, *,
+                   model: FittedModel | None = None, labelled_pairs: pd.DataFrame | None = None,
+                   supervised_method: str = "counts", must_link=None, cannot_link=None) -> LinkResult:
+    """Block, compare, score and cluster one frame (dedupe) or two frames (link).
+
+    model          : a FittedModel to reuse (no training)
+    labelled_pairs : DataFrame [id_l, id_r, is_match] of reviewed decisions -> supervised model
+                     (`supervised_method` counts | logistic) instead of EM
+    must_link, cannot_link : pairs of ids (DataFrame with two columns or list of tuples); in link
+                     mode ids are (frame, id) tuples with frame 0 (df) or 1 (df_link)
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    if settings.id_column:
+        df = df.set_index(settings.id_column, drop=False)
+        if df_link is not None:
+            df_link = df_link.set_index(settings.id_column, drop=False)
+    side = None
+    if df_link is None:
+        ids = df.index
+        combined = df
+    else:
+        ids = pd.MultiIndex.from_arrays([np.r_[np.zeros(len(df), np.int8), np.ones(len(df_link), np.int8)],
+                                         np.r_[df.index.to_numpy(dtype=object), df_link.index.to_numpy(dtype=object)]],
+                                        names=["frame", "id"])
+        combined = pd.concat([df, df_link], ignore_index=True)
+        side = np.r_[np.zeros(len(df), np.int8), np.ones(len(df_link), np.int8)]
+    if not ids.is_unique:
+        raise ValueError("record ids (the index, or settings.id_column) must be unique")
+    records = prepare_records(combined, settings)
+    timings["prepare"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    i, j, bstats = candidate_pairs(records, settings, side)
+    timings["blocking"] = time.perf_counter() - t
+
+    comparators = build_comparators(settings)
+    metas = _metas(settings, comparators)
+    t = time.perf_counter()
+    levels = compute_levels(records, i, j, comparators)
+    timings["compare"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    em = settings.em
+    ri, rj = random_pairs(len(records), em.u_sample_pairs, em.seed, side)
+    u_random = level_frequencies(compute_levels(records, ri, rj, comparators), metas, em.pseudo_count)
+    if model is None:
+        if labelled_pairs is not None and len(labelled_pairs):
+            pos = _positions(ids, labelled_pairs[[labelled_pairs.columns[0], labelled_pairs.columns[1]]])
+            lv = compute_levels(records, pos[0], pos[1], comparators)
+            model = fit_supervised(lv, labelled_pairs.iloc[:, 2].to_numpy(bool), metas, method=supervised_method,
+                                   u_random=u_random, pseudo_count=em.pseudo_count, settings_name=settings.name)
+        else:
+            model = fit_em(levels, metas, u_random, prior=em.prior, max_iterations=em.max_iterations,
+                           tolerance=em.tolerance, fix_u=em.fix_u, fix_prior=em.fix_prior,
+                           pseudo_count=em.pseudo_count, settings_name=settings.name)
+    timings["train"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    tf_adj = _tf_adjust(model, records, levels, i, j)
+    weight = model.match_weight(levels, tf_adj)
+    prob = model.probability(weight)
+    score = prob if settings.thresholds.scale == "probability" else weight
+    timings["score"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    exclusive = []
+    if side is not None and settings.constraints.one_to_one_link:
+        exclusive.append(side.astype(np.int64))
+    con = settings.constraints
+    system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
+    cres = cluster_records(
+        len(records), i, j, score, auto_link=settings.thresholds.auto_link, review=settings.thresholds.review,
+        cf_key=_trusted_cf_key(records, settings), system=system,
+        one_person_systems=set(con.one_person_per_record_systems), exclusive=exclusive,
+        must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link))
+    timings["cluster"] = time.perf_counter() - t
+
+    if isinstance(ids, pd.MultiIndex):
+        id_values = np.empty(len(ids), dtype=object)
+        id_values[:] = list(ids)
+    else:
+        id_values = ids.to_numpy()
+    pairs = pd.DataFrame({"i": i, "j": j, "id_l": id_values[i], "id_r": id_values[j]})
+    for k, c in enumerate(comparators):
+        pairs[c.label] = levels[:, k]
+    pairs["match_weight"] = weight.astype(np.float32)
+    pairs["match_probability"] = prob
+    pairs["decision"] = cres.decisions
+    clusters = pd.Series(cres.labels, index=ids, name="cluster")
+    timings["total"] = time.perf_counter() - t0
+    return LinkResult(pairs=pairs, levels=levels, tf_adjustments=tf_adj, model=model, clusters=clusters,
+                      cluster_result=cres, blocking=bstats, records=records, ids=ids, comparators=comparators,
+                      settings=settings, timings=timings)

@@ -1,0 +1,183 @@
+"""Record preparation: derived columns computed once, then columns encoded for fast pair work.
+
+`derive_columns` adds the settings' derived columns (phonetic keys, birth year, CF prefixes, typed
+CF, order-free name keys...). `prepare_records` does that and turns every column the comparisons
+read into a pandas Categorical whose vocabulary is shared by the columns compared with each other
+(first/last/middle/alternative names share one), so that the comparators work on integer codes.
+Boolean roles become nullable booleans. Nothing here is per pair.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from matching.comparators import (
+    COMPARATORS, _as_array, cf_prefix, date_parts, encode_shared, per_unique, phonetic_key, typed_cf11,
+    variant_key,
+)
+from matching.settings import DerivedColumn, LinkageSettings
+
+BOOL_ROLES = {"is_default", "consistent"}
+
+
+def _from_uniques(col, func) -> np.ndarray:
+    (codes,), uniques = encode_shared(col)
+    vals = np.append(per_unique(uniques, func, codes), None)
+    return vals[np.where(codes < 0, len(uniques), codes)]
+
+
+def _text(v):
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def compute_derived(df: pd.DataFrame, spec: DerivedColumn) -> np.ndarray:
+    """One derived column (object array, None where not derivable)."""
+    cols = [df[c] for c in spec.columns]
+    t = spec.transform
+    if t == "phonetic":
+        return _from_uniques(cols[0], phonetic_key)
+    if t == "variant":
+        return _from_uniques(cols[0], variant_key)
+    if t in ("year", "date"):
+        y, m, d = date_parts(cols[0])
+        out = np.full(len(y), None, dtype=object)
+        ok = y >= 0
+        if t == "year":
+            out[ok] = y[ok].astype(str)
+        else:
+            out[ok] = [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])]
+        return out
+    if t == "prefix":
+        n = spec.length
+        return _from_uniques(cols[0], lambda v: (s[:n] if (s := _text(v)) and len(s) >= n else None))
+    if t == "suffix":
+        n = spec.length
+        return _from_uniques(cols[0], lambda v: (s[-n:] if (s := _text(v)) and len(s) >= n else None))
+    if t == "digits":
+        return _from_uniques(cols[0], lambda v: ("".join(ch for ch in s if ch.isdigit()) or None) if (s := _text(v)) else None)
+    if t == "cf_prefix":
+        n = spec.length or 11
+        return _from_uniques(cols[0], lambda v: cf_prefix(v, n))
+    if t == "typed_cf11":
+        return typed_cf11(*cols)
+    if t in ("sorted_concat", "concat") and len(cols) == 2:
+        a, b = (pd.Series(np.asarray(_as_array(c), dtype=object)).map(_text) for c in cols)
+        ok = a.notna() & b.notna()
+        out = np.full(len(df), None, dtype=object)
+        av, bv = a[ok].astype(str), b[ok].astype(str)
+        if t == "concat":
+            out[ok.to_numpy()] = (av + "|" + bv).to_numpy()
+        else:
+            lo = np.where(av <= bv, av, bv)
+            hi = np.where(av <= bv, bv, av)
+            out[ok.to_numpy()] = (pd.Series(lo, dtype=object) + "|" + pd.Series(hi, dtype=object)).to_numpy()
+        return out
+    if t in ("sorted_concat", "concat"):
+        arrs = [np.asarray(_as_array(c), dtype=object) for c in cols]
+        out = np.full(len(df), None, dtype=object)
+        for i in range(len(df)):
+            vals = [_text(a[i]) for a in arrs]
+            if t == "concat":
+                out[i] = None if any(v is None for v in vals) else "|".join(vals)
+            else:
+                vals = sorted(v for v in vals if v is not None)
+                out[i] = "|".join(vals) if len(vals) >= 2 else None
+        return out
+    raise ValueError(f"unknown transform {t!r}")
+
+
+def derive_columns(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:
+    """A copy of `df` with the settings' derived columns added (existing columns of that name kept)."""
+    out = df.copy(deep=False)
+    for name, spec in settings.derived.items():
+        if name in out.columns:
+            continue
+        missing = [c for c in spec.columns if c not in out.columns]
+        if missing:
+            raise KeyError(f"derived column {name!r} needs missing input columns {missing}")
+        out[name] = compute_derived(out, spec)
+    return out
+
+
+def vocabulary_groups(settings: LinkageSettings) -> list[list[str]]:
+    """Columns that must share one categorical vocabulary (compared with each other)."""
+    parent: dict[str, str] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for comp in settings.comparisons:
+        cols = [c for r, c in comp.columns.items() if r not in BOOL_ROLES]
+        for c in cols:
+            find(c)
+        for a, b in zip(cols, cols[1:]):
+            parent[find(a)] = find(b)
+        if comp.tf_adjustment and comp.tf_adjustment.column:
+            find(comp.tf_adjustment.column)
+    groups: dict[str, list[str]] = {}
+    for c in parent:
+        groups.setdefault(find(c), []).append(c)
+    return list(groups.values())
+
+
+def _clean_object(a: pd.Series) -> pd.Series:
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        a = a.astype(object)
+    return a
+
+
+def _not_blank(v) -> bool:
+    return not (isinstance(v, str) and not v.strip())
+
+
+def prepare_records(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:
+    """Derived columns + shared-vocabulary categoricals for every compared column.
+
+    The result has a fresh RangeIndex (positions); `.attrs['source_index']` keeps the input index.
+    """
+    missing = sorted(c for c in settings.required_columns() if c not in df.columns)
+    if missing:
+        raise KeyError(f"settings {settings.name!r} read columns absent from the frame: {missing}")
+    src_index = df.index
+    work = derive_columns(df.reset_index(drop=True), settings)
+    bool_cols = {c for comp in settings.comparisons for r, c in comp.columns.items() if r in BOOL_ROLES}
+    for c in bool_cols:
+        a = work[c]
+        if not isinstance(a.dtype, pd.BooleanDtype):
+            s = a.astype(object).map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else bool(v))
+            work[c] = s.astype("boolean")
+    for group in vocabulary_groups(settings):
+        group = [c for c in group if c not in bool_cols]
+        if not group:
+            continue
+        series = [_clean_object(work[c]) for c in group]
+        if any(np.issubdtype(s.dtype, np.datetime64) for s in series):
+            series = [s.dt.strftime("%Y-%m-%d") if np.issubdtype(s.dtype, np.datetime64) else s for s in series]
+        flat = pd.concat(series, ignore_index=True)
+        uniques = pd.unique(flat.dropna())
+        uniques = uniques[np.fromiter((_not_blank(u) for u in uniques), dtype=bool, count=len(uniques))]  # blanks -> NaN
+        dtype = pd.CategoricalDtype(categories=pd.Index(uniques, dtype=object))
+        for c, s in zip(group, series):
+            work[c] = pd.Categorical(s, dtype=dtype)
+    work.attrs["source_index"] = src_index
+    return work
+
+
+def used_comparator_columns(settings: LinkageSettings) -> Iterable[str]:
+    seen = []
+    for comp in settings.comparisons:
+        for c in comp.columns.values():
+            if c not in seen:
+                seen.append(c)
+    return seen
+
+
+__all__ = ["compute_derived", "derive_columns", "prepare_records", "vocabulary_groups", "COMPARATORS"]

@@ -1,0 +1,261 @@
+"""Declarative linkage settings: load a YAML file, validate it with pydantic, fail naming the field.
+
+One `LinkageSettings` object drives the whole engine: derived columns, blocking passes,
+comparisons (kind, columns, levels with thresholds, term-frequency adjustment), EM,
+thresholds and hard constraints. `load_settings("stg_person")` reads
+`matching/settings/stg_person.yaml`; `load_settings(path)` reads any file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SETTINGS_DIR = Path(__file__).with_name("settings")
+
+
+class SettingsError(ValueError):
+    """Invalid linkage settings; the message names every offending field (dotted path)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- derived columns
+DerivedTransform = Literal[
+    "phonetic",       # metaphone of one column (per unique value)
+    "variant",        # transliteration/variant key of one column (see comparators.variant_key)
+    "year",           # birth year (text) of a date column
+    "date",           # date as YYYYMMDD text (any accepted date representation)
+    "prefix",         # first `length` characters
+    "suffix",         # last `length` characters
+    "digits",         # digits only
+    "cf_prefix",      # codice fiscale, omocodia undone at the date digits, first `length` (default 11) chars
+    "typed_cf11",     # the 11 CF characters a record's own typed data encode: columns [last, first, birth_date, sex]
+    "sorted_concat",  # the non-null values of `columns`, sorted and joined with '|' (order-free name key)
+    "concat",         # the values of `columns` joined with '|', null if any is null
+]
+
+
+class DerivedColumn(_Strict):
+    transform: DerivedTransform
+    columns: list[str] = Field(min_length=1)
+    length: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> "DerivedColumn":
+        single = {"phonetic", "variant", "year", "date", "prefix", "suffix", "digits", "cf_prefix"}
+        if self.transform in single and len(self.columns) != 1:
+            raise ValueError(f"transform {self.transform!r} takes exactly one column")
+        if self.transform == "typed_cf11" and len(self.columns) != 4:
+            raise ValueError("transform 'typed_cf11' takes columns [last_name, first_name, birth_date, sex]")
+        if self.transform in {"prefix", "suffix"} and self.length is None:
+            raise ValueError(f"transform {self.transform!r} needs `length`")
+        return self
+
+
+# --------------------------------------------------------------------------- blocking
+class BlockingPass(_Strict):
+    """One blocking pass: records agreeing on every key are paired.
+
+    A key is a column (or derived column) name, or a list of alternative names: the record then
+    emits one key per non-null alternative (e.g. the primary and the alternative reading of a name),
+    and two records pair when any of their alternatives agree.
+    """
+
+    name: str
+    keys: list[str | list[str]] = Field(min_length=1)
+    max_block_pairs: int | None = Field(default=None, ge=1)
+
+    @field_validator("keys")
+    @classmethod
+    def _no_empty_alternatives(cls, v):
+        for k in v:
+            if isinstance(k, list) and not k:
+                raise ValueError("an alternatives list must not be empty")
+        return v
+
+
+class Blocking(_Strict):
+    passes: list[BlockingPass] = Field(min_length=1)
+    max_block_pairs: int = Field(
+        default=50_000, ge=1,
+        description="blocks whose pair count exceeds this are dropped from the pass (key too common to "
+        "discriminate); the other passes must catch those pairs. Reported in the blocking stats.",
+    )
+
+    @field_validator("passes")
+    @classmethod
+    def _unique_names(cls, v):
+        names = [p.name for p in v]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"duplicate pass names: {sorted(dup)}")
+        return v
+
+
+# --------------------------------------------------------------------------- comparisons
+class LevelSpec(_Strict):
+    """A comparison level: `name` is the test (exact, jw, edit, phonetic, ...), `threshold` its parameter."""
+
+    name: str
+    threshold: float | None = None
+    label: str | None = None
+
+    @property
+    def display(self) -> str:
+        if self.label:
+            return self.label
+        if self.threshold is None:
+            return self.name
+        t = self.threshold
+        return f"{self.name}_{t:g}"
+
+
+class TermFrequency(_Strict):
+    """Term-frequency adjustment of the `exact` level (Splink-style): weight += w * log2(u_exact / tf(value))."""
+
+    column: str | None = None  # default: the comparison's `value` column
+    weight: float = Field(default=1.0, ge=0.0, le=1.0)
+    min_frequency: float = Field(default=1e-6, gt=0.0, le=1.0)
+
+
+class Comparison(_Strict):
+    name: str
+    kind: str
+    columns: dict[str, str] = Field(min_length=1)
+    levels: list[LevelSpec] | None = None
+    tf_adjustment: TermFrequency | None = None
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _shorthand(cls, v):
+        if v is None:
+            return v
+        out = []
+        for item in v:
+            if isinstance(item, str):
+                out.append({"name": item})
+            elif isinstance(item, dict) and len(item) == 1 and "name" not in item:
+                (k, t), = item.items()   # {jw: 0.92}
+                out.append({"name": k, "threshold": t})
+            else:
+                out.append(item)
+        return out
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> "Comparison":
+        from matching.comparators import COMPARATORS
+
+        cls = COMPARATORS.get(self.kind)
+        if cls is None:
+            raise ValueError(f"unknown comparator kind {self.kind!r}; known: {sorted(COMPARATORS)}")
+        cls.validate_spec(self.columns, self.levels)
+        if self.tf_adjustment is not None:
+            levels = self.levels or cls.default_levels()
+            if not any(lv.name == "exact" for lv in levels):
+                raise ValueError("tf_adjustment needs an 'exact' level")
+            if self.tf_adjustment.column is None and "value" not in self.columns:
+                raise ValueError("tf_adjustment needs `column` (the comparison has no 'value' column)")
+        return self
+
+
+# --------------------------------------------------------------------------- scoring, thresholds, constraints
+class EMSettings(_Strict):
+    max_iterations: int = Field(default=200, ge=1)
+    tolerance: float = Field(default=1e-6, gt=0)
+    prior: float = Field(default=0.01, gt=0, lt=1, description="initial lambda: share of candidate pairs that match")
+    fix_prior: bool = False
+    fix_u: bool = False
+    u_sample_pairs: int = Field(default=200_000, ge=100, description="random pairs used to initialise u")
+    pseudo_count: float = Field(default=0.5, ge=0, description="Laplace smoothing of level counts")
+    seed: int = 42
+
+
+class Thresholds(_Strict):
+    scale: Literal["probability", "weight"] = "probability"
+    auto_link: float
+    review: float
+
+    @model_validator(mode="after")
+    def _order(self) -> "Thresholds":
+        if self.review > self.auto_link:
+            raise ValueError("review must be <= auto_link")
+        if self.scale == "probability" and not (0 <= self.review <= 1 and 0 <= self.auto_link <= 1):
+            raise ValueError("probability thresholds must lie in [0, 1]")
+        return self
+
+
+class Constraints(_Strict):
+    cf_conflict: Literal["cannot_link", "ignore"] = "cannot_link"
+    cf_column: str = "cf_base"
+    cf_status_column: str | None = "cf_status"
+    cf_consistent_column: str | None = "cf_consistent"
+    system_column: str | None = "source_system"
+    one_person_per_record_systems: list[str] = Field(default_factory=lambda: ["anagrafe"])
+    one_to_one_link: bool = Field(default=False, description="link mode: a record links to at most one record of the other frame")
+
+
+class LinkageSettings(_Strict):
+    name: str
+    id_column: str | None = None
+    derived: dict[str, DerivedColumn] = Field(default_factory=dict)
+    blocking: Blocking
+    comparisons: list[Comparison] = Field(min_length=1)
+    em: EMSettings = Field(default_factory=EMSettings)
+    thresholds: Thresholds
+    constraints: Constraints = Field(default_factory=Constraints)
+    n_jobs: int = Field(default=2, ge=1)
+
+    @field_validator("comparisons")
+    @classmethod
+    def _unique(cls, v):
+        names = [c.name for c in v]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"duplicate comparison names: {sorted(dup)}")
+        return v
+
+    def required_columns(self) -> set[str]:
+        """Input columns the settings read (derived names excluded)."""
+        cols: set[str] = set()
+        for d in self.derived.values():
+            cols.update(d.columns)
+        for p in self.blocking.passes:
+            for k in p.keys:
+                cols.update(k if isinstance(k, list) else [k])
+        for c in self.comparisons:
+            cols.update(c.columns.values())
+            if c.tf_adjustment and c.tf_adjustment.column:
+                cols.add(c.tf_adjustment.column)
+        return cols - set(self.derived)
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = [f"invalid linkage settings ({source}):"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "<root>"
+        lines.append(f"  {loc}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_settings(data: dict[str, Any], source: str = "<dict>") -> LinkageSettings:
+    try:
+        return LinkageSettings.model_validate(data)
+    except ValidationError as err:
+        raise SettingsError(_format_errors(err, source)) from None
+
+
+def load_settings(name_or_path: str | Path) -> LinkageSettings:
+    """Load settings by bundled name (`stg_person`, `febrl`) or by file path."""
+    p = Path(name_or_path)
+    if not p.suffix:
+        p = SETTINGS_DIR / f"{name_or_path}.yaml"
+    with open(p, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise SettingsError(f"invalid linkage settings ({p}): top level must be a mapping")
+    return parse_settings(data, str(p))

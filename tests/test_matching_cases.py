@@ -1,0 +1,102 @@
+"""Standard identity cases, run through the whole engine inside a generated population (EM needs one)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from matching.engine import link_dataframe
+from matching.settings import load_settings
+from tests.test_matching_helpers import PLACES, generate_population, make_cf, omocodic, person_record
+
+D = dt.date
+ADDR = {"street": "DEI CERCHI", "number": "7", "phone": "+393471112233"}
+
+
+def case_rows() -> list[dict]:
+    rows = []
+    add = lambda rid, **kw: rows.append(person_record(rid=rid, **kw))  # noqa: E731
+    # twins: same surname, birth date, address, phone, household; different first names and codes
+    for rid, first, system in (("twinA1", "LEONARDO", "anagrafe"), ("twinA2", "LEONARDO", "sat"),
+                               ("twinB1", "TOMMASO", "anagrafe"), ("twinB2", "TOMMASO", "polis")):
+        add(rid, system=system, first=first, last="BALDINUCCI", sex="M", birth=D(2001, 6, 14), household="anagrafe:F-1",
+            **ADDR)
+    # first and last name swapped, no codes on either side
+    add("swap1", system="sat", first="TAREK", last="MANSOUR", sex="M", birth=D(1979, 2, 3), cf=None, place=PLACES[5])
+    add("swap2", system="volontariato", first="MANSOUR", last="TAREK", sex="M", birth=D(1979, 2, 3), cf=None,
+        place=PLACES[5])
+    # omocodic spelling of the same code (different address, no phone)
+    code = make_cf("CASTELLANI", "ORNELLA", "F", D(1958, 11, 20), "D612")
+    add("omo1", system="polis", first="ORNELLA", last="CASTELLANI", sex="F", birth=D(1958, 11, 20), cf=code,
+        street="BOLOGNESE", number="3")
+    add("omo2", system="contabilita", first="ORNELLA", last="CASTELLANI", sex="F", birth=D(1958, 11, 20),
+        cf=omocodic(code, 2))
+    # a child's record carrying the parent's code (copied relative's code)
+    parent = {"first": "GIACOMO", "last": "FALCIANI", "sex": "M", "birth": D(1970, 4, 2), "place": PLACES[0]}
+    add("parent", system="anagrafe", **parent, street="PISTOIESE", number="40")
+    add("child_copied", system="sat", first="MATILDE", last="FALCIANI", sex="F", birth=D(2005, 9, 9), cf_of=parent,
+        street="PISTOIESE", number="40")
+    add("child_own", system="polis", first="MATILDE", last="FALCIANI", sex="F", birth=D(2005, 9, 9),
+        street="PISTOIESE", number="40")
+    # two MARIO ROSSI born on different days, no codes
+    add("rossi1", system="volontariato", first="MARIO", last="ROSSI", sex="M", birth=D(1961, 5, 5), cf=None)
+    add("rossi2", system="sat", first="MARIO", last="ROSSI", sex="M", birth=D(1984, 10, 23), cf=None)
+    # the registry holds the same person twice: the two anagrafe records must stay apart
+    for rid, system in (("ana1", "anagrafe"), ("ana2", "anagrafe"), ("ana_sat", "sat")):
+        add(rid, system=system, first="SERENA", last="VANNUCCHI", sex="F", birth=D(1990, 12, 1), street="ARETINA",
+            number="99", phone="+393409998877")
+    return rows
+
+
+@pytest.fixture(scope="module")
+def clusters():
+    background = generate_population(300, seed=21)
+    cases = pd.DataFrame(case_rows())
+    cases.index = cases["source_person_id"]
+    df = pd.concat([background, cases])
+    res = link_dataframe(df, load_settings("stg_person"))
+    return res.clusters, res
+
+
+def test_twins_stay_apart(clusters):
+    c, _ = clusters
+    assert c["twinA1"] == c["twinA2"] and c["twinB1"] == c["twinB2"]
+    assert c["twinA1"] != c["twinB1"]
+
+
+def test_swapped_names_are_joined(clusters):
+    c, res = clusters
+    assert c["swap1"] == c["swap2"]
+    e = res.explain_ids("swap1", "swap2")
+    assert {x["comparison"]: x["label"] for x in e["comparisons"]}["first_name"] == "swapped"
+
+
+def test_omocodic_code_is_joined(clusters):
+    c, res = clusters
+    assert c["omo1"] == c["omo2"]
+    assert {x["comparison"]: x["label"] for x in res.explain_ids("omo1", "omo2")["comparisons"]}["codice_fiscale"] == "omocodic"
+
+
+def test_copied_relative_code_is_not_merged(clusters):
+    c, res = clusters
+    assert c["child_copied"] != c["parent"]
+    assert c["child_copied"] == c["child_own"]
+    e = {x["comparison"]: x for x in res.explain_ids("child_copied", "parent")["comparisons"]}
+    assert e["codice_fiscale"]["label"] == "untrusted" and e["codice_fiscale"]["weight"] == 0
+
+
+def test_mario_rossi_with_different_birth_dates_stay_apart(clusters):
+    c, _ = clusters
+    assert c["rossi1"] != c["rossi2"]
+
+
+def test_two_anagrafe_records_never_in_one_cluster(clusters):
+    c, res = clusters
+    assert c["ana1"] != c["ana2"]
+    assert c["ana_sat"] in (c["ana1"], c["ana2"])
+    assert "one_person_system" in set(res.cluster_result.skipped["reason"])
+    # and across the whole run
+    df = res.records
+    ana = df["source_system"].astype(str).to_numpy() == "anagrafe"
+    assert not pd.Series(res.clusters.to_numpy()[ana]).duplicated().any()

@@ -1,0 +1,130 @@
+"""EM on a generated frame, TF adjustment, supervised fitting, JSON, explain, recordlinkage classifier."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import recordlinkage
+
+from matching.comparators import DateComparator, NameComparator
+from matching.engine import link_dataframe
+from matching.scoring import FittedModel, FSClassifier, LevelMeta, fit_em, fit_supervised, level_frequencies
+from matching.settings import load_settings
+from tests.test_matching_helpers import generate_population
+
+
+@pytest.fixture(scope="module")
+def population():
+    return generate_population(600, seed=11)
+
+
+@pytest.fixture(scope="module")
+def result(population):
+    return link_dataframe(population, load_settings("stg_person"))
+
+
+def test_em_converges_and_m_exceeds_u_on_agreement(result):
+    model = result.model
+    assert model.method == "em" and model.converged and model.iterations < 200
+    hist = np.array(model.history)
+    assert (np.diff(hist) > -1e-6 * np.abs(hist[1:])).all()  # EM never decreases the likelihood
+    for c in model.comparisons:
+        if c.name == "iban":  # never filled in the generator
+            continue
+        ex = c.labels.index("exact")
+        # against random pairs every exact agreement is evidence of a match
+        assert c.m[ex] > c.u_random[ex], c.name
+        # u is re-estimated among the candidate pairs: there the surname (a blocking key, shared by
+        # household members) agrees for most non-matches too, so only for it m ~ u is allowed
+        if c.name != "last_name":
+            assert c.m[ex] > c.u[ex], c.name
+        assert c.m[c.labels.index("else")] < c.u[c.labels.index("else")], c.name
+    cf = next(c for c in model.comparisons if c.name == "codice_fiscale")
+    assert cf.weights[cf.labels.index("different_valid")] < -5
+    assert cf.weights[cf.labels.index("untrusted")] == 0 and cf.weights[0] == 0
+
+
+def test_em_recovers_truth_on_generated_frame(result, population):
+    from matching.evaluate import pairwise_scores
+
+    sc = pairwise_scores(result.clusters.to_numpy(), population["true_id"].to_numpy())
+    assert sc.precision > 0.99 and sc.recall > 0.97
+
+
+def test_u_initialised_from_random_pairs_is_near_u_random(result):
+    for c in result.model.comparisons:
+        assert c.u_random is not None
+        assert abs(sum(x for x in c.u_random if x is not None) - 1) < 1e-9
+
+
+def test_tf_adjustment_lowers_frequent_name_weight():
+    rows = []
+    for k in range(200):  # 200 MARIO, 2 EUSEBIO, other names unique-ish
+        rows.append({"first": "MARIO" if k < 100 else f"N{k}", "dob": "1980-01-0" + str(1 + k % 9)})
+    rows += [{"first": "EUSEBIO", "dob": "1980-01-01"}, {"first": "EUSEBIO", "dob": "1980-01-01"}]
+    df = pd.DataFrame(rows)
+    from matching.settings import parse_settings
+
+    s = parse_settings({"name": "t", "blocking": {"passes": [{"name": "f", "keys": ["first"]}]},
+                        "comparisons": [{"name": "first", "kind": "name", "columns": {"value": "first"},
+                                         "levels": ["exact"], "tf_adjustment": {}},
+                                        {"name": "dob", "kind": "date", "columns": {"value": "dob"}, "levels": ["exact"]}],
+                        "thresholds": {"auto_link": 0.9, "review": 0.5}, "constraints": {"system_column": None}})
+    res = link_dataframe(df, s)
+    w = res.pairs.set_index(["i", "j"])["match_weight"]
+    mario_pair = w.loc[(0, 9)]     # two MARIO, same dob
+    rare_pair = w.loc[(200, 201)]  # two EUSEBIO, same dob
+    assert rare_pair > mario_pair + 5
+    e = res.explain(int(np.flatnonzero((res.pairs.i == 0) & (res.pairs.j == 9))[0]))
+    assert e["comparisons"][0]["tf_adjustment"] < 0
+
+
+def test_supervised_counts_and_logistic(result, population):
+    truth = population["true_id"].to_numpy()
+    P = result.pairs
+    y = truth[P.i] == truth[P.j]
+    metas = [LevelMeta.from_comparator(c) for c in result.comparators]
+    for method in ("counts", "logistic"):
+        m = fit_supervised(result.levels, y, metas, method=method)
+        p = m.probability(m.match_weight(result.levels))
+        acc = ((p >= 0.5) == y).mean()
+        assert acc > 0.97, method
+    labelled = pd.DataFrame({"a": P.id_l, "b": P.id_r, "is_match": y}).sample(400, random_state=0)
+    res2 = link_dataframe(population, load_settings("stg_person"), labelled_pairs=labelled)
+    assert res2.model.method == "counts"
+
+
+def test_model_json_roundtrip_and_explain(result):
+    js = result.model.to_json()
+    back = FittedModel.from_json(js)
+    np.testing.assert_allclose(back.match_weight(result.levels), result.model.match_weight(result.levels))
+    row = int(np.argmax(result.pairs["match_weight"].to_numpy()))
+    e = result.explain(row)
+    assert [c["comparison"] for c in e["comparisons"]] == [c.name for c in result.model.comparisons]
+    assert abs(e["prior_weight"] + sum(c["weight"] for c in e["comparisons"]) - e["match_weight"]) < 1e-6
+    assert abs(e["match_weight"] - float(result.pairs["match_weight"].iloc[row])) < 1e-3
+    assert e["decision"] == "auto_link"
+    a, b = result.ids[0], result.ids[1]
+    assert "match_probability" in result.explain_ids(a, b)
+
+
+def test_fs_classifier_in_recordlinkage_api():
+    df = pd.DataFrame({"first": ["MARIO", "MARIO", "LUIGI", "LUIGI", "ANNA", "ANNA", "PIA", "EVA"] * 5,
+                       "dob": ["1980-01-01", "1980-01-01", "1970-02-02", "1970-02-02", "1990-03-03", "1990-03-30",
+                               "1960-04-04", "1961-05-05"] * 5})
+    pairs = recordlinkage.Index()
+    pairs.full()
+    idx = pairs.index(df)
+    comps = [NameComparator({"value": "first"}, levels=["exact", {"jw": 0.9}], label="first"),
+             DateComparator({"value": "dob"}, levels=["exact", "one_off"], label="dob")]
+    cmp = recordlinkage.Compare()
+    cmp.add(comps)
+    feats = cmp.compute(idx, df)
+    clf = FSClassifier(comps)
+    links = clf.fit_predict(feats)
+    prob = clf.prob(feats)
+    assert prob.loc[(1, 0)] > 0.5 > prob.loc[(2, 0)]
+    assert len(links) > 0
+    u = level_frequencies(feats.to_numpy(), clf.metas)
+    m = fit_em(feats.to_numpy(), clf.metas, u, prior=0.1)
+    assert m.converged
