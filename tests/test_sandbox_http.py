@@ -472,11 +472,12 @@ def test_cli_serves_with_the_secret_from_the_environment_and_never_logs_it(store
         url = re.search(r"serving at (http://\S+)", first_line).group(1)
         response = requests.get(url + OSPITI, params={"limit": 1}, headers=SAT_AUTH, timeout=TIMEOUT)
         assert response.status_code == 200 and len(response.json()["data"]) == 1
+        request_line = proc.stderr.readline()  # the request is logged just after its response is sent
     finally:
         proc.terminate()
         _, rest = proc.communicate(timeout=10)
     assert proc.returncode == 0
-    log = first_line + rest
+    log = first_line + request_line + rest
     assert "GET /api/v1/ospiti?limit=1 200" in log
     assert SAT_TOKEN not in log
 
