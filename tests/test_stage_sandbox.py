@@ -4,6 +4,7 @@ Every current live raw record of every stream is in its staging table or open in
 both), deleted records are in neither, and each run's counts add up. Also drives `fase stage` and
 `fase quarantine list` through the CLI.
 """
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -12,6 +13,7 @@ from hub.commands.quality import quarantine_group
 from hub.commands.stage import stage
 from hub.config import SYSTEMS, load_env_file
 from sandbox import services, world
+from schemas.contracts import SchemaDriftError
 from schemas.stage import STREAM_TARGETS, stage_system
 from tests.helpers import make_config
 from tests.stage_data import fresh_warehouse
@@ -96,3 +98,44 @@ def test_cli_stage_and_quarantine_list(tmp_path):
     out = runner.invoke(quarantine_group, ["list", "--system", "polis"], obj={"config_path": str(config)})
     assert out.exit_code == 0 and "polis.placements 89" in out.output
     assert "status 'paused' not one of active, hired, completed, dropped_out" in out.output
+
+
+def _drift_tonights_anagrafe(folder, drift: str) -> None:
+    """Rewrite the newest snapshot as a drifted export: a renamed column or dates in a new format."""
+    path = sorted((folder / "anagrafe").glob("ANAGRAFE_RESIDENTI_*.csv"))[-1]
+    lines = path.read_bytes().decode("latin-1").split("\r\n")
+    header = lines[0].split(";")
+    if drift == "renamed column":
+        lines[0] = lines[0].replace("DATA_NASCITA", "DATA_DI_NASCITA")
+    else:
+        col = header.index("DATA_NASCITA")
+        for i, line in enumerate(lines[1:], start=1):
+            cells = line.split(";")
+            if len(cells) == len(header) and cells[col].count("/") == 2:
+                d, m, y = cells[col].split("/")
+                cells[col] = f"{y}-{m}-{d}"
+                lines[i] = ";".join(cells)
+    path.write_bytes("\r\n".join(lines).encode("latin-1"))
+
+
+@pytest.mark.parametrize("drift", ["renamed column", "new date format"])
+def test_drifted_sandbox_source_fails_loudly_and_leaves_staging_unchanged(tmp_path, drift):
+    folder = tmp_path / "sandbox"
+    world.generate(folder, 300, 4)
+    engine = fresh_warehouse(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    cfg = make_config(tmp_path, anagrafe_folder=folder / "anagrafe")
+    sync_system(cfg, engine, "anagrafe")
+    stage_system(cfg, engine, "anagrafe")
+    before = {name: sorted(map(tuple, engine.connect().execute(sa.select(t)).all()))
+              for name, t in STAGING_TABLES.items()}
+    world.advance(folder, 1)
+    _drift_tonights_anagrafe(folder, drift)
+    sync_system(cfg, engine, "anagrafe")
+    with pytest.raises(SchemaDriftError) as err:
+        stage_system(cfg, engine, "anagrafe")
+    message = str(err.value)
+    assert "anagrafe.residenti" in message and "DATA_NASCITA" in message
+    assert ("missing" in message) if drift == "renamed column" else ("DD/MM/YYYY" in message or "format" in message)
+    after = {name: sorted(map(tuple, engine.connect().execute(sa.select(t)).all()))
+             for name, t in STAGING_TABLES.items()}
+    assert after == before
