@@ -17,6 +17,9 @@ COMMAND_MODULES = [
     "hub.commands.db",
     "hub.commands.sandbox",
     "hub.commands.sync",
+    "hub.commands.stage",
+    "hub.commands.quality",
+    "hub.commands.demo",
 ]
 
 

@@ -55,10 +55,22 @@ class StepUnavailable(ImportError):
     """The module implementing a step is not installed or not written yet (a missing import, not a failed run)."""
 
 
-def _step(module: str, name: str):
-    """Import `module.name`, the implementation of a step; StepUnavailable when it does not exist."""
+IMPLEMENTATIONS = {
+    "stage": ("schemas.stage", "stage_system"),
+    "link_plan": ("matching.pipeline", "plan_partitions"),
+    "link_partition": ("matching.pipeline", "link_partition"),
+    "link_finalize": ("matching.pipeline", "finalize"),
+    "publish": ("warehouse.publish", "publish"),
+    "quality": ("schemas.quality.runner", "validate_staging"),
+}
+"""Step → (module, function) implementing it; each is called as function(cfg, engine, ...)."""
+
+
+def implementation(step: str):
+    """The function implementing `step`, imported now; StepUnavailable when its module does not exist yet."""
     import importlib
 
+    module, name = IMPLEMENTATIONS[step]
     try:
         found = importlib.import_module(module)
     except ModuleNotFoundError as exc:
@@ -70,11 +82,22 @@ def _step(module: str, name: str):
     return getattr(found, name)
 
 
-def stage(system: str, config_path: str | None = None) -> dict:
-    """Validate and standardise one system's raw layer into staging (`schemas.stage.stage_system`)."""
-    stage_system = _step("schemas.stage", "stage_system")
+def unavailable_steps() -> list[str]:
+    """Steps whose implementation cannot be imported (yet)."""
+    missing = []
+    for step in IMPLEMENTATIONS:
+        try:
+            implementation(step)
+        except StepUnavailable:
+            missing.append(step)
+    return missing
+
+
+def stage(system: str, config_path: str | None = None, trigger: str = "cli") -> dict:
+    """Validate and standardise one system's raw layer into staging, rejects to quarantine."""
+    run = implementation("stage")
     cfg, engine = open_hub(config_path)
-    return stage_system(cfg, engine, system)
+    return run(cfg, engine, system, trigger=trigger)
 
 
 def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
@@ -90,35 +113,54 @@ def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
 
 
 def link_plan(config_path: str | None = None) -> list[str]:
-    """Blocking partitions with new or changed staging records since the last linkage (`matching.pipeline`)."""
-    plan_partitions = _step("matching.pipeline", "plan_partitions")
+    """Blocking partitions with new or changed staging records since the last linkage."""
+    run = implementation("link_plan")
     cfg, engine = open_hub(config_path)
-    return [str(p) for p in plan_partitions(cfg, engine)]
+    return [str(p) for p in run(cfg, engine)]
 
 
 def link_partition(partition: str, config_path: str | None = None) -> dict:
     """Compare and score the candidate pairs of one blocking partition; returns its summary."""
-    run_partition = _step("matching.pipeline", "link_partition")
+    run = implementation("link_partition")
     cfg, engine = open_hub(config_path)
-    return run_partition(cfg, engine, partition)
+    return run(cfg, engine, partition)
 
 
 def link_finalize(config_path: str | None = None) -> dict:
     """Cluster the scored pairs of every partition into stable beneficiary ids and the crosswalk."""
-    finalize = _step("matching.pipeline", "finalize")
+    run = implementation("link_finalize")
     cfg, engine = open_hub(config_path)
-    return finalize(cfg, engine)
+    return run(cfg, engine)
 
 
-def publish(config_path: str | None = None) -> dict:
-    """Survivorship, facts and marts from the identity layer (`warehouse.publish.publish`)."""
-    run_publish = _step("warehouse.publish", "publish")
+def publish(config_path: str | None = None, trigger: str = "cli") -> dict:
+    """Survivorship, facts and marts from the identity layer."""
+    run = implementation("publish")
     cfg, engine = open_hub(config_path)
-    return run_publish(cfg, engine)
+    return run(cfg, engine, trigger=trigger)
 
 
-def quality(config_path: str | None = None) -> dict:
-    """Great Expectations suites, Data Docs and the quarantine summary (`schemas.quality.run_quality`)."""
-    run_quality = _step("schemas.quality", "run_quality")
+class QualityFailed(Exception):
+    """Expectations failed: the data, not the run, needs fixing (a retry would give the same answer)."""
+
+
+def quality(config_path: str | None = None, trigger: str = "cli") -> dict:
+    """Great Expectations suites over staging (results stored, Data Docs built) and the open quarantine per stream.
+
+    Returns the summary; raises QualityFailed, after everything is recorded, when an expectation failed.
+    """
+    import sqlalchemy as sa
+
+    from warehouse.models import Quarantine as Q
+
+    run = implementation("quality")
     cfg, engine = open_hub(config_path)
-    return run_quality(cfg, engine)
+    summary = run(cfg, engine, trigger=trigger)
+    with engine.connect() as conn:
+        open_entries = conn.execute(sa.select(Q.system, Q.stream, sa.func.count()).where(Q.released_run_id.is_(None))
+                                    .group_by(Q.system, Q.stream)).all()
+    summary["quarantine_open"] = {f"{system}.{stream}": n for system, stream, n in open_entries}
+    if not summary.get("success", True):
+        failed = {suite: s["failed"] for suite, s in summary.get("suites", {}).items() if s.get("failed")}
+        raise QualityFailed(f"expectations failed: {failed}; Data Docs: {summary.get('data_docs')}")
+    return summary

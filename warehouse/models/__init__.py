@@ -6,6 +6,7 @@ from warehouse.models.ops import PipelineRun, SyncState
 from warehouse.models.quality import QualityResult, Quarantine
 from warehouse.models.raw import RAW_STREAMS, RAW_TABLES, raw_table_name, sync_seen
 from warehouse.models.staging import STAGING_TABLES
+from warehouse.models.profile import PROFILE_TABLES  # noqa: E402,F401  (golden record, facts, marts)
 
 metadata = Base.metadata
 

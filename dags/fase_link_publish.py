@@ -1,0 +1,41 @@
+"""Incremental linkage and publishing, run whenever any system's staging data changes.
+
+link_plan lists the blocking partitions touched since the last linkage; link_partition is
+mapped over them (one task instance per partition, spread over the Celery workers);
+link_finalize clusters the scored pairs into beneficiary ids; publish rebuilds the marts.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import dag, task
+
+from hub.airflow_support import DEFAULT_ARGS, MARTS_ASSET, STAGING_ASSETS, START_DATE, run_step
+
+A = STAGING_ASSETS
+
+
+@dag(dag_id="fase_link_publish", schedule=A["sat"] | A["anagrafe"] | A["polis"] | A["volontariato"] | A["contabilita"],
+     start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
+     dagrun_timeout=timedelta(hours=6), tags=["fase", "linkage", "publish"], doc_md=__doc__)
+def fase_link_publish():
+    @task
+    def link_plan() -> list[str]:
+        return run_step("link_plan")
+
+    @task(max_active_tis_per_dagrun=8, execution_timeout=timedelta(minutes=30))
+    def link_partition(partition: str) -> dict:
+        return run_step("link_partition", partition)
+
+    @task(trigger_rule="none_failed")    # also when no partition changed (deletions still recluster)
+    def link_finalize() -> dict:
+        return run_step("link_finalize")
+
+    @task(outlets=[MARTS_ASSET])
+    def publish() -> dict:
+        return run_step("publish", trigger="airflow")
+
+    link_partition.expand(partition=link_plan()) >> link_finalize() >> publish()
+
+
+fase_link_publish()
