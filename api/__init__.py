@@ -1,5 +1,4 @@
-"""Read API for case-management systems (FastAPI).
-
-Serves merged beneficiary records from the warehouse with access control and audit.
-May import warehouse and hub.config; never dags.
+"""Read API for case-management systems (FastAPI): merged beneficiary records, lookups, change feed,
+crosswalk; API-key access control by role, redaction, append-only audit. See api/README.md.
+May import warehouse, schemas.standardise and hub.config; never dags or matching.
 """

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "hub.commands.stage",
     "hub.commands.quality",
     "hub.commands.demo",
+    "hub.commands.api_keys", "hub.commands.audit", "hub.commands.serve",
 ]
 
 

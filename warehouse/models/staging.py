@@ -111,3 +111,8 @@ def staging_tables_columns() -> dict[str, list]:
 
 STAGING_TABLES: dict[str, sa.Table] = {name: sa.Table(name, Base.metadata, *items)
                                        for name, items in staging_tables_columns().items()}
+
+SEARCH_INDEXES = {"ix_stg_person_last_name_norm": ("last_name_norm",), "ix_stg_person_birth_date": ("birth_date",)}
+"""Indexes for the read API's search by name and birth date (migration 0007_search_indexes)."""
+for _name, _cols in SEARCH_INDEXES.items():
+    sa.Index(_name, *(STAGING_TABLES["stg_person"].c[c] for c in _cols))

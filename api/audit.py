@@ -1,0 +1,120 @@
+"""The audit trail: one append-only ``api_audit`` row per beneficiary read, refusals included.
+
+Every request under /v1 except health and readiness is audited by ``AuditMiddleware`` when its
+response starts: who (client, role, purpose, end user, location), what (method, path without query
+string, beneficiary), when and the outcome (HTTP status). Routes name the beneficiaries they served
+in ``request.state.audit_ids`` (a search: one row per returned beneficiary); a request refused
+before its route ran is recorded with the beneficiary id of its path. The row is written
+before the response leaves: if it cannot be written, the caller gets a 503 instead of the data.
+Codici fiscali and names searched for travel in request bodies and are never written here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+
+import anyio
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from api.errors import error_body
+from warehouse.models.access import ACCESS_TABLES
+from warehouse.types import utcnow
+
+log = logging.getLogger("api.audit")
+api_audit = ACCESS_TABLES["api_audit"]
+UNAUDITED = ("/v1/health", "/v1/ready")
+_SERVICE_UNAVAILABLE = json.dumps(error_body(503, "audit log unavailable: the read was not served")).encode()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    """Text fit for the log: control characters (NUL breaks PostgreSQL) replaced, length bounded."""
+    return None if value is None else _CONTROL.sub("\ufffd", value)[:limit]
+
+
+def audited(path: str) -> bool:
+    return path.startswith("/v1/") and path not in UNAUDITED
+
+
+def audit_rows(scope: dict, status: int) -> list[dict]:
+    """The rows describing one request, from what auth and the route left on the request state."""
+    state = scope.get("state", {})
+    caller = state.get("caller")
+    client = caller.client if caller else None
+    base = {
+        "at": utcnow(), "method": scope["method"][:10], "path": _clean(scope["path"], 500), "outcome": status,
+        "client_id": client.client_id if client else None, "role": client.role if client else None,
+        "purpose": client.purpose if client else None,
+        "user_id": caller.user_id if caller else None, "location": caller.location if caller else None,
+        "detail": _clean(state.get("audit_detail"), 1000),
+    }
+    ids = state.get("audit_ids") or [scope.get("path_params", {}).get("beneficiary_id")]  # refused early: the id asked
+    return [{**base, "beneficiary_id": _clean(bid, 24)} for bid in ids]
+
+
+class AuditMiddleware:
+    """ASGI middleware writing the audit rows of a request before its response is sent."""
+
+    def __init__(self, app, engine: Engine):
+        self.app, self.engine = app, engine
+        self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")  # one round trip for one row
+
+    def write(self, rows: list[dict]) -> None:
+        if len(rows) == 1:
+            with self.autocommit.connect() as conn:
+                conn.execute(api_audit.insert(), rows)
+        else:
+            with self.engine.begin() as conn:  # a search's rows: all or none
+                conn.execute(api_audit.insert(), rows)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not audited(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+        started = False
+
+        async def send_audited(message):
+            nonlocal replaced, started
+            if message["type"] == "http.response.start":
+                started = True
+                try:
+                    await anyio.to_thread.run_sync(self.write, audit_rows(scope, message["status"]))
+                except Exception as exc:  # fail closed: no audit row, no data
+                    log.error("audit write failed (%s): answering 503", type(exc).__name__)
+                    replaced = True
+                    await send({"type": "http.response.start", "status": 503,
+                                "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
+                    await send({"type": "http.response.body", "body": _SERVICE_UNAVAILABLE})
+                    return
+                message["headers"] = [*message.get("headers", []), (b"cache-control", b"no-store")]
+            if not replaced:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, send_audited)
+        except Exception:
+            if not started:  # the error handler answers 500 outside this middleware: audit it here
+                scope.setdefault("state", {}).setdefault("audit_detail", "internal error")
+                await anyio.to_thread.run_sync(self.write, audit_rows(scope, 500))
+            raise
+
+
+def query_audit(engine: Engine, *, client_id: str | None = None, beneficiary_id: str | None = None,
+                since: datetime | None = None, limit: int = 100) -> list[dict]:
+    """Audit rows, newest first, filtered by client, beneficiary and time."""
+    q = sa.select(api_audit)
+    if client_id:
+        q = q.where(api_audit.c.client_id == client_id)
+    if beneficiary_id:
+        q = q.where(api_audit.c.beneficiary_id == beneficiary_id)
+    if since:
+        q = q.where(api_audit.c.at >= since)
+    q = q.order_by(api_audit.c.audit_id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]

@@ -1,0 +1,237 @@
+"""Response models: they document the API in /openapi.json and shape every answer.
+
+Ids are in the caller's id space (``id_space``): beneficiary ids, or pseudonyms for analysts.
+Money is a decimal string (exact), dates ``YYYY-MM-DD``, times ISO 8601 in UTC.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class SourceRef(BaseModel):
+    system: str
+    source_person_id: str | None = Field(description="the system's own id (null for analysts)")
+    rule: str | None = Field(None, description="survivorship rule that chose the value")
+    decided_by: str | None = Field(None, description="how the rule decided (authority, recency, ...)")
+
+
+class Sourced(BaseModel):
+    value: Any = Field(description="the surviving value (null when unknown or withheld)")
+    source: SourceRef | None = Field(description="the source record the value comes from (provenance)")
+
+
+class GoldenRecord(BaseModel):
+    first_name: Sourced
+    last_name: Sourced
+    sex: Sourced
+    birth_date: Sourced
+    birth_year: int | None = Field(None, description="analysts only: the year of birth")
+    birthplace: Sourced
+    birth_country: Sourced
+    citizenship: Sourced
+    codice_fiscale: Sourced
+    phone: Sourced
+    email: Sourced
+    address: Sourced = Field(description="residence address: toponym, street, number, postcode, municipality")
+
+
+class HouseholdMember(BaseModel):
+    beneficiary_id: str
+    role: str | None
+
+
+class Household(BaseModel):
+    household_key: str
+    source_system: str
+    role: str | None
+    size: int | None
+    adults: int | None
+    minors: int | None
+    members: list[HouseholdMember] = Field(description="the other members (their records are separate reads)")
+
+
+class Residence(BaseModel):
+    source_person_id: str | None
+    valid_from: date
+    valid_to: date | None
+    toponym: str | None
+    street: str | None
+    number: str | None
+    interno: str | None
+    postcode: str | None
+    municipality: str | None
+    household_key: str | None
+    household_role: str | None
+    posizione: str
+
+
+class Stay(BaseModel):
+    stay_id: str | None
+    source_person_id: str | None
+    structure_name: str | None
+    structure_type: str
+    address: str | None
+    entry_date: date
+    exit_date: date | None
+    exit_reason: str | None
+    confidential: bool = Field(description="protected guest or protected structure: name and address need the "
+                                           "`confidential` grant")
+
+
+class Placement(BaseModel):
+    placement_id: str | None
+    source_person_id: str | None
+    programme: str
+    provider: str | None
+    start_date: date
+    end_date: date | None
+    status: str
+    hours_completed: int | None
+
+
+class Service(BaseModel):
+    service_id: str | None
+    source_person_id: str | None
+    association: str | None
+    role: str
+    service_type: str
+    start_date: date
+    end_date: date | None
+
+
+class PaymentStatus(BaseModel):
+    status: str
+    reached_on: date
+    reached_at: datetime | None
+    evidence: str = Field(description="observed in the source, or inferred from the act/payment date")
+
+
+class Payment(BaseModel):
+    payment_id: str | None
+    source_person_id: str | None
+    benefit_type: str
+    amount: Decimal
+    determina_number: str | None
+    status: str
+    status_history: list[PaymentStatus]
+
+
+class SourceRecord(BaseModel):
+    source_system: str
+    source_person_id: str | None
+    match_probability: float | None
+    linked_at: datetime
+
+
+class MergedRecord(BaseModel):
+    beneficiary_id: str
+    id_space: Literal["beneficiary", "pseudonym"]
+    status: str
+    published: bool = Field(description="from the published profile; false: linked since the last publish, "
+                                        "assembled from staging")
+    protected: bool = Field(description="a protected person (riservato or in a protected structure)")
+    person: GoldenRecord
+    households: list[Household]
+    residences: list[Residence]
+    stays: list[Stay]
+    placements: list[Placement]
+    services: list[Service]
+    payments: list[Payment]
+    sources: list[SourceRecord]
+    redactions: list[str] = Field(description="fields withheld from this caller (their values are null)")
+
+
+class MergedRedirect(BaseModel):
+    beneficiary_id: str
+    status: Literal["merged"]
+    merged_into: str
+    location: str
+
+
+class CrosswalkEntry(BaseModel):
+    source_system: str
+    source_person_id: str
+    beneficiary_id: str
+    linked_at: datetime
+
+
+class SourceLink(BaseModel):
+    source_system: str
+    source_person_id: str
+    beneficiary_id: str
+    id_space: Literal["beneficiary", "pseudonym"]
+    beneficiary: str = Field(description="path of the merged record")
+
+
+class CrosswalkPage(BaseModel):
+    items: list[CrosswalkEntry]
+    next_cursor: str | None
+
+
+class BeneficiarySources(BaseModel):
+    beneficiary_id: str
+    sources: list[CrosswalkEntry]
+
+
+class CfMatch(BaseModel):
+    beneficiary_id: str
+    matched: list[dict[str, str]]
+    beneficiary: str
+
+
+class CfLookupResult(BaseModel):
+    codice_fiscale: str = Field(description="the code looked up (de-omocoded base)")
+    matches: list[CfMatch]
+
+
+class SearchHit(BaseModel):
+    beneficiary_id: str
+    score: float = Field(description="0-100, higher is closer")
+    first_name: str | None
+    last_name: str | None
+    birth_date: date | None
+    beneficiary: str
+
+
+class SearchResult(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    items: list[SearchHit]
+
+
+class Change(BaseModel):
+    beneficiary_id: str
+    kind: Literal["created", "updated", "merged", "split", "retired"]
+    merged_into: str | None
+    related_ids: list[str] | None
+    changed_at: datetime
+
+
+class ChangePage(BaseModel):
+    changes: list[Change]
+    next_cursor: str = Field(description="pass as `since` to continue; returned even when nothing is new")
+    has_more: bool
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    revision: str | None
+    head: str | None

@@ -1,0 +1,49 @@
+"""The /v1 endpoints, one module per concern; shared helpers for ids, scope and audit notes here."""
+from __future__ import annotations
+
+from enum import Enum
+
+from fastapi import Path, Request
+
+from api.auth import Caller
+from api.errors import ApiError
+from api import repository as repo
+from hub.config import SYSTEMS
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+BENEFICIARY_ID = Path(pattern=ID_PATTERN, max_length=24, description="a beneficiary id")
+System = Enum("System", {s: s for s in SYSTEMS}, type=str)
+SOURCE_ID = Path(pattern=ID_PATTERN, max_length=64, description="the source system's own person id")
+
+
+def services(request: Request):
+    """The app's shared services (engine, key verifier, rate limiter, pseudonymiser)."""
+    return request.app.state.services
+
+
+def note(request: Request, ids: list[str | None] | None = None, detail: str | None = None) -> None:
+    """Tell the audit which beneficiaries this request touched (and how)."""
+    if ids is not None:
+        request.state.audit_ids = ids
+    if detail is not None:
+        request.state.audit_detail = detail
+
+
+def record_path(beneficiary_id: str) -> str:
+    return f"/v1/beneficiaries/{beneficiary_id}"
+
+
+def check_scope(conn, caller: Caller, beneficiary_id: str, systems: set[str] | None = None) -> None:
+    """403 unless the caller's scope covers this beneficiary (its id, ids merged into it, its systems)."""
+    if not caller.client.scoped:
+        return
+    if systems is None:
+        systems = {s["source_system"] for s in repo.sources(conn, beneficiary_id)}
+    ids = {beneficiary_id} | repo.former_ids(conn, beneficiary_id)
+    if not caller.client.may_see(ids, systems):
+        raise ApiError(403, "this beneficiary is outside the client's scope")
+
+
+def require_pseudonyms(caller: Caller, pseudonym) -> None:
+    if caller.role == "analyst" and not pseudonym.available:
+        raise ApiError(503, "pseudonymisation is not configured: analysts cannot be served")

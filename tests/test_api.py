@@ -1,0 +1,418 @@
+"""The read API over real HTTP (uvicorn on loopback) on SQLite and PostgreSQL.
+
+One warehouse per backend: a 600-person sandbox synced, staged, linked from the ground truth
+(tests/api_world.py), published, then one beneficiary linked late (served from staging). Each
+endpoint, each role's view and what it must not see, redirects of merged ids, the change feed, the
+audit rows of every read (refusals too), hostile input and the rate limit.
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from api.app import create_app
+from api.audit import AuditMiddleware
+from api.clients import create_client, revoke_client
+from schemas.standardise.codice_fiscale import check_char
+from tests.api_world import build_sandbox_warehouse, fill_identity, link_late, serving
+from tests.servers import postgres_database
+from warehouse.models import ACCESS_TABLES, IDENTITY_TABLES, PROFILE_TABLES
+from warehouse.profile.publish import publish
+
+LEAKS = ("Traceback", "SELECT", "INSERT", "sqlalchemy", "psycopg", "sqlite3", "File \"", "stg_person", "iban")
+XW, AUDIT = IDENTITY_TABLES["beneficiary_crosswalk"], ACCESS_TABLES["api_audit"]
+GOLDEN = PROFILE_TABLES["golden_record"]
+
+
+class World:
+    """A served warehouse, its engine, the history cases and one key per kind of client."""
+
+    def __init__(self, base: str, engine, cases: dict, keys: dict, clients: dict):
+        self.base, self.engine, self.cases, self.keys, self.clients = base, engine, cases, keys, clients
+
+    def get(self, path: str, who: str | None = "cw", **kw) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.keys[who]}"} if who else {}
+        headers.update(kw.pop("headers", {}))
+        return requests.get(self.base + path, headers=headers, timeout=30, **kw)
+
+    def post(self, path: str, body, who: str | None = "cw", **kw) -> requests.Response:
+        headers = {"X-API-Key": self.keys[who]} if who else {}
+        headers.update(kw.pop("headers", {}))
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return requests.post(self.base + path, data=data, headers={"Content-Type": "application/json", **headers},
+                             timeout=30, **kw)
+
+    def scalar(self, query):
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def rows(self, query):
+        with self.engine.connect() as conn:
+            return conn.execute(query).all()
+
+
+CLIENTS = {  # name -> (role, grants, scope beneficiary ids, scope systems, rate limit)
+    "cw": ("case_worker", (), (), (), 100_000),
+    "cw_conf": ("case_worker", ("confidential",), (), (), 100_000),
+    "cw_sat": ("case_worker", (), (), ("sat",), 100_000),
+    "cw_ids": ("case_worker", (), ("M00000001",), (), 100_000),
+    "analyst": ("analyst", (), (), (), 100_000),
+    "integration": ("integration", (), (), (), 100_000),
+    "int_sat": ("integration", (), (), ("sat",), 100_000),
+    "limited": ("case_worker", (), (), (), 3),
+    "revoked": ("case_worker", (), (), (), 100),
+}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"api_{request.param}")
+    databases = postgres_database("fase_api") if request.param == "postgresql" else None
+    url = next(databases) if databases else f"sqlite:///{tmp / 'warehouse.db'}"
+    engine = build_sandbox_warehouse(url, tmp)
+    cases = fill_identity(engine, tmp / "sandbox")
+    publish(None, engine)
+    link_late(engine, tmp / "sandbox", cases["late"])
+    keys, clients = {}, {}
+    for name, (role, grants, ids, systems, limit) in CLIENTS.items():
+        clients[name], keys[name] = create_client(engine, name, role, "test: casework", grants=grants,
+                                                  beneficiary_ids=ids, systems=systems, rate_limit_per_minute=limit)
+    revoke_client(engine, clients["revoked"].client_id)
+    with serving(create_app(engine, pseudonym_key="test-pseudonym-key")) as base:
+        yield World(base, engine, cases, keys, clients)
+    engine.dispose()
+    if databases:
+        next(databases, None)
+
+
+def assert_error(response: requests.Response, status: int) -> dict:
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["status"] == status and body["error"]["message"]
+    for leak in LEAKS:
+        assert leak.lower() not in response.text.lower(), (leak, response.text)
+    return body
+
+
+def protected_id(w: World) -> str:
+    return w.scalar(sa.select(GOLDEN.c.beneficiary_id).where(GOLDEN.c.is_protected).order_by(GOLDEN.c.beneficiary_id))
+
+
+def test_health_readiness_and_openapi(world):
+    assert requests.get(world.base + "/v1/health").json() == {"status": "ok"}
+    ready = requests.get(world.base + "/v1/ready").json()
+    assert ready["status"] == "ready" and ready["revision"] == ready["head"]
+    spec = requests.get(world.base + "/openapi.json").json()
+    for path in ("/v1/beneficiaries/{beneficiary_id}", "/v1/beneficiaries/lookup", "/v1/beneficiaries/search",
+                 "/v1/sources/{system}/{source_person_id}", "/v1/changes", "/v1/crosswalk", "/v1/ready"):
+        assert path in spec["paths"], path
+    assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
+    assert "308" in spec["paths"]["/v1/beneficiaries/{beneficiary_id}"]["get"]["responses"]
+    assert requests.get(world.base + "/docs").status_code == 200
+
+
+def test_keys_are_required_and_checked(world):
+    path = f"/v1/beneficiaries/{world.cases['survivor']}"
+    assert_error(world.get(path, who=None), 401)
+    assert_error(world.get(path, who=None, headers={"Authorization": "Bearer fase_000000000000.nope"}), 401)
+    assert_error(world.get(path, who=None, headers={"X-API-Key": world.keys["cw"][:-1] + "A"}), 401)
+    assert_error(world.get(path, who="revoked"), 401)
+    assert world.get(path, who=None, headers={"X-API-Key": world.keys["cw"]}).status_code == 200
+
+
+def test_case_worker_reads_the_merged_record(world):
+    bid = world.cases["survivor"]
+    r = world.get(f"/v1/beneficiaries/{bid}", headers={"X-User-Id": "op-17", "X-User-Location": "SdS Q4"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    rec = r.json()
+    assert rec["beneficiary_id"] == bid and rec["published"] and rec["id_space"] == "beneficiary"
+    expected = {tuple(x) for x in world.rows(sa.select(XW.c.source_system, XW.c.source_person_id)
+                                             .where(XW.c.beneficiary_id == bid))}
+    assert {(s["source_system"], s["source_person_id"]) for s in rec["sources"]} == expected
+    name = rec["person"]["last_name"]
+    assert name["value"] and (name["source"]["system"], name["source"]["source_person_id"]) in expected
+    assert name["source"]["rule"]
+    assert rec["households"] and rec["households"][0]["members"]
+    payer = world.scalar(sa.select(PROFILE_TABLES["fact_payment_status"].c.beneficiary_id).order_by(
+        PROFILE_TABLES["fact_payment_status"].c.beneficiary_id))
+    payments = world.get(f"/v1/beneficiaries/{payer}").json()["payments"]
+    assert payments and all(p["status_history"] for p in payments)
+    assert isinstance(payments[0]["amount"], str)  # exact decimal
+    assert "iban" not in r.text.lower()
+
+
+def test_beneficiary_linked_after_the_publish_comes_from_staging(world):
+    rec = world.get(f"/v1/beneficiaries/{world.cases['late']}").json()
+    assert rec["published"] is False and rec["person"]["last_name"]["value"] and len(rec["sources"]) >= 2
+
+
+def test_protected_addresses_need_the_confidential_grant(world):
+    bid = protected_id(world)
+    plain = world.get(f"/v1/beneficiaries/{bid}").json()
+    granted = world.get(f"/v1/beneficiaries/{bid}", who="cw_conf").json()
+    assert plain["protected"] and granted["protected"]
+    secret = [s for s in granted["stays"] if s["confidential"]]
+    assert secret and all(s["structure_name"] for s in secret) and granted["redactions"] == []
+    assert all(s["structure_name"] is None and s["address"] is None for s in plain["stays"])
+    assert plain["person"]["address"]["value"] is None
+    assert all(r["street"] is None for r in plain["residences"])
+    assert {"stays.structure_name", "stays.address", "person.address"} <= set(plain["redactions"])
+    text = json.dumps(plain)
+    for s in secret:
+        assert s["structure_name"] not in text
+    if granted["person"]["address"]["value"]:
+        assert granted["person"]["address"]["value"]["street"] not in text
+
+
+def test_analyst_gets_pseudonymised_records_only(world):
+    bid = protected_id(world)
+    full = world.get(f"/v1/beneficiaries/{bid}", who="cw_conf").json()
+    r = world.get(f"/v1/beneficiaries/{bid}", who="analyst")
+    rec = r.json()
+    assert rec["id_space"] == "pseudonym" and rec["beneficiary_id"].startswith("p_") and bid not in r.text
+    assert world.get(f"/v1/beneficiaries/{bid}", who="analyst").json()["beneficiary_id"] == rec["beneficiary_id"]
+    person = rec["person"]
+    for field in ("first_name", "last_name", "codice_fiscale", "phone", "email", "address", "birth_date"):
+        assert person[field]["value"] is None, field
+    assert person["birth_year"] == int(full["person"]["birth_date"]["value"][:4])
+    for field in ("first_name", "last_name", "codice_fiscale", "phone"):
+        value = full["person"][field]["value"]
+        if value:
+            assert value not in r.text, field
+    assert all(s["source_person_id"] is None for s in rec["sources"])
+    assert all(s["structure_name"] is None for s in rec["stays"])
+    assert all(m["beneficiary_id"].startswith("p_") for h in rec["households"] for m in h["members"])
+    link = world.get(f"/v1/sources/sat/{full['stays'][0]['source_person_id']}", who="analyst").json()
+    assert link["beneficiary_id"] == rec["beneficiary_id"] and link["id_space"] == "pseudonym"
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": "Rossi"}, who="analyst"), 403)
+    assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": "RSSMRA80A01D612X"}, who="analyst"), 403)
+
+
+def test_integration_reads_feed_and_crosswalk_but_no_records(world):
+    bid = world.cases["survivor"]
+    assert_error(world.get(f"/v1/beneficiaries/{bid}", who="integration"), 403)
+    assert_error(world.get("/v1/changes", who="cw"), 403)
+    rows = world.get(f"/v1/beneficiaries/{bid}/sources", who="integration").json()["sources"]
+    assert rows and {r["beneficiary_id"] for r in rows} == {bid}
+
+
+def test_merged_ids_redirect_to_the_survivor(world):
+    c = world.cases
+    for old in (c["merged"], c["chained"]):
+        r = world.get(f"/v1/beneficiaries/{old}", allow_redirects=False)
+        assert r.status_code == 308 and r.headers["location"] == f"/v1/beneficiaries/{c['survivor']}"
+        assert r.json() == {"beneficiary_id": old, "status": "merged", "merged_into": c["survivor"],
+                            "location": f"/v1/beneficiaries/{c['survivor']}"}
+    followed = world.get(f"/v1/beneficiaries/{c['chained']}")
+    assert followed.status_code == 200 and followed.json()["beneficiary_id"] == c["survivor"]
+    r = world.get(f"/v1/beneficiaries/{c['merged']}/sources", who="integration", allow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"].endswith("/sources")
+    analyst = world.get(f"/v1/beneficiaries/{c['merged']}", who="analyst", allow_redirects=False).json()
+    assert analyst["merged_into"].startswith("p_")
+    assert_error(world.get(f"/v1/beneficiaries/{c['retired']}"), 410)
+    assert_error(world.get("/v1/beneficiaries/B99999999"), 404)
+
+
+def omocodic(code: str) -> str:
+    """The variant with the last digit of the code's digit positions replaced by its omocodia letter."""
+    variant = code[:14] + "LMNPQRSTUV"[int(code[14])] if code[14].isdigit() else code[:15]
+    return variant + check_char(variant)
+
+
+def test_lookup_by_codice_fiscale(world):
+    rec = world.get(f"/v1/beneficiaries/{world.cases['survivor']}").json()
+    cf = rec["person"]["codice_fiscale"]["value"]
+    messy = f"  {cf[:8].lower()} {cf[8:]} "
+    for given in (cf, messy, omocodic(cf)):
+        r = world.post("/v1/beneficiaries/lookup", {"codice_fiscale": given})
+        assert r.status_code == 200, r.text
+        assert world.cases["survivor"] in {m["beneficiary_id"] for m in r.json()["matches"]}
+        assert r.json()["codice_fiscale"] == cf
+    assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": cf[:15] + "Z" if cf[15] != "Z"
+                                                          else cf[:15] + "A"}), 400)
+    assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": "not a code"}), 400)
+    unknown = "ZZZZZZ00A01H501"
+    assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": unknown + check_char(unknown)}), 404)
+
+
+def test_lookup_by_source_record(world):
+    bid = world.cases["survivor"]
+    system, sid = world.rows(sa.select(XW.c.source_system, XW.c.source_person_id).where(XW.c.beneficiary_id == bid))[0]
+    link = world.get(f"/v1/sources/{system}/{sid}").json()
+    assert link["beneficiary_id"] == bid and link["beneficiary"] == f"/v1/sources/{system}/{sid}/record"
+    assert world.get(link["beneficiary"]).json()["beneficiary_id"] == bid
+    assert world.get(f"/v1/sources/{system}/{sid}", who="integration").status_code == 200
+    assert_error(world.get(f"/v1/sources/nosuch/{sid}"), 400)
+    assert_error(world.get(f"/v1/sources/{system}/999999999"), 404)
+
+
+def test_fuzzy_search_ranks_and_pages(world):
+    rec = world.get(f"/v1/beneficiaries/{world.cases['survivor']}").json()["person"]
+    last, first, born = rec["last_name"]["value"], rec["first_name"]["value"], rec["birth_date"]["value"]
+    typo = last[:-2] + last[-1] + last[-2]  # transposed letters
+    r = world.post("/v1/beneficiaries/search", {"last_name": typo, "first_name": first.lower(), "birth_date": born})
+    assert r.status_code == 200, r.text
+    assert r.json()["items"][0]["beneficiary_id"] == world.cases["survivor"]
+    swapped = world.post("/v1/beneficiaries/search", {"last_name": first, "first_name": last, "birth_date": born})
+    assert world.cases["survivor"] in [h["beneficiary_id"] for h in swapped.json()["items"]]
+    broad = world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page_size": 100}).json()
+    pages = [world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page": p, "page_size": 2}).json()
+             for p in (1, 2)]
+    assert [h["beneficiary_id"] for p in pages for h in p["items"]] == [h["beneficiary_id"] for h in broad["items"]][:4]
+    scores = [h["score"] for h in broad["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, "page_size": 101}), 400)
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, "page_size": 10**9}), 400)
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": "", "page": 1}), 400)
+
+
+def test_change_feed_pages_with_merges_and_splits(world):
+    seen, cursor = [], None
+    while True:
+        page = world.get("/v1/changes", who="integration", params={"since": cursor, "limit": 97} if cursor
+                         else {"limit": 97}).json()
+        seen += page["changes"]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    total = world.scalar(sa.select(sa.func.count()).select_from(IDENTITY_TABLES["beneficiary_change"]))
+    assert len(seen) == total
+    merges = {(c["beneficiary_id"], c["merged_into"]) for c in seen if c["kind"] == "merged"}
+    c = world.cases
+    assert merges == {(c["chained"], c["merged"]), (c["merged"], c["survivor"])}
+    split = next(x for x in seen if x["kind"] == "split")
+    assert split["beneficiary_id"] == c["split"] and split["related_ids"] == c["split_into"]
+    assert seen[-1]["beneficiary_id"] == c["late"]
+    tail = world.get("/v1/changes", who="integration", params={"since": cursor}).json()
+    assert tail == {"changes": [], "next_cursor": cursor, "has_more": False}
+    other_kind = base64.urlsafe_b64encode(b"crosswalk:5").decode().rstrip("=")
+    negative = base64.urlsafe_b64encode(b"changes:-1").decode().rstrip("=")
+    for bad in ("garbage", "!!", other_kind, negative, "x" * 401, "Y2hhbmdlczoiMSI"):
+        assert_error(world.get("/v1/changes", who="integration", params={"since": bad}), 400)
+    assert_error(world.get("/v1/changes", who="integration", params={"limit": 1001}), 400)
+
+
+def test_crosswalk_pages_and_system_scope(world):
+    items, cursor = [], None
+    while True:
+        page = world.get("/v1/crosswalk", who="integration", params={"limit": 150, **({"cursor": cursor} if cursor
+                                                                                       else {})}).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert {(i["source_system"], i["source_person_id"], i["beneficiary_id"]) for i in items} == \
+        {tuple(r) for r in world.rows(sa.select(XW.c.source_system, XW.c.source_person_id, XW.c.beneficiary_id))}
+    scoped = world.get("/v1/crosswalk", who="int_sat", params={"limit": 5000}).json()["items"]
+    assert scoped and {i["source_system"] for i in scoped} == {"sat"}
+    assert_error(world.get("/v1/crosswalk", who="int_sat", params={"system": "anagrafe"}), 403)
+    assert_error(world.get("/v1/crosswalk", who="integration", params={"cursor": "bm9wZQ"}), 400)
+
+
+def test_scope_limits_case_workers(world):
+    sat_people = {r[0] for r in world.rows(sa.select(XW.c.beneficiary_id).where(XW.c.source_system == "sat"))}
+    others = sorted({r[0] for r in world.rows(sa.select(XW.c.beneficiary_id))} - sat_people)
+    assert world.get(f"/v1/beneficiaries/{sorted(sat_people)[0]}", who="cw_sat").status_code == 200
+    assert_error(world.get(f"/v1/beneficiaries/{others[0]}", who="cw_sat"), 403)
+    # scoped to an id that was merged: the survivor it became is in scope, nobody else
+    assert world.get(f"/v1/beneficiaries/{world.cases['survivor']}", who="cw_ids").status_code == 200
+    assert world.get(f"/v1/beneficiaries/{world.cases['merged']}", who="cw_ids").status_code == 200
+    assert_error(world.get(f"/v1/beneficiaries/{others[0]}", who="cw_ids"), 403)
+
+
+def test_every_read_is_audited_refusals_included(world):
+    marker = "auditor-check-1"
+    h = {"X-User-Id": marker, "X-User-Location": "Ufficio Casa, Via Palazzuolo"}
+    bid = world.cases["survivor"]
+    cf = world.get(f"/v1/beneficiaries/{bid}").json()["person"]["codice_fiscale"]["value"]
+    world.get(f"/v1/beneficiaries/{bid}", headers=h)
+    world.get(f"/v1/beneficiaries/{bid}", who="integration", headers=h)
+    world.get(f"/v1/beneficiaries/{bid}", who=None, headers=h)
+    world.post("/v1/beneficiaries/lookup", {"codice_fiscale": cf}, headers=h)
+    hits = world.post("/v1/beneficiaries/search", {"last_name": "Ro", "page_size": 5}, headers=h).json()["items"]
+    rows = world.rows(sa.select(AUDIT).where(AUDIT.c.user_id == marker).order_by(AUDIT.c.audit_id))
+    outcomes = [(r.path, r.outcome, r.role) for r in rows]
+    assert (f"/v1/beneficiaries/{bid}", 200, "case_worker") in outcomes
+    assert (f"/v1/beneficiaries/{bid}", 403, "integration") in outcomes
+    assert any(r.path == "/v1/beneficiaries/lookup" and r.beneficiary_id == bid for r in rows)
+    search_rows = [r for r in rows if r.path == "/v1/beneficiaries/search"]
+    assert [r.beneficiary_id for r in search_rows] == [x["beneficiary_id"] for x in hits] or (not hits)
+    assert all(r.location == h["X-User-Location"] and r.purpose == "test: casework" and r.at for r in rows)
+    anonymous = world.rows(sa.select(AUDIT).where(AUDIT.c.outcome == 401, AUDIT.c.path == f"/v1/beneficiaries/{bid}"))
+    assert anonymous and all(r.client_id is None for r in anonymous)
+    everything = " ".join(str(tuple(r)) for r in world.rows(sa.select(AUDIT)))
+    assert cf not in everything and world.keys["cw"] not in everything
+    with pytest.raises(sa.exc.DBAPIError):
+        with world.engine.begin() as conn:
+            conn.execute(AUDIT.delete())
+
+
+@pytest.mark.parametrize("hostile", ["1' OR '1'='1", "x'; DROP TABLE beneficiary; --", "\" OR 1=1 --",
+                                     "%27%20UNION%20SELECT%20*%20FROM%20api_client--", "../../etc/passwd",
+                                     "%00", "a\x00b", "é" * 70])
+def test_hostile_input_gets_clean_4xx(world, hostile):
+    before = world.scalar(sa.select(sa.func.count()).select_from(IDENTITY_TABLES["beneficiary"]))
+    q = requests.utils.quote(hostile, safe="")
+    responses = [
+        world.get(f"/v1/beneficiaries/{q}"), world.get(f"/v1/beneficiaries/{q}/sources"),
+        world.get(f"/v1/sources/sat/{q}"), world.get(f"/v1/sources/{q}/1"), world.get(f"/v1/sources/sat/{q}/record"),
+        world.get("/v1/changes", who="integration", params={"since": hostile}),
+        world.get("/v1/changes", who="integration", params={"limit": hostile}),
+        world.get("/v1/crosswalk", who="integration", params={"cursor": hostile}),
+        world.get("/v1/crosswalk", who="integration", params={"system": hostile}),
+        world.post("/v1/beneficiaries/lookup", {"codice_fiscale": hostile}),
+        world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "birth_date": hostile}),
+        world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "page": hostile}),
+        world.post("/v1/beneficiaries/search", {"last_name": hostile, "evil": 1}),
+        world.post("/v1/beneficiaries/search", hostile),
+    ]
+    if hostile.isprintable():
+        responses.append(world.get(f"/v1/beneficiaries/{world.cases['survivor']}", who=None,
+                                   headers={"X-API-Key": hostile}))
+    for r in responses:
+        assert 400 <= r.status_code < 500, (r.request.url, r.status_code, r.text[:200])
+        assert_error(r, r.status_code)
+    for body in ({"last_name": hostile}, {"last_name": "Rossi", "first_name": hostile}):
+        r = world.post("/v1/beneficiaries/search", body)  # text fields are data: a search, or a 400 for control chars
+        assert r.status_code in (200, 400), r.text
+        for leak in LEAKS:
+            assert leak.lower() not in r.text.lower()
+    if hostile.isprintable():
+        ok = world.get(f"/v1/beneficiaries/{world.cases['survivor']}", headers={"X-User-Id": hostile[:100]})
+        assert ok.status_code == 200
+    assert world.scalar(sa.select(sa.func.count()).select_from(IDENTITY_TABLES["beneficiary"])) == before
+
+
+def test_control_characters_and_oversized_input_are_refused(world):
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": "Ros\x00si"}), 400)
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": "R" * 101}), 400)
+    assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": "A" * 33}), 400)
+    assert_error(world.post("/v1/beneficiaries/lookup", "{not json"), 400)
+    assert_error(world.get(f"/v1/beneficiaries/{'B' * 25}"), 400)
+    assert_error(world.get(f"/v1/beneficiaries/{world.cases['survivor']}", headers={"X-User-Id": "u" * 101}), 400)
+    assert_error(world.get("/v1/nowhere"), 404)
+    assert_error(requests.delete(world.base + f"/v1/beneficiaries/{world.cases['survivor']}"), 405)
+
+
+def test_rate_limit_answers_429_with_retry_after(world):
+    path = f"/v1/beneficiaries/{world.cases['survivor']}"
+    assert [world.get(path, who="limited").status_code for _ in range(3)] == [200, 200, 200]
+    r = world.get(path, who="limited")
+    assert_error(r, 429)
+    assert 1 <= int(r.headers["Retry-After"]) <= 20
+    limited = world.clients["limited"].client_id
+    assert world.rows(sa.select(AUDIT.c.outcome).where(AUDIT.c.client_id == limited, AUDIT.c.outcome == 429))
+
+
+def test_no_audit_row_no_data(world, monkeypatch):
+    def broken(self, rows):
+        raise sa.exc.OperationalError("INSERT INTO api_audit", {}, Exception("disk full"))
+
+    monkeypatch.setattr(AuditMiddleware, "write", broken)
+    r = world.get(f"/v1/beneficiaries/{world.cases['survivor']}")
+    body = assert_error(r, 503)
+    assert "audit" in body["error"]["message"]
