@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "hub.commands.quality",
     "hub.commands.demo",
     "hub.commands.api_keys", "hub.commands.audit", "hub.commands.serve",
+    "hub.commands.linkage", "hub.commands.review",
 ]
 
 

@@ -20,6 +20,8 @@ from sandbox import services, world
 
 VAR = Path("var")
 SYNC_COLUMNS = ("received", "new", "changed", "unchanged", "deleted")
+STAGE_COLUMNS = ("received", "staged", "quarantined")
+LINK_FIELDS = ("records", "compared_pairs", "auto_links", "review_pairs", "beneficiaries", "created", "merged", "split")
 NOT_AVAILABLE = "not available yet"
 
 
@@ -78,10 +80,14 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
         progress("advancing the world one day; round 2: incremental")
         day = world.advance(folder, 1)
         rounds.append(one_round(f"incremental, after one simulated day ({day['today']})", with_quality=False))
+        progress("evaluating the linkage against the sandbox's ground truth")
+        evaluation, household = _evaluation(engine, folder), _household(engine)
 
     return {
         "world": {**world_info, "folder": str(folder), "today": day["today"]},
         "rounds": rounds,
+        "evaluation": evaluation,
+        "household": household,
         "not_available": missing,
         "warehouse": str(var / "warehouse.db"),
         "airflow_home": str(var / "airflow"),
@@ -90,6 +96,20 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
         "data_dir": str(cfg.data_dir),
         "seconds": round(time.monotonic() - started, 1),
     }
+
+
+def _evaluation(engine, folder: Path) -> list[str]:
+    """The linkage evaluation against the sandbox's ground truth, as printable lines."""
+    from matching.sandbox_eval import evaluate_against_truth, format_report as format_evaluation
+
+    return format_evaluation(evaluate_against_truth(engine, folder, worst=3))
+
+
+def _household(engine) -> list[str]:
+    """A few lines of the published profile of one household with a stay, a placement and payments."""
+    from warehouse.profile import household_lines
+
+    return household_lines(engine)
 
 
 def _clean(var: Path) -> None:
@@ -126,16 +146,24 @@ def _recorded_runs(engine, after: int) -> dict:
         rows = conn.execute(sa.select(R.step, R.system, R.status, R.task, R.error, R.summary)
                             .where(R.run_id > after).order_by(R.run_id)).all()
     synced: dict[str, dict] = {}
+    staged: dict[str, dict] = {}
+    linked: dict = {}
     for row in rows:
-        if row.step == "sync" and row.status == "success" and row.summary:
-            totals = synced.setdefault(row.system, dict.fromkeys(SYNC_COLUMNS, 0))
+        if row.status != "success" or not row.summary:
+            continue
+        if row.step in ("sync", "stage"):
+            into, columns = (synced, SYNC_COLUMNS) if row.step == "sync" else (staged, STAGE_COLUMNS)
+            totals = into.setdefault(row.system, dict.fromkeys(columns, 0))
             for stream in row.summary.get("streams", []):
-                for column in SYNC_COLUMNS:
+                for column in columns:
                     totals[column] += stream.get(column, 0)
+        elif row.step == "link":
+            linked = {k: row.summary.get(k) for k in LINK_FIELDS}
     failures = [{"step": r.step, "system": r.system, "task": r.task, "error": r.error}
                 for r in rows if r.status == "failed"]
     docs = [r.summary["data_docs"] for r in rows if r.step == "quality" and (r.summary or {}).get("data_docs")]
-    return {"synced": synced, "failures": failures, **({"data_docs": docs[-1]} if docs else {})}
+    return {"synced": synced, "staged": staged, "linked": linked, "failures": failures,
+            **({"data_docs": docs[-1]} if docs else {})}
 
 
 def format_report(report: dict) -> str:
@@ -148,14 +176,24 @@ def format_report(report: dict) -> str:
         for run in r["runs"]:
             tasks = ", ".join(f"{t} {s}" for t, s in run["tasks"].items())
             lines.append(f"  {run['dag_id']:<24} {run['state']:<8} {tasks}")
-        lines.append("  synced into the raw layer (records):")
-        lines.append("    " + f"{'system':<14}" + "".join(f"{c:>11}" for c in SYNC_COLUMNS))
+        lines.append("  synced into the raw layer, then staged (records):")
+        lines.append("    " + f"{'system':<14}" + "".join(f"{c:>11}" for c in SYNC_COLUMNS)
+                     + "".join(f"{c:>12}" for c in STAGE_COLUMNS[1:]))
         for system in SYSTEMS:
-            totals = r["synced"].get(system)
+            totals, stage = r["synced"].get(system), r["staged"].get(system)
             cells = "".join(f"{totals[c]:>11}" for c in SYNC_COLUMNS) if totals else "  (no successful sync)"
+            if stage:
+                cells += "".join(f"{stage[c]:>12}" for c in STAGE_COLUMNS[1:])
             lines.append(f"    {system:<14}{cells}")
+        if r["linked"]:
+            lines.append("  linked: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["linked"].items()
+                                                  if v is not None))
         real = [f for f in r["failures"] if NOT_AVAILABLE not in (f["error"] or "")]
         lines += [f"  FAILED {f['task'] or f['step']}: {f['error']}" for f in real]
+    if report.get("evaluation"):
+        lines += ["", *report["evaluation"]]
+    if report.get("household"):
+        lines += ["", "The unified profile of one household (confidential fields redacted):", *report["household"]]
     if report["not_available"]:
         lines += ["", f"Steps {NOT_AVAILABLE}: {', '.join(report['not_available'])}"]
     lines += [

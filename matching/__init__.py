@@ -1,5 +1,8 @@
 """Identity engine: block, compare, score, cluster source person records into beneficiaries.
 
-Built on recordlinkage; settings are declarative YAML.
-May import warehouse and schemas; never api, dags or hub.cli.
+In memory: settings (YAML) -> prepare -> blocking -> comparators -> scoring/training (EM) -> clustering
+(engine.link_dataframe). On the warehouse: pipeline (linkage runs: plan_partitions / link_partition /
+finalize, or link), store (I/O), identity (stable ids), review (queue, decisions, undo), explain,
+sandbox_eval (scores against the sandbox truth). May import warehouse, schemas and sandbox.truth;
+never api, dags or hub.
 """

@@ -155,10 +155,26 @@ def block_pass(df: pd.DataFrame, bpass: BlockingPass, cap: int, side: np.ndarray
     st = PassStats(bpass.name)
     rec, code = pass_keys(df, bpass.keys)
     cap = bpass.max_block_pairs or cap
-    if side is None:
+    if bpass.only_if_missing and side is None:
+        # records lacking the column pair with each other and with every other record of their block
+        miss = pd.isna(np.asarray(_as_array(df[bpass.only_if_missing]), dtype=object))
+        m = miss[rec]
+        i1, j1 = _within_pairs(rec[m], code[m], cap, st)
+        st2 = PassStats(bpass.name)
+        a, b = _cross_pairs(rec, code, np.where(miss, 0, 1).astype(np.int8), cap, st2)
+        i, j = np.r_[i1, np.minimum(a, b)], np.r_[j1, np.maximum(a, b)]
+        st.blocks += st2.blocks
+        st.dropped_blocks += st2.dropped_blocks
+        st.dropped_pairs += st2.dropped_pairs
+        st.largest_block = max(st.largest_block, st2.largest_block)
+    elif side is None:
         i, j = _within_pairs(rec, code, cap, st)
     else:
         i, j = _cross_pairs(rec, code, side, cap, st)
+        if bpass.only_if_missing:
+            miss = pd.isna(np.asarray(_as_array(df[bpass.only_if_missing]), dtype=object))
+            keep = miss[i] | miss[j]
+            i, j = i[keep], j[keep]
     st.pairs = int(i.size)
     return i, j, st
 

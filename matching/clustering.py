@@ -43,6 +43,43 @@ def classify(scores: np.ndarray, auto_link: float, review: float) -> np.ndarray:
     return np.where(s >= auto_link, AUTO_LINK, np.where(s >= review, REVIEW, NON_LINK)).astype(np.int8)
 
 
+def ambiguous_links(i: np.ndarray, j: np.ndarray, weight: np.ndarray, candidate: np.ndarray, margin: float,
+                    exclusive: np.ndarray, cf_key: np.ndarray | None = None) -> np.ndarray:
+    """Links that are ambiguous: a record whose best link and another link within `margin` (weight
+    units) go to two records that cannot be the same person (two records of a one-person-per-record
+    system: `exclusive` >= 0 holds a distinct value per such record; or two different trusted codes).
+    Returns a mask over the pairs (only `candidate` pairs can be marked): those links go to review."""
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    sel = np.flatnonzero(candidate)
+    out = np.zeros(len(i), dtype=bool)
+    if sel.size < 2:
+        return out
+    exclusive = np.asarray(exclusive, dtype=np.int64)
+    cfk = np.full(len(exclusive), -1, np.int64) if cf_key is None else np.asarray(cf_key, dtype=np.int64)
+    d = pd.DataFrame({"r": np.r_[i[sel], j[sel]], "nb": np.r_[j[sel], i[sel]], "w": np.r_[weight[sel], weight[sel]],
+                      "pair": np.r_[sel, sel]})
+    d["g"], d["cf"] = exclusive[d["nb"].to_numpy()], cfk[d["nb"].to_numpy()]
+    multi = d["r"].map(d["r"].value_counts()) > 1
+    d = d[multi & ((d["g"] >= 0) | (d["cf"] >= 0))]
+    if d.empty:
+        return out
+    d = d.sort_values(["r", "w"], ascending=[True, False], kind="stable")
+    top = d.groupby("r", sort=False).head(1).set_index("r")
+    d = d.join(top[["w", "g", "cf"]], on="r", rsuffix="_top")
+    close = d["w"] >= d["w_top"] - margin
+    other = d["nb"].to_numpy() != d["r"].map(top["nb"]).to_numpy()
+    excl = ((d["g"] >= 0) & (d["g_top"] >= 0) & (d["g"] != d["g_top"])) | \
+           ((d["cf"] >= 0) & (d["cf_top"] >= 0) & (d["cf"] != d["cf_top"]))
+    hit = d[close & other & excl]
+    if hit.empty:
+        return out
+    rs = set(hit["r"].tolist())
+    bad = d[d["r"].isin(rs) & close & (excl | ~other)]
+    out[bad["pair"].to_numpy()] = True
+    return out
+
+
 def _pairs(p) -> tuple[np.ndarray, np.ndarray]:
     if p is None:
         return np.empty(0, np.int64), np.empty(0, np.int64)

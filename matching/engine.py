@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking import BlockingStats, candidate_pairs
-from matching.clustering import DECISION_LABELS, ClusterResult, cluster_records
+from matching.clustering import DECISION_LABELS, ClusterResult, ambiguous_links, cluster_records
 from matching.comparators import LevelComparator, bool_masks, build_comparator, isin_values
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, LevelMeta, fit_em, fit_supervised, level_frequencies
@@ -164,6 +164,21 @@ def _trusted_cf_key(records: pd.DataFrame, settings: LinkageSettings) -> np.ndar
     return np.where(ok, codes, -1)
 
 
+def ambiguity_adjusted(settings: LinkageSettings, system, cf_key, i, j, weight, score) -> tuple[np.ndarray, np.ndarray]:
+    """Scores for clustering with ambiguous automatic links pushed just below auto_link (-> review)."""
+    th = settings.thresholds
+    score = np.asarray(score, dtype=np.float64)
+    if th.ambiguity_margin is None or system is None or len(score) == 0:
+        return score, np.zeros(len(score), dtype=bool)
+    ops = list(settings.constraints.one_person_per_record_systems)
+    system = np.asarray(system, dtype=object)
+    excl = np.where(np.isin(system, ops), np.arange(len(system)), -1)
+    amb = ambiguous_links(i, j, np.asarray(weight, dtype=np.float64), score >= th.auto_link, th.ambiguity_margin,
+                          excl, cf_key)
+    below = np.nextafter(th.auto_link, -np.inf)
+    return np.where(amb, np.minimum(score, below), score), amb
+
+
 def _positions(ids: pd.Index, pairs) -> tuple[np.ndarray, np.ndarray] | None:
     if pairs is None or len(pairs) == 0:
         return None
@@ -229,9 +244,9 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
             model = fit_supervised(lv, labelled_pairs.iloc[:, 2].to_numpy(bool), metas, method=supervised_method,
                                    u_random=u_random, pseudo_count=em.pseudo_count, settings_name=settings.name)
         else:
-            model = fit_em(levels, metas, u_random, prior=em.prior, max_iterations=em.max_iterations,
-                           tolerance=em.tolerance, fix_u=em.fix_u, fix_prior=em.fix_prior,
-                           pseudo_count=em.pseudo_count, settings_name=settings.name)
+            from matching.training import train_model
+
+            model = train_model(records, settings, comparators, metas, levels, u_random, compute_levels)
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -247,9 +262,11 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
         exclusive.append(side.astype(np.int64))
     con = settings.constraints
     system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
+    cf_key = _trusted_cf_key(records, settings)
+    score, _ = ambiguity_adjusted(settings, system, cf_key, i, j, weight, score)
     cres = cluster_records(
         len(records), i, j, score, auto_link=settings.thresholds.auto_link, review=settings.thresholds.review,
-        cf_key=_trusted_cf_key(records, settings), system=system,
+        cf_key=cf_key, system=system,
         one_person_systems=set(con.one_person_per_record_systems), exclusive=exclusive,
         must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link))
     timings["cluster"] = time.perf_counter() - t

@@ -94,13 +94,15 @@ def compute_derived(df: pd.DataFrame, spec: DerivedColumn) -> np.ndarray:
 def derive_columns(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:
     """A copy of `df` with the settings' derived columns added (existing columns of that name kept)."""
     out = df.copy(deep=False)
-    for name, spec in settings.derived.items():
-        if name in out.columns:
-            continue
-        missing = [c for c in spec.columns if c not in out.columns]
-        if missing:
+    todo = {name: spec for name, spec in settings.derived.items() if name not in out.columns}
+    while todo:   # a derived column may read other derived columns, whatever their order (JSONB sorts keys)
+        ready = [n for n, spec in todo.items() if all(c in out.columns for c in spec.columns)]
+        if not ready:
+            name, spec = next(iter(todo.items()))
+            missing = [c for c in spec.columns if c not in out.columns]
             raise KeyError(f"derived column {name!r} needs missing input columns {missing}")
-        out[name] = compute_derived(out, spec)
+        for name in ready:
+            out[name] = compute_derived(out, todo.pop(name))
     return out
 
 

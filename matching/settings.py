@@ -69,6 +69,9 @@ class BlockingPass(_Strict):
     name: str
     keys: list[str | list[str]] = Field(min_length=1)
     max_block_pairs: int | None = Field(default=None, ge=1)
+    only_if_missing: str | None = Field(
+        default=None, description="pair only records of which at least one lacks this column (e.g. name-only "
+        "passes for records without a birth date, which the birth-date passes cannot reach)")
 
     @field_validator("keys")
     @classmethod
@@ -164,7 +167,23 @@ class Comparison(_Strict):
 
 
 # --------------------------------------------------------------------------- scoring, thresholds, constraints
+class TrainingSession(_Strict):
+    """One EM session (Splink-style): pairs agreeing on `keys` (a blocking pass of its own); the comparisons
+    in `exclude` (those the keys make agree) are left out of that session's likelihood and estimates."""
+
+    name: str
+    keys: list[str | list[str]] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    max_block_pairs: int = Field(default=5_000, ge=1)
+
+
 class EMSettings(_Strict):
+    training: Literal["candidates", "sessions"] = Field(
+        default="candidates",
+        description="candidates: one EM over every candidate pair (m, u and lambda of candidate pairs); "
+        "sessions: u from random pairs, m from EM sessions on `sessions`, lambda of random pairs by EM "
+        "over the candidate pairs with m and u held")
+    sessions: list[TrainingSession] = Field(default_factory=list)
     max_iterations: int = Field(default=200, ge=1)
     tolerance: float = Field(default=1e-6, gt=0)
     prior: float = Field(default=0.01, gt=0, lt=1, description="initial lambda: share of candidate pairs that match")
@@ -179,6 +198,10 @@ class Thresholds(_Strict):
     scale: Literal["probability", "weight"] = "probability"
     auto_link: float
     review: float
+    ambiguity_margin: float | None = Field(
+        default=None, ge=0, description="a record whose automatic links to two records that cannot be the same "
+        "person (two records of a one-person system, two different trusted codes) differ by less than this "
+        "match weight sends those links to review instead")
 
     @model_validator(mode="after")
     def _order(self) -> "Thresholds":
@@ -210,6 +233,22 @@ class LinkageSettings(_Strict):
     constraints: Constraints = Field(default_factory=Constraints)
     n_jobs: int = Field(default=2, ge=1)
 
+    @model_validator(mode="after")
+    def _sessions(self) -> "LinkageSettings":
+        names = {c.name for c in self.comparisons}
+        if self.em.training == "sessions":
+            if not self.em.sessions:
+                raise ValueError("em.training 'sessions' needs em.sessions")
+            covered = set()
+            for s in self.em.sessions:
+                unknown = set(s.exclude) - names
+                if unknown:
+                    raise ValueError(f"em.sessions.{s.name}.exclude: unknown comparisons {sorted(unknown)}")
+                covered |= names - set(s.exclude)
+            if covered != names:
+                raise ValueError(f"em.sessions leave comparisons without an m estimate: {sorted(names - covered)}")
+        return self
+
     @field_validator("comparisons")
     @classmethod
     def _unique(cls, v):
@@ -227,6 +266,8 @@ class LinkageSettings(_Strict):
         for p in self.blocking.passes:
             for k in p.keys:
                 cols.update(k if isinstance(k, list) else [k])
+            if p.only_if_missing:
+                cols.add(p.only_if_missing)
         for c in self.comparisons:
             cols.update(c.columns.values())
             if c.tf_adjustment and c.tf_adjustment.column:

@@ -18,9 +18,16 @@ def population():
     return generate_population(600, seed=11)
 
 
+def candidates_em_settings():
+    """stg_person with the single EM over all candidate pairs (the bundled settings train by sessions)."""
+    s = load_settings("stg_person")
+    return s.model_copy(update={"em": s.em.model_copy(update={"training": "candidates"}),
+                                "thresholds": s.thresholds.model_copy(update={"auto_link": 0.95})})
+
+
 @pytest.fixture(scope="module")
 def result(population):
-    return link_dataframe(population, load_settings("stg_person"))
+    return link_dataframe(population, candidates_em_settings())
 
 
 def test_em_converges_and_m_exceeds_u_on_agreement(result):

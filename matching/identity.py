@@ -1,0 +1,177 @@
+"""Stable beneficiary ids: carry ids across runs by overlap, decide merges, splits, revivals, retirements.
+
+Pure computation (no database): `assign_ids` takes this run's clusters (record key -> cluster label),
+the previous crosswalk (record key -> beneficiary id) and what is known of every id ever issued, and
+returns the new crosswalk plus the changes to announce.
+
+Rules
+  * every previous id still holding records *claims* the new cluster holding most of its records
+    (ties: the cluster whose smallest record key is smallest);
+  * a cluster claimed by one id keeps it; claimed by several -> merge: the survivor is the oldest id
+    (created in the earliest run, ties by id), the others become `merged` with `merged_into`;
+  * a cluster claimed by nobody is either a part split off an existing id or made of new records:
+    it revives a `merged`/`retired` id founded by one of its records (so that undoing a merge gives the
+    old id back), else gets a new id: "B" + base32 of a hash of its smallest record key (the founding
+    record), collision-checked against every id ever issued;
+  * an id whose records are all gone (deleted from staging) is `retired`;
+  * changes: created (new ids), merged (with merged_into), split (on the id that lost records, with
+    related_ids = every id its previous records now belong to), updated (records added/removed,
+    revived), retired.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+ID_PREFIX = "B"
+ID_CHARS = 12
+MAX_SALT = 50
+
+
+def mint_id(founding_key: str, salt: int = 0) -> str:
+    """Deterministic, opaque id of a cluster founded by `founding_key` (salt > 0 after a collision)."""
+    raw = founding_key if salt == 0 else f"{founding_key}#{salt}"
+    digest = hashlib.sha256(raw.encode("utf-8")).digest()
+    return ID_PREFIX + base64.b32encode(digest).decode("ascii")[:ID_CHARS]
+
+
+@dataclass
+class Known:
+    """What is known of an issued id: status, merged_into, created_run_id (for the survivor rule)."""
+
+    status: str
+    merged_into: str | None = None
+    created_run_id: int = 0
+
+
+@dataclass
+class Assignment:
+    crosswalk: pd.Series                                   # record key -> beneficiary id (current records)
+    members: dict[str, list[str]]                          # active id -> its record keys
+    created: list[str] = field(default_factory=list)
+    revived: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    merged: dict[str, str] = field(default_factory=dict)   # absorbed id -> survivor
+    split: dict[str, list[str]] = field(default_factory=dict)  # id that lost records -> ids now holding them
+    retired: list[str] = field(default_factory=list)
+
+    def changes(self) -> list[dict]:
+        """Change-feed entries in announcement order (new ids before the merges that point at them)."""
+        out = [dict(beneficiary_id=b, kind="created", merged_into=None, related_ids=None) for b in self.created]
+        out += [dict(beneficiary_id=b, kind="updated", merged_into=None, related_ids=None)
+                for b in sorted(set(self.updated) | set(self.revived))]
+        out += [dict(beneficiary_id=b, kind="merged", merged_into=s, related_ids=None)
+                for b, s in sorted(self.merged.items())]
+        out += [dict(beneficiary_id=b, kind="split", merged_into=None, related_ids=ids)
+                for b, ids in sorted(self.split.items())]
+        out += [dict(beneficiary_id=b, kind="retired", merged_into=None, related_ids=None) for b in self.retired]
+        return out
+
+    def summary(self) -> dict:
+        return {"beneficiaries": len(self.members), "created": len(self.created), "revived": len(self.revived),
+                "updated": len(self.updated), "merged": len(self.merged), "split": len(self.split),
+                "retired": len(self.retired)}
+
+
+def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Mapping[str, Known]) -> Assignment:
+    """New crosswalk for records `keys` clustered as `labels` (same length), given the previous crosswalk."""
+    keys = np.asarray(keys, dtype=object)
+    labels = np.asarray(labels)
+    prev = pd.Series(previous, dtype=object) if not isinstance(previous, pd.Series) else previous
+    df = pd.DataFrame({"key": keys, "label": labels})
+    df["prev"] = prev.reindex(keys).to_numpy(dtype=object) if len(prev) else None
+    df = df.sort_values("key", kind="stable")
+    first_key = df.groupby("label", sort=False)["key"].first()            # founding (smallest) key per cluster
+
+    # ---- claims: each previous id -> the cluster holding most of its records
+    held = df[df["prev"].notna()]
+    claimant: dict[object, list[str]] = {}
+    parts_of: dict[str, list[object]] = {}
+    if len(held):
+        ov = held.groupby(["prev", "label"], sort=False).size().rename("n").reset_index()
+        ov["fk"] = first_key.reindex(ov["label"]).to_numpy()
+        ov = ov.sort_values(["prev", "n", "fk"], ascending=[True, False, True], kind="stable")
+        best = ov.drop_duplicates("prev")
+        for pid, lab in zip(best["prev"], best["label"]):
+            claimant.setdefault(lab, []).append(pid)
+        for pid, lab in zip(ov["prev"], ov["label"]):
+            parts_of.setdefault(pid, []).append(lab)
+
+    def age(b: str):
+        k = known.get(b)
+        return (k.created_run_id if k else 0, b)
+
+    result = Assignment(crosswalk=pd.Series(dtype=object), members={})
+    label_id: dict[object, str] = {}
+    issued = set(known)
+    revivable = {b for b, k in known.items() if k.status in ("merged", "retired")}
+    for lab, ids in claimant.items():
+        ids = sorted(ids, key=age)
+        label_id[lab] = ids[0]
+        for other in ids[1:]:
+            result.merged[other] = ids[0]
+
+    # ---- unclaimed clusters: revive an id founded by one of their records, or mint a new one
+    unclaimed = [lab for lab in first_key.index if lab not in label_id]
+    if unclaimed:
+        first_keys = first_key.to_dict()
+        members = df[df["label"].isin(unclaimed)]
+        candidates: dict[object, str] = {}
+        if revivable:
+            for lab, key in zip(members["label"], members["key"]):
+                if lab in candidates:
+                    continue
+                b = mint_id(key)
+                if b in revivable:
+                    candidates[lab] = b
+        for lab in unclaimed:
+            b = candidates.get(lab)
+            if b is not None and b in revivable:
+                revivable.discard(b)
+                label_id[lab] = b
+                result.revived.append(b)
+                continue
+            fk = first_keys[lab]
+            for salt in range(MAX_SALT):
+                b = mint_id(fk, salt)
+                if b not in issued:
+                    break
+            else:  # pragma: no cover - 50 collisions of 60-bit hashes
+                raise RuntimeError(f"cannot mint an id for {fk}")
+            issued.add(b)
+            label_id[lab] = b
+            result.created.append(b)
+
+    df["bid"] = df["label"].map(label_id)
+    result.crosswalk = pd.Series(df["bid"].to_numpy(), index=df["key"].to_numpy(), dtype=object)
+    result.members = {b: list(g) for b, g in df.groupby("bid", sort=True)["key"]}
+
+    # ---- splits: a previous id whose records now sit under several ids
+    for pid, labs in parts_of.items():
+        holders = sorted({label_id[lab] for lab in labs})
+        if len(holders) > 1:
+            result.split[pid] = holders
+
+    # ---- updated: surviving ids whose record set changed
+    prev_members: dict[str, set] = {}
+    for k, b in prev.items():
+        prev_members.setdefault(b, set()).add(k)
+    fresh = set(result.created) | set(result.revived)
+    for b, recs in result.members.items():
+        if b in fresh:
+            continue
+        if set(recs) != prev_members.get(b, set()):
+            result.updated.append(b)
+
+    # ---- retired: previous ids without any current record
+    current = set(df["prev"].dropna())
+    result.retired = sorted(b for b in prev_members if b not in current and b not in result.merged)
+    result.created.sort()
+    result.revived.sort()
+    result.updated.sort()
+    return result
