@@ -14,7 +14,7 @@ ORDER BY month, flow, exit_reason""",
     "share_households_reaching_autonomy": """
 SELECT COUNT(*) AS households_hosted,
        SUM(CASE WHEN reached_autonomy THEN 1 ELSE 0 END) AS households_autonomy,
-       ROUND(CAST(SUM(CASE WHEN reached_autonomy THEN 1 ELSE 0 END) AS NUMERIC) / COUNT(*), 4) AS share
+       ROUND(1.0 * SUM(CASE WHEN reached_autonomy THEN 1 ELSE 0 END) / COUNT(*), 4) AS share
 FROM household
 WHERE ever_hosted""",
     "people_known_to_3_or_more_systems": """
