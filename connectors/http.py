@@ -28,6 +28,14 @@ class SourceError(RuntimeError):
         self.system, self.status, self.body = system, status, body
 
 
+def parse_aware_timestamp(system: str, value: str) -> datetime:
+    """An ISO 8601 timestamp sent by a source; one without an offset is refused (its instant is unknown)."""
+    ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if ts.tzinfo is None:
+        raise SourceError(system, f"timestamp without offset: {value!r}")
+    return ts
+
+
 def parse_retry_after(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or unusable."""
     if not value:

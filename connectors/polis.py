@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from connectors.base import Stream, SyncRequest, Unit
-from connectors.http import HttpClient, SourceError
+from connectors.http import HttpClient, parse_aware_timestamp
 from connectors.raw_writer import Record
 from hub.config import HubConfig, require_env
 
@@ -22,10 +22,7 @@ MAX_TIE_WALKS = 5
 
 
 def _ts(value: str) -> datetime:
-    ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if ts.tzinfo is None:
-        raise SourceError("polis", f"timestamp without offset: {value!r}")
-    return ts
+    return parse_aware_timestamp("polis", value)
 
 
 class PolisStream(Stream):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Iterator
 
 from connectors.base import Stream, SyncRequest, Unit
-from connectors.http import HttpClient, SourceError
+from connectors.http import HttpClient, parse_aware_timestamp
 from connectors.raw_writer import Record
 from hub.config import HubConfig, require_env
 
@@ -18,10 +18,7 @@ COLLECTIONS = {"ospiti": "id_ospite", "accoglienze": "id_accoglienza"}
 
 
 def _ts(value: str) -> datetime:
-    ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if ts.tzinfo is None:
-        raise SourceError("sat", f"timestamp without offset: {value!r}")
-    return ts
+    return parse_aware_timestamp("sat", value)
 
 
 class SatStream(Stream):
