@@ -44,8 +44,8 @@ MARTS_ASSET = Asset("fase://marts/beneficiary_profile")
 def run_step(name: str, *args, **kwargs):
     """Call the pipeline step `hub.pipeline.<name>` with the configured hub config; the body of every task.
 
-    A step whose module is not available yet, or whose expectations failed, fails the task at once
-    (AirflowFailException: a retry would give the same answer); any other error goes through the retries.
+    A quality step whose expectations failed fails the task at once (AirflowFailException: a retry
+    would give the same answer); any other error goes through the retries.
     """
     from airflow.sdk.exceptions import AirflowFailException
 
@@ -53,7 +53,7 @@ def run_step(name: str, *args, **kwargs):
 
     try:
         return getattr(pipeline, name)(*args, config_path=config_path(), **kwargs)
-    except (pipeline.StepUnavailable, pipeline.QualityFailed) as exc:
+    except pipeline.QualityFailed as exc:
         raise AirflowFailException(f"step {name}: {exc}") from exc
 
 

@@ -22,7 +22,6 @@ VAR = Path("var")
 SYNC_COLUMNS = ("received", "new", "changed", "unchanged", "deleted")
 STAGE_COLUMNS = ("received", "staged", "quarantined")
 LINK_FIELDS = ("records", "compared_pairs", "auto_links", "review_pairs", "beneficiaries", "created", "merged", "split")
-NOT_AVAILABLE = "not available yet"
 
 
 class DemoError(Exception):
@@ -52,7 +51,6 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
         os.environ["FASE_CONFIG"] = str(config)
         cfg, engine = pipeline.open_hub(str(config))
         dags = airflow_local.load_dags()
-        missing = pipeline.unavailable_steps()
 
         def run_one(dag_id: str) -> dict:
             progress(f"  running {dag_id}")
@@ -70,9 +68,6 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
             runs.append(run_one("fase_link_publish"))
             if with_quality:
                 runs.append(run_one("fase_quality"))
-            for run in runs:
-                run["tasks"] = {task: NOT_AVAILABLE if state == "failed" and task.split("[")[0] in missing else state
-                                for task, state in run["tasks"].items()}
             return {"name": name, "runs": runs, **_recorded_runs(engine, after=first)}
 
         progress("round 1: initial load")
@@ -88,7 +83,6 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
         "rounds": rounds,
         "evaluation": evaluation,
         "household": household,
-        "not_available": missing,
         "warehouse": str(var / "warehouse.db"),
         "airflow_home": str(var / "airflow"),
         "hub_config": str(config),
@@ -188,14 +182,11 @@ def format_report(report: dict) -> str:
         if r["linked"]:
             lines.append("  linked: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["linked"].items()
                                                   if v is not None))
-        real = [f for f in r["failures"] if NOT_AVAILABLE not in (f["error"] or "")]
-        lines += [f"  FAILED {f['task'] or f['step']}: {f['error']}" for f in real]
+        lines += [f"  FAILED {f['task'] or f['step']}: {f['error']}" for f in r["failures"]]
     if report.get("evaluation"):
         lines += ["", *report["evaluation"]]
     if report.get("household"):
         lines += ["", "The unified profile of one household (confidential fields redacted):", *report["household"]]
-    if report["not_available"]:
-        lines += ["", f"Steps {NOT_AVAILABLE}: {', '.join(report['not_available'])}"]
     lines += [
         "", "Where to look next:",
         f"  warehouse     {report['warehouse']}   (sqlite3 … 'SELECT * FROM pipeline_run')",

@@ -51,51 +51,10 @@ def record_failure(step: str, error: str, system: str | None = None, task: str |
     return fail_run(engine, run_id, error, task=task)
 
 
-class StepUnavailable(ImportError):
-    """The module implementing a step is not installed or not written yet (a missing import, not a failed run)."""
-
-
-IMPLEMENTATIONS = {
-    "stage": ("schemas.stage", "stage_system"),
-    "link_plan": ("matching.pipeline", "plan_partitions"),
-    "link_partition": ("matching.pipeline", "link_partition"),
-    "link_finalize": ("matching.pipeline", "finalize"),
-    "publish": ("warehouse.publish", "publish"),
-    "quality": ("schemas.quality.runner", "validate_staging"),
-}
-"""Step → (module, function) implementing it; each is called as function(cfg, engine, ...)."""
-
-
-def implementation(step: str):
-    """The function implementing `step`, imported now; StepUnavailable when its module does not exist yet."""
-    import importlib
-
-    module, name = IMPLEMENTATIONS[step]
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            raise StepUnavailable(f"{module} is not available yet") from exc
-        raise
-    if not hasattr(found, name):
-        raise StepUnavailable(f"{module}.{name} is not available yet")
-    return getattr(found, name)
-
-
-def unavailable_steps() -> list[str]:
-    """Steps whose implementation cannot be imported (yet)."""
-    missing = []
-    for step in IMPLEMENTATIONS:
-        try:
-            implementation(step)
-        except StepUnavailable:
-            missing.append(step)
-    return missing
-
-
 def stage(system: str, config_path: str | None = None, trigger: str = "cli") -> dict:
     """Validate and standardise one system's raw layer into staging, rejects to quarantine."""
-    run = implementation("stage")
+    from schemas.stage import stage_system as run
+
     cfg, engine = open_hub(config_path)
     return run(cfg, engine, system, trigger=trigger)
 
@@ -114,28 +73,32 @@ def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
 
 def link_plan(config_path: str | None = None) -> list[str]:
     """Blocking partitions with new or changed staging records since the last linkage."""
-    run = implementation("link_plan")
+    from matching.pipeline import plan_partitions as run
+
     cfg, engine = open_hub(config_path)
     return [str(p) for p in run(cfg, engine)]
 
 
 def link_partition(partition: str, config_path: str | None = None) -> dict:
     """Compare and score the candidate pairs of one blocking partition; returns its summary."""
-    run = implementation("link_partition")
+    from matching.pipeline import link_partition as run
+
     cfg, engine = open_hub(config_path)
     return run(cfg, engine, partition)
 
 
 def link_finalize(config_path: str | None = None) -> dict:
     """Cluster the scored pairs of every partition into stable beneficiary ids and the crosswalk."""
-    run = implementation("link_finalize")
+    from matching.pipeline import finalize as run
+
     cfg, engine = open_hub(config_path)
     return run(cfg, engine)
 
 
 def publish(config_path: str | None = None, trigger: str = "cli") -> dict:
     """Survivorship, facts and marts from the identity layer."""
-    run = implementation("publish")
+    from warehouse.publish import publish as run
+
     cfg, engine = open_hub(config_path)
     return run(cfg, engine, trigger=trigger)
 
@@ -153,7 +116,8 @@ def quality(config_path: str | None = None, trigger: str = "cli") -> dict:
 
     from warehouse.models import Quarantine as Q
 
-    run = implementation("quality")
+    from schemas.quality.runner import validate_staging as run
+
     cfg, engine = open_hub(config_path)
     summary = run(cfg, engine, trigger=trigger)
     with engine.connect() as conn:

@@ -113,19 +113,20 @@ def test_dag_files_import_no_pipeline_code(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def test_missing_step_fails_without_retry_but_a_broken_one_does_not_look_missing(dags, tmp_path, monkeypatch):
+def test_failed_expectations_fail_the_task_without_retry_other_errors_retry(monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException
 
     from hub.airflow_support import run_step
 
-    (tmp_path / "half_written_step.py").write_text("import no_such_dependency_xyz\ndef run(cfg, engine): ...\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(pipeline.IMPLEMENTATIONS, "publish", ("no_such_module_xyz", "publish"))
-    with pytest.raises(AirflowFailException, match="no_such_module_xyz is not available yet"):
-        run_step("publish")
-    monkeypatch.setitem(pipeline.IMPLEMENTATIONS, "publish", ("half_written_step", "run"))
-    with pytest.raises(ModuleNotFoundError, match="no_such_dependency_xyz"):
-        pipeline.implementation("publish")
+    def failed_quality(config_path=None):
+        raise pipeline.QualityFailed("2 expectations failed")
+
+    monkeypatch.setattr(pipeline, "quality", failed_quality)
+    with pytest.raises(AirflowFailException, match="step quality: 2 expectations failed"):
+        run_step("quality")
+    monkeypatch.setattr(pipeline, "quality", lambda config_path=None: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # an ordinary error: Airflow retries it
+        run_step("quality")
 
 
 # --- runs ------------------------------------------------------------------------------------------------------
@@ -188,15 +189,7 @@ def test_anagrafe_sensor_waits_for_a_complete_newer_snapshot(dags, sandbox):
     assert live == world.status(folder)["records"]["anagrafe"]["residenti"]
 
 
-def _skip_unless_available(*steps: str) -> None:
-    missing = [s for s in pipeline.unavailable_steps() if s in steps]
-    if missing:
-        modules = sorted({pipeline.IMPLEMENTATIONS[s][0] for s in missing})
-        pytest.skip(f"{', '.join(modules)} not written yet (steps {', '.join(missing)})")
-
-
 def test_link_publish_dag_links_the_staged_sandbox(dags, sandbox):
-    _skip_unless_available("link_plan", "link_partition", "link_finalize", "publish")
     for system in SYSTEMS:
         assert airflow_local.run_dag(dags[f"fase_sync_{system}"])["state"] == "success", system
     result = airflow_local.run_dag(dags["fase_link_publish"])
@@ -205,7 +198,6 @@ def test_link_publish_dag_links_the_staged_sandbox(dags, sandbox):
 
 
 def test_quality_dag_runs_the_suites_and_builds_data_docs(dags, sandbox):
-    _skip_unless_available("quality")
     _, config = sandbox
     assert airflow_local.run_dag(dags["fase_sync_sat"])["state"] == "success"
     result = airflow_local.run_dag(dags["fase_quality"])
