@@ -42,3 +42,22 @@ def current_payloads(engine, system: str, stream: str) -> dict[str, dict]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t.c.source_id, t.c.payload, t.c.deleted).where(t.c.is_current)).all()
     return {r.source_id: r.payload for r in rows if not r.deleted}
+
+
+def sandbox_config(tmp_path: Path, folder: Path, warehouse_url: str, urls: dict, page_size: int = 500) -> HubConfig:
+    """A hub configuration for a sandbox world in `folder` whose HTTP simulators run at `urls`."""
+    return make_config(tmp_path, warehouse_url=warehouse_url, sat_url=urls["sat"], polis_url=urls["polis"],
+                       anagrafe_folder=folder / "anagrafe", volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
+                       contabilita_url=f"sqlite:///{folder / 'contabilita.db'}", page_size=page_size)
+
+
+def sync_and_stage(cfg: HubConfig, engine) -> None:
+    """Sync every system into the raw layer, then stage each; every stage run's counts must add up."""
+    from connectors.registry import sync_system
+    from hub.config import SYSTEMS
+    from schemas.stage import stage_system
+
+    for system in SYSTEMS:
+        sync_system(cfg, engine, system)
+    for system in SYSTEMS:
+        assert stage_system(cfg, engine, system)["adds_up"]

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from connectors.registry import sync_system
-from hub.config import SYSTEMS, load_env_file
+from hub.config import load_env_file
 from sandbox import services, world
 from sandbox.truth import source_person_map
-from schemas.stage import stage_system
-from tests.helpers import make_config
+from tests.helpers import sandbox_config, sync_and_stage
 from warehouse.models import IDENTITY_TABLES, STAGING_TABLES
 from warehouse.runs import start_run
 
@@ -48,19 +46,6 @@ def crosswalk_from_truth(engine, folder: Path) -> dict[tuple[str, str], str]:
         conn.execute(sa.update(sa.table("pipeline_run", sa.column("run_id"), sa.column("status")))
                      .where(sa.column("run_id") == run_id).values(status="success"))
     return mapping
-
-
-def sync_and_stage(cfg, engine) -> None:
-    for system in SYSTEMS:
-        sync_system(cfg, engine, system)
-    for system in SYSTEMS:
-        assert stage_system(cfg, engine, system)["adds_up"]
-
-
-def sandbox_config(tmp_path: Path, folder: Path, warehouse_url: str, urls: dict):
-    return make_config(tmp_path, warehouse_url=warehouse_url, sat_url=urls["sat"], polis_url=urls["polis"],
-                       anagrafe_folder=folder / "anagrafe", volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
-                       contabilita_url=f"sqlite:///{folder / 'contabilita.db'}", page_size=500)
 
 
 def generate(folder: Path, size: int = 1500, seed: int = 7) -> Path:

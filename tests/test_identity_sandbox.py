@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from connectors.registry import sync_system
 from hub.cli import cli
 from hub.config import SYSTEMS, load_env_file
 from matching import pipeline
 from matching.sandbox_eval import evaluate_against_truth, format_report
 from sandbox import services, world
-from schemas.stage import stage_system
-from tests.helpers import make_config
+from tests.helpers import sandbox_config, sync_and_stage
 from tests.identity_data import crosswalk
 from tests.stage_data import fresh_warehouse
-
-
-def sync_and_stage(cfg, engine):
-    for system in SYSTEMS:
-        sync_system(cfg, engine, system)
-    for system in SYSTEMS:
-        stage_system(cfg, engine, system)
 
 
 def test_sandbox_linkage_reaches_the_precision_target(warehouse_url, tmp_path):
@@ -29,9 +20,7 @@ def test_sandbox_linkage_reaches_the_precision_target(warehouse_url, tmp_path):
     load_env_file(folder / "secrets.env")
     engine = fresh_warehouse(warehouse_url)
     with services.running(folder) as urls:
-        cfg = make_config(tmp_path, warehouse_url=warehouse_url, sat_url=urls["sat"], polis_url=urls["polis"],
-                          anagrafe_folder=folder / "anagrafe", volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
-                          contabilita_url=f"sqlite:///{folder / 'contabilita.db'}")
+        cfg = sandbox_config(tmp_path, folder, warehouse_url, urls)
         sync_and_stage(cfg, engine)
         first = pipeline.link(cfg, engine, trigger="test")
         result = evaluate_against_truth(engine, folder, worst=2)

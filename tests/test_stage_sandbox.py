@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from connectors.registry import sync_system
 from hub.commands.quality import quarantine_group
 from hub.commands.stage import stage
-from hub.config import SYSTEMS, load_env_file
+from hub.config import load_env_file
 from sandbox import services, world
 from schemas.contracts import SchemaDriftError
 from schemas.stage import STREAM_TARGETS, stage_system
-from tests.helpers import make_config
+from tests.helpers import make_config, sandbox_config, sync_and_stage
 from tests.stage_data import fresh_warehouse
 from warehouse.models import RAW_STREAMS, RAW_TABLES, STAGING_TABLES, Quarantine
 
@@ -54,23 +54,13 @@ def assert_nothing_lost(engine):
             assert not staged & held and not (staged | held) & deleted, f"{system}.{stream}"
 
 
-def sync_and_stage(cfg, engine):
-    for system in SYSTEMS:
-        sync_system(cfg, engine, system)
-    for system in SYSTEMS:
-        summary = stage_system(cfg, engine, system)
-        assert summary["adds_up"], summary
-
-
 def test_whole_sandbox_every_record_is_staged_or_quarantined(warehouse_url, tmp_path):
     folder = tmp_path / "sandbox"
     world.generate(folder, 400, 11)
     load_env_file(folder / "secrets.env")
     engine = fresh_warehouse(warehouse_url)
     with services.running(folder) as urls:
-        cfg = make_config(tmp_path, warehouse_url=warehouse_url, sat_url=urls["sat"], polis_url=urls["polis"],
-                          anagrafe_folder=folder / "anagrafe", volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
-                          contabilita_url=f"sqlite:///{folder / 'contabilita.db'}")
+        cfg = sandbox_config(tmp_path, folder, warehouse_url, urls)
         sync_and_stage(cfg, engine)
         assert_nothing_lost(engine)
         world.advance(folder, days=2)
