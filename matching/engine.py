@@ -58,8 +58,8 @@ class LinkResult:
     def explain(self, row: int) -> dict:
         """Explanation of the pair in row `row` of `pairs`: per comparison level, label, weight."""
         tf = self.tf_adjustments[row] if self.tf_adjustments is not None else None
-        out = self.model.explain(self.levels[row], tf)
         r = self.pairs.iloc[row]
+        out = self.model.explain(self.levels[row], tf, self._prior(int(r["i"]), int(r["j"])))
         out.update({"id_l": r["id_l"], "id_r": r["id_r"], "decision": DECISION_LABELS[int(r["decision"])]})
         return out
 
@@ -74,9 +74,13 @@ class LinkResult:
         i, j = np.array([min(a, b)]), np.array([max(a, b)])
         lv = compute_levels(self.records, i, j, self.comparators)
         tf = _tf_adjust(self.model, self.records, lv, i, j)
-        out = self.model.explain(lv[0], tf[0] if tf is not None else None)
+        out = self.model.explain(lv[0], tf[0] if tf is not None else None, self._prior(a, b))
         out.update({"id_l": id_l, "id_r": id_r, "decision": "not_a_candidate"})
         return out
+
+    def _prior(self, a: int, b: int) -> float | None:
+        w = self.model.pair_prior_weights(self.records, np.array([a]), np.array([b]))
+        return None if w is None else float(w[0])
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -121,9 +125,19 @@ def random_pairs(n: int, size: int, seed: int, side: np.ndarray | None = None) -
     return left[rng.integers(0, left.size, size)], right[rng.integers(0, right.size, size)]
 
 
-def term_frequencies(records: pd.DataFrame, column: str) -> np.ndarray:
-    """Per record: share of its value among the non-null values of `column` (nan when null)."""
-    col = records[column]
+def term_frequencies(records: pd.DataFrame, column: str, also: Sequence[str] = ()) -> np.ndarray:
+    """Per record: share of its value among the non-null values of `column` (nan when null); with `also`,
+    the largest of its shares among the non-null values of `column` and of each of those columns."""
+    freq = _shares(records[column])
+    for other in also:
+        counts = records[other].astype(object).dropna().value_counts()
+        if len(counts):
+            share = records[column].astype(object).map(counts / counts.sum()).to_numpy(dtype=float)
+            freq = np.fmax(freq, np.where(np.isnan(freq), np.nan, share))
+    return freq
+
+
+def _shares(col: pd.Series) -> np.ndarray:
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = np.asarray(col.cat.codes, dtype=np.int64)
     else:
@@ -140,9 +154,10 @@ def _tf_adjust(model: FittedModel, records: pd.DataFrame, levels, i, j) -> np.nd
     tf_l, tf_r = {}, {}
     for c in model.comparisons:
         if c.tf and c.tf.get("column") in records.columns:
-            key = f"__tf__{c.tf['column']}"
+            also = [a for a in c.tf.get("also", ()) if a in records.columns]
+            key = f"__tf__{c.tf['column']}__{'_'.join(also)}"
             if key not in records.attrs:
-                records.attrs[key] = term_frequencies(records, c.tf["column"])
+                records.attrs[key] = term_frequencies(records, c.tf["column"], also)
             f = records.attrs[key]
             tf_l[c.name], tf_r[c.name] = f[i], f[j]
     if not tf_l:
@@ -246,12 +261,12 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
         else:
             from matching.training import train_model
 
-            model = train_model(records, settings, comparators, metas, levels, u_random, compute_levels)
+            model = train_model(records, settings, comparators, metas, levels, u_random, compute_levels, (i, j))
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
     tf_adj = _tf_adjust(model, records, levels, i, j)
-    weight = model.match_weight(levels, tf_adj)
+    weight = model.match_weight(levels, tf_adj, model.pair_prior_weights(records, i, j))
     prob = model.probability(weight)
     score = prob if settings.thresholds.scale == "probability" else weight
     timings["score"] = time.perf_counter() - t

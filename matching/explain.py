@@ -73,7 +73,8 @@ class Explainer:
         two = prepare_records(self.records.iloc[[int(i[0]), int(j[0])]], self.settings)
         lv = compute_levels(two, np.array([0]), np.array([1]), self.comparators)
         tf = _tf_adjust(self.model, self.prepared, lv, i, j)
-        out = self.model.explain(lv[0], tf[0] if tf is not None else None)
+        prior = self.model.pair_prior_weights(self.prepared, i, j)
+        out = self.model.explain(lv[0], tf[0] if tf is not None else None, None if prior is None else prior[0])
         th = self.settings.thresholds
         s = out["match_probability"] if th.scale == "probability" else out["match_weight"]
         out["decision"] = "auto_link" if s >= th.auto_link else "review" if s >= th.review else "non_link"

@@ -16,7 +16,8 @@ Modes. `incremental` (default): only pairs touching a record that is new or chan
 run (its staging run was not seen by that run, or it is not in the crosswalk) are compared — against
 every record in their blocks — and scored with the previous run's model; records gone from staging
 leave the crosswalk. `full`: every candidate pair is compared again (model reused unless `refit`).
-The first run, `refit=True` or changed settings fit the model (EM, unsupervised) and imply `full`.
+The first run, `refit=True`, changed settings or a previous model with untrained comparisons (too
+little data to estimate them, matching/training.py) fit the model (EM, unsupervised) and imply `full`.
 Records staged after a run was planned wait for the next run.
 """
 from __future__ import annotations
@@ -188,7 +189,7 @@ def fit_model(work: Work) -> FittedModel:
     em = settings.em
     ri, rj = random_pairs(len(prepared), em.u_sample_pairs, em.seed)
     u_random = level_frequencies(compute_levels(prepared, ri, rj, comparators), metas, em.pseudo_count)
-    return train_model(prepared, settings, comparators, metas, work.levels, u_random, compute_levels)
+    return train_model(prepared, settings, comparators, metas, work.levels, u_random, compute_levels, (work.i, work.j))
 
 
 def score(work: Work, model: FittedModel, i: np.ndarray, j: np.ndarray, levels: np.ndarray | None = None):
@@ -196,7 +197,7 @@ def score(work: Work, model: FittedModel, i: np.ndarray, j: np.ndarray, levels: 
     if levels is None:
         levels = compute_levels(work.prepared, i, j, build_comparators(work.settings))
     tf = _tf_adjust(model, work.prepared, levels, i, j)
-    weight = model.match_weight(levels, tf)
+    weight = model.match_weight(levels, tf, model.pair_prior_weights(work.prepared, i, j))
     return levels, tf, weight, model.probability(weight)
 
 
@@ -227,6 +228,8 @@ def _plan(engine: Engine, settings: LinkageSettings, run_id: int, mode: str, ref
             reasons.append("first run")
         elif prev.metrics.get("settings_fingerprint") != fingerprint:
             reasons.append("settings changed")
+        elif prev.model.untrained:
+            reasons.append("previous model untrained for " + ", ".join(prev.model.untrained))
         if refit:
             reasons.append("refit asked")
         fit = bool(reasons)

@@ -27,6 +27,12 @@ import numpy as np
 import pandas as pd
 from recordlinkage.base import BaseClassifier
 
+
+def group_key(a: Any, b: Any) -> str:
+    """Key of the unordered pair of group values (e.g. two source systems): 'anagrafe|sat'."""
+    a, b = sorted((str(a), str(b)))
+    return f"{a}|{b}"
+
 LN2 = math.log(2.0)
 DISAGREEMENT_LEVELS = {"different_valid"}
 
@@ -40,7 +46,9 @@ class ComparisonParams:
     u: list[float | None]
     weights: list[float]                # log2(m/u) per level (0 for neutral levels)
     u_random: list[float | None] | None = None
-    tf: dict[str, Any] | None = None    # {"column", "weight", "min_frequency", "exact_level"}
+    tf: dict[str, Any] | None = None    # {"column", "also", "weight", "min_frequency", "exact_level"}
+    given: dict[str, Any] | None = None  # {"comparison", "level", "u", "weights"}: weights used when that
+                                         # comparison is at that level (em.household)
 
 
 @dataclass
@@ -53,29 +61,53 @@ class FittedModel:
     n_pairs: int = 0
     settings_name: str = ""
     history: list[float] = field(default_factory=list)
+    untrained: list[str] = field(default_factory=list)   # comparisons training could not estimate (weight 0)
+    group_column: str | None = None      # column of the per-group priors (em.prior_by)
+    group_priors: dict[str, float] = field(default_factory=dict)   # group_key(a, b) -> lambda of those pairs
 
     # ------------------------------------------------------------------ weights
     @property
     def prior_weight(self) -> float:
         return math.log2(self.prior / (1.0 - self.prior))
 
+    def pair_prior_weights(self, records: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray | None:
+        """Prior weight of each pair from `group_priors` (the global prior for groups without one); None when
+        the model has no group priors."""
+        if not self.group_priors or self.group_column not in records.columns:
+            return None
+        codes, uniques = pd.factorize(records[self.group_column].astype(object))
+        table = np.full((len(uniques) + 1, len(uniques) + 1), self.prior_weight)   # last row: null group
+        for a, x in enumerate(uniques):
+            for b, y in enumerate(uniques):
+                lam = self.group_priors.get(group_key(x, y))
+                if lam is not None:
+                    table[a, b] = math.log2(lam / (1.0 - lam))
+        return table[np.asarray(codes)[i], np.asarray(codes)[j]]
+
     def weight_tables(self) -> list[np.ndarray]:
         return [np.asarray(c.weights, dtype=np.float64) for c in self.comparisons]
 
     def partial_weights(self, levels: np.ndarray) -> np.ndarray:
-        """(n, K) weights of each comparison's level."""
+        """(n, K) weights of each comparison's level (the conditional ones where their condition holds)."""
         levels = np.asarray(levels)
         out = np.empty(levels.shape, dtype=np.float32)
-        for k, w in enumerate(self.weight_tables()):
+        names = [c.name for c in self.comparisons]
+        for k, (c, w) in enumerate(zip(self.comparisons, self.weight_tables())):
             out[:, k] = w[levels[:, k]]
+            if c.given:
+                alt = np.asarray(c.given["weights"], dtype=np.float64)[levels[:, k]]
+                out[:, k] = np.where(levels[:, names.index(c.given["comparison"])] == c.given["level"], alt, out[:, k])
         return out
 
-    def match_weight(self, levels: np.ndarray, tf_adjustments: np.ndarray | None = None) -> np.ndarray:
-        """Total match weight per pair: prior weight + sum of level weights (+ TF adjustments)."""
+    def match_weight(self, levels: np.ndarray, tf_adjustments: np.ndarray | None = None,
+                     prior_weights: np.ndarray | None = None) -> np.ndarray:
+        """Total match weight per pair: prior weight (per pair when given) + sum of level weights (+ TF)."""
         levels = np.asarray(levels)
-        total = np.full(levels.shape[0], self.prior_weight, dtype=np.float64)
-        for k, w in enumerate(self.weight_tables()):
-            total += w[levels[:, k]]
+        if prior_weights is not None:
+            total = np.asarray(prior_weights, dtype=np.float64).copy()
+        else:
+            total = np.full(levels.shape[0], self.prior_weight, dtype=np.float64)
+        total += self.partial_weights(levels).sum(axis=1, dtype=np.float64)
         if tf_adjustments is not None:
             total += tf_adjustments.sum(axis=1) if tf_adjustments.ndim == 2 else tf_adjustments
         return total
@@ -104,19 +136,24 @@ class FittedModel:
         return out
 
     # ------------------------------------------------------------------ explanation
-    def explain(self, levels: Sequence[int], tf_adjustment: Sequence[float] | None = None) -> dict:
+    def explain(self, levels: Sequence[int], tf_adjustment: Sequence[float] | None = None,
+                prior_weight: float | None = None) -> dict:
         """Per comparison: level, label, m, u, weight (incl. TF); total match weight and probability."""
         rows = []
-        total = self.prior_weight
+        prior_weight = self.prior_weight if prior_weight is None else float(prior_weight)
+        total = prior_weight
+        partial = self.partial_weights(np.asarray(levels, dtype=np.int64)[None, :])[0]
+        names = [c.name for c in self.comparisons]
         for k, c in enumerate(self.comparisons):
             lv = int(levels[k])
-            w = float(c.weights[lv])
+            w = float(partial[k])
+            conditional = bool(c.given and int(levels[names.index(c.given["comparison"])]) == c.given["level"])
             adj = float(tf_adjustment[k]) if tf_adjustment is not None else 0.0
-            rows.append({"comparison": c.name, "level": lv, "label": c.labels[lv],
-                         "m": c.m[lv], "u": c.u[lv], "weight": w + adj, "tf_adjustment": adj,
-                         "neutral": lv in c.neutral})
+            rows.append({"comparison": c.name, "level": lv, "label": c.labels[lv] + (" (household)" if conditional else ""),
+                         "m": c.m[lv], "u": c.given["u"][lv] if conditional else c.u[lv], "weight": w + adj,
+                         "tf_adjustment": adj, "neutral": lv in c.neutral})
             total += w + adj
-        return {"prior_weight": self.prior_weight, "comparisons": rows, "match_weight": total,
+        return {"prior_weight": prior_weight, "comparisons": rows, "match_weight": total,
                 "match_probability": float(self.probability(total))}
 
     # ------------------------------------------------------------------ serialisation
@@ -155,9 +192,9 @@ class LevelMeta:
     def from_comparator(cls, comp, tf_spec=None) -> "LevelMeta":
         tf = None
         if tf_spec is not None:
-            exact = comp.labels.index("exact")
-            tf = {"column": tf_spec.column or comp.columns.get("value"), "weight": tf_spec.weight,
-                  "min_frequency": tf_spec.min_frequency, "exact_level": exact}
+            tf = {"column": tf_spec.column or comp.columns.get("value"), "also": list(tf_spec.also),
+                  "weight": tf_spec.weight, "min_frequency": tf_spec.min_frequency,
+                  "exact_level": comp.labels.index("exact")}
         return cls(comp.label, list(comp.labels), list(comp.neutral_codes), tf)
 
 

@@ -122,6 +122,9 @@ class TermFrequency(_Strict):
     """Term-frequency adjustment of the `exact` level (Splink-style): weight += w * log2(u_exact / tf(value))."""
 
     column: str | None = None  # default: the comparison's `value` column
+    # other columns the value also counts in: its frequency is its largest share among all of them (a
+    # surname typed as first name is as common as the surname, not rare because few first names are it)
+    also: list[str] = Field(default_factory=list)
     weight: float = Field(default=1.0, ge=0.0, le=1.0)
     min_frequency: float = Field(default=1e-6, gt=0.0, le=1.0)
 
@@ -177,6 +180,18 @@ class TrainingSession(_Strict):
     max_block_pairs: int = Field(default=5_000, ge=1)
 
 
+class HouseholdEvidence(_Strict):
+    """Relatives share a phone and an address: among records that agree on `given` (the surname) those
+    comparisons are weak evidence. Their u is estimated again on random pairs that agree exactly on
+    `given` but not on `differ` (the first name: mostly relatives, not the same person), and used
+    whenever `given` agrees exactly."""
+
+    given: str
+    differ: str
+    comparisons: list[str] = Field(min_length=1)
+    max_block_pairs: int = Field(default=2000, ge=1)
+
+
 class EMSettings(_Strict):
     training: Literal["candidates", "sessions"] = Field(
         default="candidates",
@@ -190,6 +205,11 @@ class EMSettings(_Strict):
     fix_prior: bool = False
     fix_u: bool = False
     u_sample_pairs: int = Field(default=200_000, ge=100, description="random pairs used to initialise u")
+    household: HouseholdEvidence | None = None
+    prior_by: str | None = Field(
+        default=None, description="sessions training: a column (e.g. source_system) whose pair of values gets a "
+        "lambda of its own, estimated the same way over its candidate pairs (a volunteering record is far "
+        "likelier to be someone in the registry than two registry records are to be one person)")
     pseudo_count: float = Field(default=0.5, ge=0, description="Laplace smoothing of level counts")
     seed: int = 42
 
@@ -247,6 +267,14 @@ class LinkageSettings(_Strict):
                 covered |= names - set(s.exclude)
             if covered != names:
                 raise ValueError(f"em.sessions leave comparisons without an m estimate: {sorted(names - covered)}")
+        h = self.em.household
+        if h is not None:
+            unknown = {h.given, h.differ, *h.comparisons} - names
+            if unknown:
+                raise ValueError(f"em.household: unknown comparisons {sorted(unknown)}")
+            for c in self.comparisons:
+                if c.name in (h.given, h.differ) and "value" not in c.columns:
+                    raise ValueError(f"em.household: comparison {c.name} has no 'value' column")
         return self
 
     @field_validator("comparisons")
@@ -270,8 +298,10 @@ class LinkageSettings(_Strict):
                 cols.add(p.only_if_missing)
         for c in self.comparisons:
             cols.update(c.columns.values())
-            if c.tf_adjustment and c.tf_adjustment.column:
-                cols.add(c.tf_adjustment.column)
+            if c.tf_adjustment:
+                cols.update(c.tf_adjustment.also)
+                if c.tf_adjustment.column:
+                    cols.add(c.tf_adjustment.column)
         return cols - set(self.derived)
 
 

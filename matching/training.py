@@ -12,29 +12,39 @@ sessions    as Splink does: u from uniformly random record pairs (held fixed); m
             probability that two random records match, by EM over all candidate pairs with m and u held
             and scaled from candidate pairs to all pairs. Weights are log2(m/u) against random pairs,
             capped at the weight of the comparison's `exact` level (swapped names are no stronger
-            evidence than equal names).
+            evidence than equal names). A comparison that no session could estimate (too few pairs,
+            e.g. a first linkage over one small system) gets m = u, i.e. weight 0, no evidence either
+            way; the model lists it in `untrained` and the next linkage run refits.
 """
 from __future__ import annotations
 
+import logging
 
 import numpy as np
+import pandas as pd
 
 from matching.blocking import block_pass
-from matching.scoring import FittedModel, _finish, fit_em
+from matching.scoring import FittedModel, _finish, fit_em, group_key, level_frequencies
 from matching.settings import BlockingPass, LinkageSettings
+
+log = logging.getLogger(__name__)
+
+MIN_GROUP_PAIRS = 100
+"""Fewest candidate pairs for a group (pair of systems) to get a prior of its own."""
 
 
 def train_model(prepared, settings: LinkageSettings, comparators, metas, levels: np.ndarray, u_random,
-                compute_levels) -> FittedModel:
+                compute_levels, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> FittedModel:
+    """`levels` are those of the candidate pairs `pairs` (positions i, j; needed for `em.prior_by`)."""
     em = settings.em
     if em.training == "candidates":
         return fit_em(levels, metas, u_random, prior=em.prior, max_iterations=em.max_iterations,
                       tolerance=em.tolerance, fix_u=em.fix_u, fix_prior=em.fix_prior, pseudo_count=em.pseudo_count,
                       settings_name=settings.name)
-    return fit_sessions(prepared, settings, comparators, metas, levels, u_random, compute_levels)
+    return fit_sessions(prepared, settings, comparators, metas, levels, u_random, compute_levels, pairs)
 
 
-def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compute_levels) -> FittedModel:
+def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compute_levels, pairs=None) -> FittedModel:
     em = settings.em
     names = [m.name for m in metas]
     m_sum = [np.zeros(m.n_levels) for m in metas]
@@ -58,27 +68,83 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
                 continue
             m_sum[k] += np.nan_to_num(np.array([np.nan if x is None else x for x in c.m], dtype=float))
             m_cnt[k] += 1
-    if (m_cnt == 0).any():
-        raise ValueError("training sessions found too few pairs to estimate m for: "
-                         + ", ".join(n for n, c in zip(names, m_cnt) if c == 0))
+    untrained = [n for n, c in zip(names, m_cnt) if c == 0]
+    if untrained:
+        log.warning("training sessions found too few pairs to estimate m for %s: no evidence from them "
+                    "until a later run refits", ", ".join(untrained))
     m = []
     for k, meta in enumerate(metas):
-        mk = m_sum[k] / m_cnt[k]
+        mk = m_sum[k] / m_cnt[k] if m_cnt[k] else np.array(u_random[k], dtype=float)   # untrained: m = u
         mk[meta.neutral] = np.nan
         m.append(mk)
     params = _finish(metas, m, u_random, u_random)
+    for c in params:                     # an untrained comparison is no evidence, its term frequencies neither
+        if c.name in untrained:
+            c.tf = None
     for c in params:                     # no level is stronger evidence than exact agreement (e.g. swapped names)
         if "exact" in c.labels:
             top = c.weights[c.labels.index("exact")]
             c.weights = [min(w, top) if k not in c.neutral else w for k, w in enumerate(c.weights)]
+    if em.household is not None:
+        _household_weights(prepared, settings, comparators, metas, params, compute_levels)
     model = FittedModel(params, prior=0.5, method="em_sessions", iterations=iterations, converged=converged,
-                        n_pairs=int(levels.shape[0]), settings_name=settings.name)
+                        n_pairs=int(levels.shape[0]), settings_name=settings.name, untrained=untrained)
     lam_cand = _lambda(model, levels, em.prior, em.max_iterations, em.tolerance)
     n = len(prepared)
     total = n * (n - 1) / 2
     model.prior = float(min(max(lam_cand * levels.shape[0] / total, 1e-12), 0.5)) if total else 0.5
     model.history = [lam_cand] + [h["lambda"] for h in history]
+    if em.prior_by and pairs is not None:
+        model.group_column = em.prior_by
+        model.group_priors = _group_priors(model, prepared[em.prior_by], levels, *pairs, em)
     return model
+
+
+def _household_weights(prepared, settings: LinkageSettings, comparators, metas, params, compute_levels) -> None:
+    """u and weights of the household comparisons among pairs agreeing on `given` but not on `differ`."""
+    h, em = settings.em.household, settings.em
+    names = [m.name for m in metas]
+    given = next(c for c in settings.comparisons if c.name == h.given)
+    i, j, _ = block_pass(prepared, BlockingPass(name="household", keys=[given.columns["value"]]), h.max_block_pairs)
+    if i.size > em.u_sample_pairs:
+        pick = np.random.default_rng(em.seed).choice(i.size, em.u_sample_pairs, replace=False)
+        i, j = i[pick], j[pick]
+    lv = compute_levels(prepared, i, j, comparators)
+    kd = names.index(h.differ)
+    lv = lv[lv[:, kd] != metas[kd].labels.index("exact")]
+    if lv.shape[0] < 100:
+        log.warning("em.household: only %d pairs agree on %s: household comparisons keep their weights",
+                    lv.shape[0], h.given)
+        return
+    u_given = level_frequencies(lv, metas, em.pseudo_count)
+    level = metas[names.index(h.given)].labels.index("exact")
+    for k in (names.index(n) for n in h.comparisons):
+        c = params[k]
+        m = np.array([np.nan if x is None else x for x in c.m], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.log2(m / u_given[k])
+        w = np.where(np.isfinite(w), w, 0.0)
+        w[list(c.neutral)] = 0.0
+        c.given = {"comparison": h.given, "level": level, "u": [None if not np.isfinite(x) else float(x) for x in u_given[k]],
+                   "weights": [float(x) for x in w]}
+
+
+def _group_priors(model: FittedModel, groups, levels: np.ndarray, i: np.ndarray, j: np.ndarray, em) -> dict:
+    """Lambda of each pair of group values: EM over that group's candidate pairs (m, u held), scaled to all
+    of its record pairs. Groups with too few candidate pairs keep the global prior."""
+    codes, uniques = pd.factorize(groups.astype(object))
+    sizes = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(float)
+    a, b = np.minimum(codes[i], codes[j]), np.maximum(codes[i], codes[j])
+    out = {}
+    for x in range(len(uniques)):
+        for y in range(x, len(uniques)):
+            sel = (a == x) & (b == y)
+            if sel.sum() < MIN_GROUP_PAIRS:
+                continue
+            lam = _lambda(model, levels[sel], em.prior, em.max_iterations, em.tolerance)
+            total = sizes[x] * (sizes[x] - 1) / 2 if x == y else sizes[x] * sizes[y]
+            out[group_key(uniques[x], uniques[y])] = float(min(max(lam * sel.sum() / total, 1e-12), 0.5))
+    return out
 
 
 def _lambda(model: FittedModel, levels: np.ndarray, start: float, iterations: int, tol: float) -> float:

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from codicefiscale import codicefiscale as cflib
 
-from sandbox import names, places
+from sandbox import name_pools, names, places
 
 ITALY = "IT"
 FLORENCE = "FIRENZE"
@@ -190,13 +190,10 @@ class PopulationGenerator:
         return date.fromordinal(self.today.toordinal() - days)
 
     def _first_name(self, origin: str, sex: str) -> str:
-        if origin == ITALY:
-            return self.rng.choice(names.ITALIAN_MALE if sex == "M" else names.ITALIAN_FEMALE)
-        o = names.ORIGINS[origin]
-        return self.rng.choice(o.male if sex == "M" else o.female)
+        return name_pools.first_name_pool(origin, sex).draw(self.rng)
 
     def _surname(self, origin: str) -> str:
-        return self.rng.choice(names.ITALIAN_SURNAMES if origin == ITALY else names.ORIGINS[origin].surnames)
+        return name_pools.surname_pool(origin).draw(self.rng)
 
     def _person(self, h: Household, origin: str, sex: str, birth: date, relation: str, surname: str | None = None,
                 first_name: str | None = None, born_abroad: bool | None = None) -> Person:

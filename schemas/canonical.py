@@ -33,7 +33,7 @@ STG_PERSON_COLUMNS: dict[str, str] = {
     "cf_sex": "sex decoded from the code",
     "cf_birth_date": "birth date decoded from the code",
     "cf_birthplace_code": "birthplace code decoded from the code",
-    "cf_consistent": "true if the code agrees with the record's own name/sex/birth date/birthplace; null if not checkable",
+    "cf_consistent": "true if the code can be the record's own: its given-name part agrees and the rest up to a clerk's slip (codice_fiscale.cf_is_own); false e.g. for a relative's code; null if not checkable",
     # contacts and address
     "phone": "E.164 (+393331234567) or null",
     "email": "lower case or null",

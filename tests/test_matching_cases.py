@@ -42,6 +42,10 @@ def case_rows() -> list[dict]:
     # two MARIO ROSSI born on different days, no codes
     add("rossi1", system="volontariato", first="MARIO", last="ROSSI", sex="M", birth=D(1961, 5, 5), cf=None)
     add("rossi2", system="sat", first="MARIO", last="ROSSI", sex="M", birth=D(1984, 10, 23), cf=None)
+    # a son named after his father, living with him: same names, phone and address, no codes
+    for rid, system, birth in (("father", "anagrafe", D(1958, 3, 9)), ("son", "sat", D(1987, 11, 30))):
+        add(rid, system=system, first="ROMOLO", last="GHIANDELLI", sex="M", birth=birth, cf=None, street="FAENTINA",
+            number="12", phone="+393475550101")
     # the registry holds the same person twice: the two anagrafe records must stay apart
     for rid, system in (("ana1", "anagrafe"), ("ana2", "anagrafe"), ("ana_sat", "sat")):
         add(rid, system=system, first="SERENA", last="VANNUCCHI", sex="F", birth=D(1990, 12, 1), street="ARETINA",
@@ -89,6 +93,19 @@ def test_copied_relative_code_is_not_merged(clusters):
 def test_mario_rossi_with_different_birth_dates_stay_apart(clusters):
     c, _ = clusters
     assert c["rossi1"] != c["rossi2"]
+
+
+def test_son_named_after_father_shares_only_household_evidence(clusters):
+    # in this 666-record world a rare full name outweighs two birth dates 29 years apart (the sandbox's
+    # realistic priors keep such pairs apart: bench/link_sandbox.py); what the model must not do is count
+    # the family's phone and address as the person's
+    _, res = clusters
+    e = {x["comparison"]: x for x in res.explain_ids("father", "son")["comparisons"]}
+    # the shared phone is household evidence (same surname): its weight comes from relatives' pairs
+    assert e["phone"]["label"] == "exact (household)"
+    phone = next(p for p in res.model.comparisons if p.name == "phone")
+    assert e["phone"]["weight"] == pytest.approx(phone.given["weights"][phone.labels.index("exact")])
+    assert e["phone"]["weight"] < phone.weights[phone.labels.index("exact")] - 3
 
 
 def test_two_anagrafe_records_never_in_one_cluster(clusters):

@@ -135,3 +135,49 @@ def test_fs_classifier_in_recordlinkage_api():
     u = level_frequencies(feats.to_numpy(), clf.metas)
     m = fit_em(feats.to_numpy(), clf.metas, u, prior=0.1)
     assert m.converged
+
+
+def test_tf_also_counts_a_value_where_it_is_common():
+    from matching.engine import term_frequencies
+
+    df = pd.DataFrame({"first": ["ROSSI", "ANNA", "ANNA", "LUCA", None],
+                       "last": ["ROSSI", "ROSSI", "ROSSI", "BIANCHI", "VERDI"]})
+    alone = term_frequencies(df, "first")
+    np.testing.assert_allclose(alone[:4], [0.25, 0.5, 0.5, 0.25])
+    both = term_frequencies(df, "first", ["last"])
+    # ROSSI typed as a first name is as common as the surname (3 of 5), not rare; ANNA is no surname
+    np.testing.assert_allclose(both[:4], [0.6, 0.5, 0.5, 0.25])
+    assert np.isnan(both[4])
+
+
+def test_group_priors_give_each_pair_of_systems_its_prior():
+    from matching.scoring import ComparisonParams, group_key
+
+    c = ComparisonParams(name="x", labels=["missing", "exact", "else"], neutral=[0], m=[None, 0.9, 0.1],
+                         u=[None, 0.01, 0.99], weights=[0.0, np.log2(90), np.log2(0.1 / 0.99)])
+    model = FittedModel([c], prior=1e-5, group_column="system",
+                        group_priors={group_key("sat", "anagrafe"): 1e-3, "anagrafe|anagrafe": 1e-7})
+    records = pd.DataFrame({"system": ["anagrafe", "anagrafe", "sat", "polis"]})
+    i, j = np.array([0, 0, 2, 0]), np.array([1, 2, 3, 3])
+    w = model.pair_prior_weights(records, i, j)
+    np.testing.assert_allclose(w, [np.log2(1e-7 / (1 - 1e-7)), np.log2(1e-3 / (1 - 1e-3)), model.prior_weight,
+                                   model.prior_weight])
+    levels = np.ones((4, 1), dtype=np.int64)
+    np.testing.assert_allclose(model.match_weight(levels, prior_weights=w), w + np.log2(90))
+    back = FittedModel.from_json(model.to_json())
+    np.testing.assert_allclose(back.pair_prior_weights(records, i, j), w)
+    assert FittedModel([c], prior=1e-5).pair_prior_weights(records, i, j) is None
+
+
+def test_trained_group_priors_rank_registry_duplicates_below_cross_system_links():
+    pop = generate_population(400, seed=5)
+    res = link_dataframe(pop, load_settings("stg_person"))
+    priors = res.model.group_priors
+    assert res.model.group_column == "source_system" and priors
+    assert all(0 < p < 0.5 for p in priors.values())
+    cross = [p for k, p in priors.items() if len(set(k.split("|"))) == 2]
+    same = [p for k, p in priors.items() if len(set(k.split("|"))) == 1]
+    assert cross and (not same or max(same) < min(cross))
+    e = res.explain(0)
+    i, j = int(res.pairs["i"].iloc[0]), int(res.pairs["j"].iloc[0])
+    assert e["prior_weight"] == pytest.approx(res.model.pair_prior_weights(res.records, np.array([i]), np.array([j]))[0])

@@ -166,3 +166,24 @@ def test_clerk_errors_are_the_ones_named(households):
                 assert d.year == p.birth_date.year
                 seen["date"] += 1
     assert min(seen.values()) >= 10 and len(seen) == 3
+
+
+def test_name_pools_are_fixed_long_tailed_and_keep_the_hand_written_head():
+    from random import Random
+
+    from sandbox import name_pools
+
+    it = name_pools.surname_pool("IT")
+    assert it.names[:len(names.ITALIAN_SURNAMES)] == names.ITALIAN_SURNAMES   # particles, accents first
+    assert len(it.names) == name_pools.SURNAME_POOL[0] and len(set(it.names)) == len(it.names)
+    # a city's surnames: the commonest under 1%, two people rarely share one
+    assert it.share(it.names[0]) < 0.01 and it.collision() < 5e-4
+    male = name_pools.first_name_pool("IT", "M")
+    assert male.names[0] == names.ITALIAN_MALE[0] and 0.005 < male.collision() < 0.05
+    for origin in names.ORIGINS:
+        assert set(names.ORIGINS[origin].surnames) <= set(name_pools.surname_pool(origin).names)
+    # draws depend only on the generator's seed
+    draw = lambda seed: [it.draw(Random(seed)) for _ in range(5)]  # noqa: E731
+    assert draw(3) == draw(3)
+    counts = Counter(it.draw(Random(7 + k)) for k in range(2000))
+    assert counts.most_common(1)[0][1] < 40 and len(counts) > 500

@@ -8,8 +8,10 @@ import pytest
 from codicefiscale import codicefiscale
 
 from schemas.standardise.codice_fiscale import (
-    check_char,
+    birth_date_slip,
     cf_consistency,
+    cf_is_own,
+    check_char,
     cf_mismatches,
     name_code,
     parse_cf,
@@ -189,6 +191,35 @@ def test_cf_mismatches_names_the_parts():
     checked, bad = cf_mismatches(parse_cf(MARIA, today=TODAY), "ROSSI", "LUCA", "M", date(2010, 9, 2), "D612")
     assert checked == ["surname", "name", "sex", "birth_date", "birthplace"]
     assert bad == ["name", "sex", "birth_date"]
+
+
+@pytest.mark.parametrize("typed, slip", [
+    (date(1984, 1, 1), True),      # the 1 January default of unknown birth days, same year
+    (date(1985, 1, 1), False),     # ... of another year
+    (date(1984, 11, 2), True),     # day and month swapped
+    (date(1984, 2, 12), True),     # the day wrong
+    (date(1994, 2, 11), True),     # the year wrong
+    (date(1984, 3, 12), False),    # two parts wrong
+    (date(2010, 9, 2), False),     # her son's date
+])
+def test_birth_date_slip(typed, slip):
+    assert birth_date_slip(typed, date(1984, 2, 11)) is slip
+
+
+@pytest.mark.parametrize("last, first, sex, born, place, own", [
+    ("ROSSI", "MARIA", "F", date(1984, 1, 1), "D612", True),        # 1 January default: still her code
+    ("ROSI", "MARIA", "F", date(1984, 11, 2), "D612", True),        # surname typo and swapped date
+    ("ROSSI", "MARIA", "M", date(1984, 2, 11), "H501", True),       # wrong sex and birthplace typed
+    ("ROSI", "MARIA", "M", date(1984, 2, 11), "H501", False),       # three parts disagree
+    ("ROSSI", "LUCA", "M", date(2010, 9, 2), "D612", False),        # her son's record: another given name
+    ("ROSSI", "MARIA", "F", date(2010, 9, 2), "D612", False),       # a daughter named after her: the date
+    (None, None, None, None, None, None),                           # nothing to check
+])
+def test_cf_is_own_allows_clerks_slips_not_relatives(last, first, sex, born, place, own):
+    info = parse_cf(MARIA, today=TODAY)
+    assert cf_is_own(info, last, first, sex, born, place, middle_names_norm="GRAZIA") is own
+    if own:   # the strict check calls each of these a mismatch
+        assert cf_consistency(info, last, first, sex, born, place, middle_names_norm="GRAZIA") is False
 
 
 @pytest.mark.parametrize("code, ok", [("12345678903", True), ("12345678901", False), ("00000000000", True), ("1234567890A", False)])

@@ -64,11 +64,11 @@ def utc_timestamps(values: pd.Series, naive_tz: ZoneInfo | timezone | None = Non
 
 def _consistent(info: codice_fiscale.CFInfo, last, first, middle, alt_last, alt_first, alt_middle, sex_, birth,
                 place) -> bool | None:
-    """The code agrees with the typed data; with an ambiguous one-field name, with either reading."""
-    primary = codice_fiscale.cf_consistency(info, last, first, sex_, birth, place, middle_names_norm=middle)
+    """The code can be the record's own (`cf_is_own`); with an ambiguous one-field name, under either reading."""
+    primary = codice_fiscale.cf_is_own(info, last, first, sex_, birth, place, middle_names_norm=middle)
     if primary is False and (alt_last or alt_first):
-        return codice_fiscale.cf_consistency(info, alt_last, alt_first, sex_, birth, place,
-                                             middle_names_norm=alt_middle) or False
+        return codice_fiscale.cf_is_own(info, alt_last, alt_first, sex_, birth, place,
+                                        middle_names_norm=alt_middle) or False
     return primary
 
 

@@ -276,3 +276,33 @@ def cf_consistency(info: CFInfo, last_name_norm: str | None = None, first_name_n
     if not checked:
         return None
     return not bad
+
+
+def birth_date_slip(typed: date, coded: date) -> bool:
+    """Could a clerk have typed `typed` for the true `coded` date: the 1 January default of the same year,
+    day and month swapped, or one of day, month and (two-digit) year wrong?"""
+    t = (typed.day, typed.month, typed.year % 100)
+    c = (coded.day, coded.month, coded.year % 100)
+    if t[:2] == (1, 1) and t[2] == c[2]:
+        return True
+    if (t[1], t[0], t[2]) == c:
+        return True
+    return sum(a != b for a, b in zip(t, c)) == 1
+
+
+def cf_is_own(info: CFInfo, last_name_norm: str | None = None, first_name_norm: str | None = None,
+              sex: str | None = None, birth_date: date | None = None, birthplace_code: str | None = None, *,
+              middle_names_norm: str | None = None) -> bool | None:
+    """Can the code be the record's own, allowing for the clerk's slips in the typed data?
+
+    False when the given-name part disagrees (a relative's code: a twin, a sibling, a spouse), when the
+    birth date differs by more than a slip (`birth_date_slip`: a parent's or child's code), or when
+    three or more parts disagree; a typo in the surname, a 1 January default, a wrong sex or
+    birthplace alone do not make a code someone else's. None when nothing can be checked."""
+    checked, bad = cf_mismatches(info, last_name_norm, first_name_norm, sex, birth_date, birthplace_code,
+                                 middle_names_norm=middle_names_norm)
+    if not checked:
+        return None
+    if "name" in bad or len(bad) > 2:
+        return False
+    return "birth_date" not in bad or birth_date_slip(birth_date, info.birth_date)
