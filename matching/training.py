@@ -86,7 +86,7 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
             top = c.weights[c.labels.index("exact")]
             c.weights = [min(w, top) if k not in c.neutral else w for k, w in enumerate(c.weights)]
     if em.household is not None:
-        _household_weights(prepared, settings, comparators, metas, params, compute_levels)
+        _household_weights(prepared, settings, comparators, metas, params, compute_levels, untrained)
     model = FittedModel(params, prior=0.5, method="em_sessions", iterations=iterations, converged=converged,
                         n_pairs=int(levels.shape[0]), settings_name=settings.name, untrained=untrained)
     lam_cand = _lambda(model, levels, em.prior, em.max_iterations, em.tolerance)
@@ -100,7 +100,8 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
     return model
 
 
-def _household_weights(prepared, settings: LinkageSettings, comparators, metas, params, compute_levels) -> None:
+def _household_weights(prepared, settings: LinkageSettings, comparators, metas, params, compute_levels,
+                       untrained: list[str]) -> None:
     """u and weights of the household comparisons among pairs agreeing on `given` but not on `differ`."""
     h, em = settings.em.household, settings.em
     names = [m.name for m in metas]
@@ -118,7 +119,7 @@ def _household_weights(prepared, settings: LinkageSettings, comparators, metas, 
         return
     u_given = level_frequencies(lv, metas, em.pseudo_count)
     level = metas[names.index(h.given)].labels.index("exact")
-    for k in (names.index(n) for n in h.comparisons):
+    for k in (names.index(n) for n in h.comparisons if n not in untrained):
         c = params[k]
         m = np.array([np.nan if x is None else x for x in c.m], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):

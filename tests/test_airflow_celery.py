@@ -2,11 +2,14 @@
 
 Metadata and Celery results on a fresh PostgreSQL database, the broker on the local Redis, and
 `airflow api-server`, `scheduler`, `dag-processor` and `celery worker` as separate processes.
-`fase_sync_sat` is triggered against a tiny sandbox, runs on the Celery worker into a PostgreSQL
-warehouse, and its staging asset schedules `fase_link_publish`.
+`fase_sync_sat` runs against a tiny sandbox on the Celery worker into a PostgreSQL warehouse, its
+staging asset schedules `fase_link_publish`, and that whole run (plan, the mapped partitions,
+finalize, publish) succeeds on the worker too. A failed or retrying task fails the test at once,
+with the tail of its task log.
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -30,10 +33,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 REDIS_DB = 13          # a Redis database of this test's own; flushed before and after
-RUN_TIMEOUT = 300
+RUN_TIMEOUT = 240
 
 
-def wait_until(what: str, check: Callable[[], object], timeout: float, topology: "Topology") -> object:
+def wait_until(what: str, check: Callable[[], object], timeout: float, topology: "Topology",
+               details: Callable[[], str] = lambda: "") -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
@@ -41,7 +45,7 @@ def wait_until(what: str, check: Callable[[], object], timeout: float, topology:
             return found
         topology.check_alive()
         time.sleep(2)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{topology.logs()}")
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{details()}\n{topology.logs()}")
 
 
 class Topology:
@@ -154,45 +158,134 @@ def _require_working_celery_executor(env: dict[str, str]) -> None:
                     "celery<5.7 in pyproject.toml and requirements.lock):\n" + done.stderr[-2000:])
 
 
+FINISHED = ("success", "failed")
+GONE_WRONG = ("failed", "up_for_retry", "upstream_failed", "up_for_reschedule", "removed")
+"""Task instance states that fail the test at once: a retry would only be waited out (2 min, then 4, 8…)."""
+
+
+class Metadata:
+    """Queries on Airflow's metadata database, and the task logs the worker wrote under AIRFLOW_HOME/logs."""
+
+    def __init__(self, url: str, home: Path):
+        self.engine, self.log_root = sa.create_engine(url), home / "logs"
+
+    def dags_parsed(self, dag_ids: tuple[str, ...]) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT COUNT(*) FROM serialized_dag WHERE dag_id IN :d")
+                                .bindparams(sa.bindparam("d", expanding=True)), {"d": list(dag_ids)}).scalar_one() \
+                == len(dag_ids)
+
+    def first_run(self, dag_id: str, run_type: str):
+        """The DAG's first run of `run_type` (run_id, state), or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text("SELECT run_id, state FROM dag_run WHERE dag_id = :d AND run_type = :t "
+                                        "ORDER BY id LIMIT 1"), {"d": dag_id, "t": run_type}).first()
+
+    def task_instances(self, dag_id: str, run_id: str) -> list:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(
+                "SELECT task_id, map_index, state, try_number, queue, hostname, external_executor_id "
+                "FROM task_instance WHERE dag_id = :d AND run_id = :r ORDER BY task_id, map_index"),
+                {"d": dag_id, "r": run_id}).all()
+
+    def task_log(self, dag_id: str, run_id: str, ti, tail: int = 40) -> str:
+        """The last lines of every attempt's log of `ti`, errors with their exception (the logs are JSON lines)."""
+        folder = self.log_root / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={ti.task_id}"
+        if ti.map_index >= 0:
+            folder /= f"map_index={ti.map_index}"
+        attempts = sorted(folder.glob("attempt=*.log"))
+        if not attempts:
+            return f"(no task log under {folder})"
+        return "\n".join(f"--- {path.relative_to(self.log_root)}\n" + "\n".join(
+            _log_line(line) for line in path.read_text(errors="replace").splitlines()[-tail:]) for path in attempts)
+
+    def report(self, dag_id: str, run_id: str) -> str:
+        """Each task instance of the run, and the log tail of every one that started and did not succeed."""
+        tis = self.task_instances(dag_id, run_id)
+        lines = [f"{dag_id} {run_id}:"] + [f"  {t.task_id}[{t.map_index}] {t.state} try {t.try_number} "
+                                           f"celery task {t.external_executor_id} on {t.hostname}" for t in tis]
+        lines += [f"\n{t.task_id}[{t.map_index}] {t.state}:\n{self.task_log(dag_id, run_id, t)}"
+                  for t in tis if t.state not in ("success", None, "scheduled", "queued")]
+        return "\n".join(lines)
+
+
+def _log_line(line: str) -> str:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return line
+    text = f"{entry.get('timestamp', '')} {entry.get('level', '')} {entry.get('event', '')}"
+    for error in entry.get("error_detail") or ():
+        frames = error.get("frames") or [{}]
+        where = frames[-1]
+        text += (f"\n    {error.get('exc_type')}: {error.get('exc_value')} "
+                 f"(at {where.get('filename')}:{where.get('lineno')} {where.get('name')})")
+    return text
+
+
+def wait_for_run(meta: Metadata, dag_id: str, run_type: str, topology: Topology, timeout: float = RUN_TIMEOUT):
+    """Wait until the DAG's first run of `run_type` finished; fail at once, with the task logs, when a task
+    failed or waits for a retry."""
+    def finished():
+        run = meta.first_run(dag_id, run_type)
+        if run is None:
+            return None
+        wrong = [t for t in meta.task_instances(dag_id, run.run_id) if t.state in GONE_WRONG]
+        if wrong or run.state == "failed":
+            pytest.fail(f"{dag_id} {run.run_id} is {run.state}, task instances went wrong: "
+                        f"{[(t.task_id, t.map_index, t.state) for t in wrong]}\n{meta.report(dag_id, run.run_id)}\n"
+                        f"{topology.logs(2000)}")
+        return run if run.state in FINISHED else None
+
+    def details() -> str:
+        run = meta.first_run(dag_id, run_type)
+        return meta.report(dag_id, run.run_id) if run else f"no {run_type} run of {dag_id} was created"
+    return wait_until(f"the first {run_type} run of {dag_id} to finish", finished, timeout, topology, details)
+
+
+def assert_ran_on_celery(meta: Metadata, dag_id: str, run, expected: set[str]) -> list:
+    """Every task instance of the run succeeded at its first try, each through the Celery executor (a Celery
+    task id, queue default)."""
+    tis = meta.task_instances(dag_id, run.run_id)
+    report = meta.report(dag_id, run.run_id)
+    assert run.state == "success", report
+    assert {t.task_id for t in tis} == expected, report
+    assert all(t.state == "success" and t.try_number == 1 for t in tis), report     # first try, no retries
+    assert all(t.external_executor_id and t.queue == "default" for t in tis), report   # Celery task ids
+    return tis
+
+
 def test_celery_topology_runs_the_sync_dag_and_its_asset_chain(tmp_path, servers, sandbox):
     meta_url, _ = servers
     folder, config = sandbox
     (tmp_path / "logs").mkdir()
-    topology = Topology(airflow_environment(tmp_path / "airflow", meta_url, config), tmp_path / "logs")
-    meta = sa.create_engine(meta_url)
+    home = tmp_path / "airflow"
+    topology = Topology(airflow_environment(home, meta_url, config), tmp_path / "logs")
+    meta = Metadata(meta_url, home)
     started = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def phase(name: str) -> None:
+        phases[name] = round(time.monotonic() - started - sum(phases.values()), 1)
     try:
         _require_working_celery_executor(topology.env)
         topology.run("db", "migrate")
+        phase("db migrate")
         topology.start("api-server", "api-server", "--port", topology.env["AIRFLOW__API__PORT"])
         topology.start("scheduler", "scheduler")
         topology.start("dag-processor", "dag-processor")
         topology.start("worker", "celery", "worker")
-
-        def dags_parsed():
-            with meta.connect() as conn:
-                return conn.execute(sa.text("SELECT COUNT(*) FROM serialized_dag WHERE dag_id IN "
-                                            "('fase_sync_sat', 'fase_link_publish')")).scalar_one() == 2
-        wait_until("the dag-processor to serialize the DAGs", dags_parsed, 180, topology)
-        topology.run("dags", "unpause", "fase_sync_sat")
+        wait_until("the dag-processor to serialize the DAGs",
+                   lambda: meta.dags_parsed(("fase_sync_sat", "fase_link_publish")), 180, topology)
+        phase("start + parse")
         topology.run("dags", "unpause", "fase_link_publish")
-        topology.run("dags", "trigger", "fase_sync_sat")
+        # catchup=False: unpausing makes the scheduler create the run of the latest schedule (hh:05) at once;
+        # a manual trigger on top would only queue a second sync run behind it (max_active_runs=1)
+        topology.run("dags", "unpause", "fase_sync_sat")
 
-        def run_state(dag_id: str, run_type: str | None = None):
-            of_type = " AND run_type = :t" if run_type else ""
-            with meta.connect() as conn:
-                row = conn.execute(sa.text(f"SELECT run_id, state FROM dag_run WHERE dag_id = :d{of_type} "
-                                           "ORDER BY id DESC LIMIT 1"), {"d": dag_id, "t": run_type}).first()
-            return row if row and row.state in ("success", "failed") else None
-        sync_run = wait_until("fase_sync_sat to finish", lambda: run_state("fase_sync_sat"), RUN_TIMEOUT, topology)
-        assert sync_run.state == "success", topology.logs()
-
-        with meta.connect() as conn:
-            tis = conn.execute(sa.text(
-                "SELECT task_id, state, queue, hostname, external_executor_id FROM task_instance "
-                "WHERE dag_id = 'fase_sync_sat' AND run_id = :r"), {"r": sync_run.run_id}).all()
-        assert {t.task_id: t.state for t in tis} == {"sync": "success", "stage": "success"}
-        assert all(t.external_executor_id and t.queue == "default" for t in tis), tis   # Celery task ids
+        sync_run = wait_for_run(meta, "fase_sync_sat", "scheduled", topology)
+        phase("fase_sync_sat")
+        assert_ran_on_celery(meta, "fase_sync_sat", sync_run, {"sync", "stage"})
         assert "execute_workload" in topology.log("worker") and "succeeded" in topology.log("worker"), \
             topology.log("worker")[-4000:]
 
@@ -202,13 +295,23 @@ def test_celery_topology_runs_the_sync_dag_and_its_asset_chain(tmp_path, servers
                       for (system, stream), t in RAW_TABLES.items() if system == "sat"}
         assert counts == world.status(folder)["records"]["sat"]
 
-        def asset_triggered_run():
-            with meta.connect() as conn:
-                return conn.execute(sa.text("SELECT run_id FROM dag_run WHERE dag_id = 'fase_link_publish' "
-                                            "AND run_type = 'asset_triggered'")).first()
-        # the staging asset written on the worker schedules the linkage DAG (its full run is covered by test_dags)
-        wait_until("the staging asset to create a fase_link_publish run", asset_triggered_run, 120, topology)
+        # the staging asset written on the worker schedules the linkage DAG, which runs there too
+        link_run = wait_for_run(meta, "fase_link_publish", "asset_triggered", topology)
+        phase("fase_link_publish")
+        tis = assert_ran_on_celery(meta, "fase_link_publish", link_run,
+                                   {"link_plan", "link_partition", "link_finalize", "publish"})
+        partitions = [t for t in tis if t.task_id == "link_partition"]
+        assert partitions and all(t.map_index >= 0 for t in partitions), meta.report("fase_link_publish",
+                                                                                       link_run.run_id)
+
+        with engine.connect() as conn:
+            staged = conn.execute(sa.text("SELECT COUNT(*) FROM stg_person")).scalar_one()
+            crosswalk = conn.execute(sa.text("SELECT COUNT(*) FROM beneficiary_crosswalk")).scalar_one()
+            beneficiaries = conn.execute(sa.text("SELECT COUNT(*) FROM beneficiary")).scalar_one()
+        assert staged > 0 and crosswalk == staged, (staged, crosswalk)
+        assert beneficiaries > 0
     finally:
         topology.stop()
-        meta.dispose()
-        print(f"Celery topology test: {time.monotonic() - started:.0f} s")
+        meta.engine.dispose()
+        phase("stop")
+        print(f"Celery topology test: {time.monotonic() - started:.0f} s {phases}")
