@@ -66,7 +66,7 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
         for k, c in enumerate(fit.comparisons):
             if k in excl:
                 continue
-            m_sum[k] += np.nan_to_num(np.array([np.nan if x is None else x for x in c.m], dtype=float))
+            m_sum[k] += np.nan_to_num(_floats(c.m))
             m_cnt[k] += 1
     untrained = [n for n, c in zip(names, m_cnt) if c == 0]
     if untrained:
@@ -121,13 +121,16 @@ def _household_weights(prepared, settings: LinkageSettings, comparators, metas, 
     level = metas[names.index(h.given)].labels.index("exact")
     for k in (names.index(n) for n in h.comparisons if n not in untrained):
         c = params[k]
-        m = np.array([np.nan if x is None else x for x in c.m], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.log2(m / u_given[k])
+            w = np.log2(_floats(c.m) / u_given[k])
         w = np.where(np.isfinite(w), w, 0.0)
         w[list(c.neutral)] = 0.0
         c.given = {"comparison": h.given, "level": level, "u": [None if not np.isfinite(x) else float(x) for x in u_given[k]],
                    "weights": [float(x) for x in w]}
+
+
+def _floats(values) -> np.ndarray:
+    return np.array([np.nan if x is None else x for x in values], dtype=float)
 
 
 def _group_priors(model: FittedModel, groups, levels: np.ndarray, i: np.ndarray, j: np.ndarray, em) -> dict:
