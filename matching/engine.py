@@ -137,11 +137,39 @@ def term_frequencies(records: pd.DataFrame, column: str, also: Sequence[str] = (
     return freq
 
 
-def _shares(col: pd.Series) -> np.ndarray:
+def _codes(col: pd.Series) -> np.ndarray:
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = np.asarray(col.cat.codes, dtype=np.int64)
-    else:
-        codes = pd.factorize(col.astype(object), use_na_sentinel=True)[0].astype(np.int64)
+        return np.asarray(col.cat.codes, dtype=np.int64)
+    return pd.factorize(col.astype(object), use_na_sentinel=True)[0].astype(np.int64)
+
+
+def other_bearers(records: pd.DataFrame, column: str, distinct_by: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Per pair agreeing on `column`: share of the records carrying the value that are surely neither of the
+    two people — their `distinct_by` (birth date) differs from both records' — among the non-null values.
+    Records of the value with the same `distinct_by` as either record, or none, may be those people's own
+    other records and do not count (a person with four records does not make their name common)."""
+    key = f"__bearers__{column}__{distinct_by}"
+    if key not in records.attrs:       # per-record counts, once per frame
+        name, other = _codes(records[column]), _codes(records[distinct_by])
+        ok = name >= 0
+        by_name = np.bincount(name[ok]) if ok.any() else np.zeros(1, dtype=np.int64)
+        group = pd.factorize(pd.Series(name * (int(other.max(initial=-1)) + 2) + other + 1))[0]
+        records.attrs[key] = (name, other, group, by_name, np.bincount(group),
+                              np.bincount(name[ok & (other < 0)], minlength=by_name.size), max(int(ok.sum()), 1))
+    name, other, group, by_name, by_group, undated, n_values = records.attrs[key]
+
+    def side(a, b):
+        v = np.where(name[a] >= 0, name[a], 0)
+        same = name[b] == name[a]
+        excl = (by_group[group[a]] + np.where(same & (group[b] != group[a]), by_group[group[b]], 0)
+                + np.where((other[a] >= 0) & (~same | (other[b] >= 0)), undated[v], 0))
+        return np.where(name[a] >= 0, np.maximum(by_name[v] - excl, 0) / n_values, np.nan)
+
+    return np.fmax(side(i, j), side(j, i))
+
+
+def _shares(col: pd.Series) -> np.ndarray:
+    codes = _codes(col)
     ok = codes >= 0
     counts = np.bincount(codes[ok]) if ok.any() else np.zeros(0)
     freq = np.full(len(codes), np.nan)
@@ -160,6 +188,10 @@ def _tf_adjust(model: FittedModel, records: pd.DataFrame, levels, i, j) -> np.nd
                 records.attrs[key] = term_frequencies(records, c.tf["column"], also)
             f = records.attrs[key]
             tf_l[c.name], tf_r[c.name] = f[i], f[j]
+            joint = c.tf.get("joint")
+            if joint and joint["column"] in records.columns and joint["distinct_by"] in records.columns:
+                f = other_bearers(records, joint["column"], joint["distinct_by"], i, j)
+                tf_l[f"{c.name}:joint"] = tf_r[f"{c.name}:joint"] = f
     if not tf_l:
         return None
     return model.tf_adjustments(levels, tf_l, tf_r)

@@ -121,7 +121,8 @@ def format_explanation(e: dict) -> list[str]:
         total += r["weight"]
         vals = "  |  ".join(r.get("values", []))
         m = "" if r["m"] is None else f"m={r['m']:.3g} u={r['u']:.3g}  " if r["u"] is not None else ""
-        lines.append(f"  {r['comparison']:<16}{r['label']:<18}{r['weight']:>8.2f}{r['tf_adjustment']:>8.2f}"
+        label = r["label"] + (" (household)" if r.get("household") else "")
+        lines.append(f"  {r['comparison']:<16}{label:<18}{r['weight']:>8.2f}{r['tf_adjustment']:>8.2f}"
                      f"{total:>9.2f}   {m}{vals}")
     th = e["thresholds"]
     lines.append(f"  match weight {e['match_weight']:.2f} -> probability {e['match_probability']:.6f}; "

@@ -133,7 +133,32 @@ class FittedModel:
                 continue
             tf = np.maximum(np.maximum(tf_left[c.name][hit], tf_right[c.name][hit]), c.tf["min_frequency"])
             out[hit, k] = c.tf["weight"] * np.log2(u_exact / tf)
+        self._joint_adjustments(levels, tf_left, tf_right, out)
         return out
+
+    def _joint_adjustments(self, levels, tf_left, tf_right, out) -> None:
+        """Where two comparisons with a `joint` TF both agree exactly: one adjustment by the frequency of the
+        two values together among other people's records (engine.other_bearers; at least the product of
+        their own frequencies), on the first comparison; 0 on the other."""
+        names = [c.name for c in self.comparisons]
+        for k, c in enumerate(self.comparisons):
+            joint = (c.tf or {}).get("joint")
+            key = f"{c.name}:joint"
+            if not joint or key not in tf_left or joint["comparison"] not in tf_left:
+                continue
+            kj = names.index(joint["comparison"])
+            other = self.comparisons[kj]
+            lk, lj = c.tf["exact_level"], other.tf["exact_level"]
+            u = (c.u_random or c.u)[lk], (other.u_random or other.u)[lj]
+            both = (levels[:, k] == lk) & (levels[:, kj] == lj)
+            if not (u[0] and u[1] and both.any()):
+                continue
+            floor = c.tf["min_frequency"]
+            own = (np.maximum(np.maximum(tf_left[c.name][both], tf_right[c.name][both]), floor)
+                   * np.maximum(np.maximum(tf_left[other.name][both], tf_right[other.name][both]), floor))
+            together = np.fmax(np.maximum(tf_left[key][both], tf_right[key][both]), own)
+            out[both, k] = c.tf["weight"] * np.log2(u[0] * u[1] / together)
+            out[both, kj] = 0.0
 
     # ------------------------------------------------------------------ explanation
     def explain(self, levels: Sequence[int], tf_adjustment: Sequence[float] | None = None,
@@ -147,9 +172,10 @@ class FittedModel:
         for k, c in enumerate(self.comparisons):
             lv = int(levels[k])
             w = float(partial[k])
-            conditional = bool(c.given and int(levels[names.index(c.given["comparison"])]) == c.given["level"])
+            conditional = bool(c.given and lv not in c.neutral
+                               and int(levels[names.index(c.given["comparison"])]) == c.given["level"])
             adj = float(tf_adjustment[k]) if tf_adjustment is not None else 0.0
-            rows.append({"comparison": c.name, "level": lv, "label": c.labels[lv] + (" (household)" if conditional else ""),
+            rows.append({"comparison": c.name, "level": lv, "label": c.labels[lv], "household": conditional,
                          "m": c.m[lv], "u": c.given["u"][lv] if conditional else c.u[lv], "weight": w + adj,
                          "tf_adjustment": adj, "neutral": lv in c.neutral})
             total += w + adj
@@ -194,7 +220,8 @@ class LevelMeta:
         if tf_spec is not None:
             tf = {"column": tf_spec.column or comp.columns.get("value"), "also": list(tf_spec.also),
                   "weight": tf_spec.weight, "min_frequency": tf_spec.min_frequency,
-                  "exact_level": comp.labels.index("exact")}
+                  "exact_level": comp.labels.index("exact"),
+                  "joint": tf_spec.joint.model_dump() if tf_spec.joint else None}
         return cls(comp.label, list(comp.labels), list(comp.neutral_codes), tf)
 
 

@@ -118,6 +118,12 @@ class LevelSpec(_Strict):
         return f"{self.name}_{t:g}"
 
 
+class JointFrequency(_Strict):
+    comparison: str
+    column: str                # the two values together (e.g. the name pair)
+    distinct_by: str           # bearers whose value here (birth date) differs from both records' are others
+
+
 class TermFrequency(_Strict):
     """Term-frequency adjustment of the `exact` level (Splink-style): weight += w * log2(u_exact / tf(value))."""
 
@@ -127,6 +133,10 @@ class TermFrequency(_Strict):
     also: list[str] = Field(default_factory=list)
     weight: float = Field(default=1.0, ge=0.0, le=1.0)
     min_frequency: float = Field(default=1e-6, gt=0.0, le=1.0)
+    # when this comparison and `joint.comparison` both agree exactly, their two adjustments become one by the
+    # frequency of the two values together (`joint.column`): first and last names are not independent
+    # (families, origins), so the product of their frequencies makes a shared full name look far rarer
+    joint: JointFrequency | None = None
 
 
 class Comparison(_Strict):
@@ -267,6 +277,13 @@ class LinkageSettings(_Strict):
                 covered |= names - set(s.exclude)
             if covered != names:
                 raise ValueError(f"em.sessions leave comparisons without an m estimate: {sorted(names - covered)}")
+        for c in self.comparisons:
+            j = c.tf_adjustment.joint if c.tf_adjustment else None
+            if j is not None:
+                other = next((o for o in self.comparisons if o.name == j.comparison and o.name != c.name), None)
+                if other is None or other.tf_adjustment is None:
+                    raise ValueError(f"{c.name}.tf_adjustment.joint: {j.comparison!r} must be another comparison "
+                                     "with a tf_adjustment")
         h = self.em.household
         if h is not None:
             unknown = {h.given, h.differ, *h.comparisons} - names
@@ -300,6 +317,8 @@ class LinkageSettings(_Strict):
             cols.update(c.columns.values())
             if c.tf_adjustment:
                 cols.update(c.tf_adjustment.also)
+                if c.tf_adjustment.joint:
+                    cols.update((c.tf_adjustment.joint.column, c.tf_adjustment.joint.distinct_by))
                 if c.tf_adjustment.column:
                     cols.add(c.tf_adjustment.column)
         return cols - set(self.derived)

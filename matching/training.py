@@ -135,7 +135,8 @@ def _floats(values) -> np.ndarray:
 
 def _group_priors(model: FittedModel, groups, levels: np.ndarray, i: np.ndarray, j: np.ndarray, em) -> dict:
     """Lambda of each pair of group values: EM over that group's candidate pairs (m, u held), scaled to all
-    of its record pairs. Groups with too few candidate pairs keep the global prior."""
+    of its record pairs, at most one match per record of the smaller side. Groups with too few candidate
+    pairs keep the global prior."""
     codes, uniques = pd.factorize(groups.astype(object))
     sizes = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(float)
     a, b = np.minimum(codes[i], codes[j]), np.maximum(codes[i], codes[j])
@@ -147,7 +148,10 @@ def _group_priors(model: FittedModel, groups, levels: np.ndarray, i: np.ndarray,
                 continue
             lam = _lambda(model, levels[sel], em.prior, em.max_iterations, em.tolerance)
             total = sizes[x] * (sizes[x] - 1) / 2 if x == y else sizes[x] * sizes[y]
-            out[group_key(uniques[x], uniques[y])] = float(min(max(lam * sel.sum() / total, 1e-12), 0.5))
+            # no more matches than records on the smaller side: each record is one person, seldom recorded
+            # twice in one system (EM over homonym-rich candidates overshoots this at a million records)
+            matches = min(lam * sel.sum(), min(sizes[x], sizes[y]))
+            out[group_key(uniques[x], uniques[y])] = float(min(max(matches / total, 1e-12), 0.5))
     return out
 
 

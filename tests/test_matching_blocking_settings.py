@@ -119,3 +119,17 @@ def test_settings_errors_name_the_field():
     d["comparisons"][0]["kind"] = "psychic"
     with pytest.raises(SettingsError, match=r"comparisons\.0.*unknown comparator kind"):
         parse_settings(d)
+
+
+def test_settings_errors_of_the_evidence_options():
+    d = _base()
+    d["comparisons"][0]["tf_adjustment"] = {"joint": {"comparison": "nope", "column": "a", "distinct_by": "a"}}
+    with pytest.raises(SettingsError, match=r"a\.tf_adjustment\.joint: 'nope' must be another comparison"):
+        parse_settings(d)
+    d = _base()
+    d["em"] = {"household": {"given": "a", "differ": "b", "comparisons": ["a"]}}
+    with pytest.raises(SettingsError, match=r"em\.household: unknown comparisons \['b'\]"):
+        parse_settings(d)
+    s = load_settings("stg_person")
+    assert {"name_pair", "birth_date", "last_name_norm", "first_name_norm"} <= set(s.required_columns()) | set(s.derived)
+    assert s.em.prior_by == "source_system" and s.em.household.comparisons == ["phone", "address"]

@@ -181,3 +181,39 @@ def test_trained_group_priors_rank_registry_duplicates_below_cross_system_links(
     e = res.explain(0)
     i, j = int(res.pairs["i"].iloc[0]), int(res.pairs["j"].iloc[0])
     assert e["prior_weight"] == pytest.approx(res.model.pair_prior_weights(res.records, np.array([i]), np.array([j]))[0])
+
+
+def test_joint_tf_prices_a_shared_full_name_by_its_other_bearers():
+    from matching.scoring import ComparisonParams
+
+    def comp(name, joint=None):
+        tf = {"column": name, "also": [], "weight": 1.0, "min_frequency": 1e-6, "exact_level": 1, "joint": joint}
+        return ComparisonParams(name=name, labels=["missing", "exact", "else"], neutral=[0], m=[None, 0.9, 0.1],
+                                u=[None, 0.01, 0.99], weights=[0.0, 6.5, -3.3], u_random=[None, 0.01, 0.99], tf=tf)
+
+    model = FittedModel([comp("first"), comp("last", {"comparison": "first", "column": "pair"})], prior=1e-4)
+    levels = np.array([[1, 1], [1, 1], [1, 2]])
+    tf_first, tf_last = np.array([0.02, 0.02, 0.02]), np.array([0.001, 0.001, 0.001])
+    together = np.array([1e-3, 0.0, 0.0])        # a common full name; a name no one else carries (other_bearers)
+    adj = model.tf_adjustments(levels, {"first": tf_first, "last": tf_last, "last:joint": together},
+                               {"first": tf_first, "last": tf_last, "last:joint": together})
+    # both exact: one adjustment by the full name's frequency, never rarer than the product of the two
+    assert adj[0, 0] == 0 and adj[0, 1] == pytest.approx(np.log2(0.01 * 0.01 / 1e-3))
+    assert adj[1, 0] == 0 and adj[1, 1] == pytest.approx(np.log2(0.01 * 0.01 / (0.02 * 0.001)))
+    # only the first name agrees: its own adjustment as before
+    assert adj[2, 0] == pytest.approx(np.log2(0.01 / 0.02)) and adj[2, 1] == 0
+
+
+def test_other_bearers_do_not_count_the_pair_own_records():
+    from matching.engine import other_bearers
+
+    df = pd.DataFrame({"pair": ["ANNA|ROSSI"] * 6 + ["LUCA|NERI"] * 2,
+                       "dob": ["1980-01-01", "1980-01-01", None, "1990-05-05", "1970-07-07", None,
+                               "1950-01-01", None]})
+    i, j = np.array([0, 0, 2, 6]), np.array([1, 2, 5, 7])
+    share = other_bearers(df, "pair", "dob", i, j)
+    # (0, 1): same date; the undated two and the 1980 pair may be her -> others are 1990 and 1970
+    # (0, 2): one undated; others are again 1990 and 1970 (the other undated record may be either)
+    # (2, 5): both undated -> every dated bearer could be someone else: 4 of them, minus none
+    # (6, 7): LUCA NERI has no other bearer
+    np.testing.assert_allclose(share * len(df), [2, 2, 4, 0])
