@@ -6,11 +6,12 @@ NON_LINK (below review), SKIPPED (an automatic link that a constraint refused; w
 Clusters are the connected components of must-links + automatic links, under hard constraints:
   * no cluster holds two different trusted valid codici fiscali (`cf_key`: an integer code per
     record, -1 when the record has no trusted valid code);
-  * no cluster holds two distinct records of a one-person-per-record system (default anagrafe);
+  * no cluster holds two distinct records of a one-person-per-record system (default anagrafe), unless
+    they are one person registered twice (`same_person`: the same trusted code on both);
   * no cluster holds both ends of a cannot-link pair (review decisions).
 Links are applied in descending weight, so when a union would break a constraint it is the weakest
-link that is skipped. Must-links (human decisions) go first and override the CF and system
-constraints, never a cannot-link. Components without any possible conflict (almost all) are taken
+link that is skipped. Must-links (human decisions) and double registrations go first and override
+the CF and system constraints, never a cannot-link. Components without any possible conflict (almost all) are taken
 straight from scipy's connected components; only the conflicting ones run the Python union-find.
 """
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _pairs(p) -> tuple[np.ndarray, np.ndarray]:
 def cluster_records(n: int, i: np.ndarray, j: np.ndarray, scores: np.ndarray, *, auto_link: float, review: float,
                     cf_key: np.ndarray | None = None, system: np.ndarray | None = None,
                     one_person_systems: set | None = None, exclusive: list[np.ndarray] | None = None,
-                    must_link=None, cannot_link=None) -> ClusterResult:
+                    must_link=None, cannot_link=None, same_person=None) -> ClusterResult:
     """Cluster `n` records from scored pairs (positions i, j).
 
     cf_key : int per record, -1 = no trusted valid code
@@ -99,12 +100,16 @@ def cluster_records(n: int, i: np.ndarray, j: np.ndarray, scores: np.ndarray, *,
     exclusive : extra arrays of int groups per record (-1 = free): two records with the same
              group of one array never share a cluster (e.g. the frame in one-to-one link mode)
     must_link, cannot_link : (a, b) position arrays from review decisions
+    same_person : (a, b) position arrays of records that are one person without a review (a registry's
+             double registration): joined like must-links
     """
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     decisions = classify(scores, auto_link, review)
     ml_a, ml_b = _pairs(must_link)
+    sp_a, sp_b = _pairs(same_person)
+    ml_a, ml_b = np.r_[ml_a, sp_a], np.r_[ml_b, sp_b]
     cl_a, cl_b = _pairs(cannot_link)
 
     auto = np.flatnonzero(decisions == AUTO_LINK)

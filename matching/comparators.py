@@ -546,14 +546,16 @@ class NameComparator(StringComparator):
     """Person-name part (first or last name) with the typing accidents of the source systems.
 
     Roles: value (this name part), swap (the other name part: detects first/last swapped),
-    middle (further given names: detects a dropped or promoted second name), alt (the alternative
-    reading of an ambiguous one-field name: the best level over the readings is kept).
-    Levels: exact, jw(t), edit(t), phonetic, variant (transliteration key), swapped(t: JW of both
-    cross comparisons, default 0.92), subset (second name dropped / compound name partly typed).
+    middle (further given names: detects a dropped or promoted second name), swap_middle (further
+    given names when `swap` is the first name), alt (the alternative reading of an ambiguous one-field
+    name: the best level over the readings is kept).
+    Levels: exact, jw(t), edit(t), phonetic, variant (transliteration key), swapped(t: both cross
+    comparisons of the whole names — given names joined, spaces ignored — agree by JW >= t or by
+    transliteration key; default 0.92), subset (second name dropped / compound name partly typed).
     """
 
     kind = "name"
-    roles = ("value", "swap", "middle", "alt")
+    roles = ("value", "swap", "middle", "swap_middle", "alt")
     required_roles = ("value",)
     tests = {**StringComparator.tests, "swapped": 0.92, "subset": "none"}
     defaults = ("exact", {"jw": 0.92}, {"jw": 0.85}, "phonetic", "variant", "swapped", "subset")
@@ -602,12 +604,48 @@ class NameComparator(StringComparator):
         return c
 
     def _test_swapped(self, lv, idx, ctx):
+        """"AIT HOUN MOHAMED" typed as given names "AIT OUN", surname "MOHAMAD": this part (with its further
+        given names) agrees with the other record's other part, and the other way round."""
         if "l_swap" not in ctx.data:
             return np.zeros(idx.size, bool)
         t = self._threshold(lv)
-        a = self._jw(ctx, "value", "swap", idx)
-        b = self._jw(ctx, "swap", "value", idx)
-        return (a >= t) & (b >= t)
+        this = self._whole(ctx, "value", "middle", idx)
+        other = self._whole(ctx, "swap", "swap_middle", idx)
+        return self._agree(ctx, this[0], other[1], t) & self._agree(ctx, other[0], this[1], t)
+
+    def _whole(self, ctx, role: str, rest: str, idx) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right codes, over the pairs `idx`, of role + rest joined with spaces removed, into the
+        whole-name vocabulary `ctx.cache['whole']` (-1 when the role is missing)."""
+        u = ctx.data["uniques"]
+        words = ctx.cache.setdefault("whole", {})
+        out = []
+        for side in ("l", "r"):
+            a = ctx.data[f"{side}_{role}"][idx].astype(np.int64)
+            b = ctx.data[f"{side}_{rest}"][idx].astype(np.int64) if f"{side}_{rest}" in ctx.data else np.full(idx.size, -1)
+            combos, inv = np.unique(a * (len(u) + 1) + (b + 1), return_inverse=True)
+            codes = np.array([-1 if x < 0 else words.setdefault((u[x] + (u[y - 1] if y > 0 else "")).replace(" ", ""),
+                                                                len(words))
+                              for x, y in zip((combos // (len(u) + 1)).tolist(), (combos % (len(u) + 1)).tolist())],
+                             dtype=np.int64)
+            out.append(codes[inv.ravel()])
+        return out[0], out[1]
+
+    def _agree(self, ctx, a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+        """Whole names agree: JW >= t or the same transliteration key."""
+        ok = (a >= 0) & (b >= 0)
+        res = np.zeros(a.size, dtype=bool)
+        if ok.any():
+            words = ctx.cache["whole"]
+            if ctx.cache.get("whole_n") != len(words):
+                vocab = np.empty(len(words), dtype=object)
+                vocab[list(words.values())] = list(words.keys())
+                ctx.cache["whole_vocab"], ctx.cache["whole_n"] = vocab, len(words)
+                ctx.cache["whole_variant"] = recode(np.append(per_unique(vocab, variant_key), None))
+            vocab, var = ctx.cache["whole_vocab"], ctx.cache["whole_variant"]
+            x, y = a[ok], b[ok]
+            jw = cpdist(vocab[x], vocab[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
+            res[ok] = (jw >= t) | ((var[x] == var[y]) & (var[x] >= 0))
+        return res
 
     def _test_subset(self, lv, idx, ctx):
         u = ctx.data["uniques"]

@@ -211,17 +211,47 @@ def _trusted_cf_key(records: pd.DataFrame, settings: LinkageSettings) -> np.ndar
     return np.where(ok, codes, -1)
 
 
-def ambiguity_adjusted(settings: LinkageSettings, system, cf_key, i, j, weight, score) -> tuple[np.ndarray, np.ndarray]:
-    """Scores for clustering with ambiguous automatic links pushed just below auto_link (-> review)."""
+def registered_persons(records: pd.DataFrame, settings: LinkageSettings, system, cf_key) -> np.ndarray:
+    """Per record of a one-person-per-record system, the registered person it stands for: its own position,
+    or the first record's when records of the system with a trusted code agree on every
+    `constraints.double_registration_columns` (one person registered twice: the same code in the same family);
+    -1 for the records of the other systems."""
+    con = settings.constraints
+    n = len(records)
+    if system is None or not con.one_person_per_record_systems:
+        return np.full(n, -1, dtype=np.int64)
+    system = np.asarray(system, dtype=object)
+    on = np.isin(system, list(con.one_person_per_record_systems))
+    unit = np.where(on, np.arange(n), -1).astype(np.int64)
+    cols = con.double_registration_columns
+    if cols and cf_key is not None and all(c in records.columns for c in cols):
+        ok = on & (np.asarray(cf_key) >= 0)
+        for c in cols:
+            ok &= records[c].notna().to_numpy()
+        ok = np.flatnonzero(ok)
+        if ok.size:
+            key = pd.Series(system[ok]).astype(str)
+            for c in cols:
+                key = key + "\x00" + records[c].iloc[ok].astype(str).reset_index(drop=True)
+            unit[ok] = pd.Series(ok).groupby(pd.factorize(key)[0]).transform("min").to_numpy()
+    return unit
+
+
+def double_registrations(unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first record, other record) positions of the double registrations in `registered_persons`."""
+    pos = np.flatnonzero((unit >= 0) & (unit != np.arange(len(unit))))
+    return unit[pos], pos
+
+
+def ambiguity_adjusted(settings: LinkageSettings, unit, cf_key, i, j, weight, score) -> tuple[np.ndarray, np.ndarray]:
+    """Scores for clustering with ambiguous automatic links pushed just below auto_link (-> review); `unit` is
+    the registered person of each record (`registered_persons`)."""
     th = settings.thresholds
     score = np.asarray(score, dtype=np.float64)
-    if th.ambiguity_margin is None or system is None or len(score) == 0:
+    if th.ambiguity_margin is None or len(score) == 0 or not (np.asarray(unit) >= 0).any():
         return score, np.zeros(len(score), dtype=bool)
-    ops = list(settings.constraints.one_person_per_record_systems)
-    system = np.asarray(system, dtype=object)
-    excl = np.where(np.isin(system, ops), np.arange(len(system)), -1)
     amb = ambiguous_links(i, j, np.asarray(weight, dtype=np.float64), score >= th.auto_link, th.ambiguity_margin,
-                          excl, cf_key)
+                          unit, cf_key)
     below = np.nextafter(th.auto_link, -np.inf)
     return np.where(amb, np.minimum(score, below), score), amb
 
@@ -310,12 +340,14 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
     con = settings.constraints
     system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
     cf_key = _trusted_cf_key(records, settings)
-    score, _ = ambiguity_adjusted(settings, system, cf_key, i, j, weight, score)
+    unit = registered_persons(records, settings, system, cf_key)
+    score, _ = ambiguity_adjusted(settings, unit, cf_key, i, j, weight, score)
     cres = cluster_records(
         len(records), i, j, score, auto_link=settings.thresholds.auto_link, review=settings.thresholds.review,
         cf_key=cf_key, system=system,
         one_person_systems=set(con.one_person_per_record_systems), exclusive=exclusive,
-        must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link))
+        must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link),
+        same_person=double_registrations(unit))
     timings["cluster"] = time.perf_counter() - t
 
     if isinstance(ids, pd.MultiIndex):

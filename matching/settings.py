@@ -249,6 +249,10 @@ class Constraints(_Strict):
     cf_consistent_column: str | None = "cf_consistent"
     system_column: str | None = "source_system"
     one_person_per_record_systems: list[str] = Field(default_factory=lambda: ["anagrafe"])
+    double_registration_columns: list[str] = Field(
+        default_factory=lambda: ["codice_fiscale", "household_key"],
+        description="two records of a one-person-per-record system with a trusted code that agree on all these "
+        "columns are one person registered twice, kept together; empty: never")
     one_to_one_link: bool = Field(default=False, description="link mode: a record links to at most one record of the other frame")
 
 
@@ -321,6 +325,8 @@ class LinkageSettings(_Strict):
                     cols.update((c.tf_adjustment.joint.column, c.tf_adjustment.joint.distinct_by))
                 if c.tf_adjustment.column:
                     cols.add(c.tf_adjustment.column)
+        if self.constraints.one_person_per_record_systems:
+            cols.update(self.constraints.double_registration_columns)
         return cols - set(self.derived)
 
 

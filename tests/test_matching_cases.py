@@ -46,10 +46,14 @@ def case_rows() -> list[dict]:
     for rid, system, birth in (("father", "anagrafe", D(1958, 3, 9)), ("son", "sat", D(1987, 11, 30))):
         add(rid, system=system, first="ROMOLO", last="GHIANDELLI", sex="M", birth=birth, cf=None, street="FAENTINA",
             number="12", phone="+393475550101")
-    # the registry holds the same person twice: the two anagrafe records must stay apart
+    # two registry records alike but for the code (none on either): they must stay apart
     for rid, system in (("ana1", "anagrafe"), ("ana2", "anagrafe"), ("ana_sat", "sat")):
         add(rid, system=system, first="SERENA", last="VANNUCCHI", sex="F", birth=D(1990, 12, 1), street="ARETINA",
-            number="99", phone="+393409998877")
+            number="99", phone="+393409998877", cf=None)
+    # the registry holds one person twice, the same valid code in the same family (a double registration)
+    for rid, system in (("twice1", "anagrafe"), ("twice2", "anagrafe"), ("twice_sat", "sat")):
+        add(rid, system=system, first="LORENZA", last="CIAMPOLINI", sex="F", birth=D(1983, 7, 19), street="SENESE",
+            number="5", cf=None if system == "sat" else True, household=None if system == "sat" else "anagrafe:F-7")
     return rows
 
 
@@ -121,4 +125,11 @@ def test_two_anagrafe_records_never_in_one_cluster(clusters):
     # and across the whole run
     df = res.records
     ana = df["source_system"].astype(str).to_numpy() == "anagrafe"
-    assert not pd.Series(res.clusters.to_numpy()[ana]).duplicated().any()
+    twice = res.clusters.index.isin(["twice1", "twice2"])
+    assert not pd.Series(res.clusters.to_numpy()[ana & ~twice]).duplicated().any()
+
+
+def test_double_registration_is_one_person(clusters):
+    c, res = clusters
+    assert c["twice1"] == c["twice2"] == c["twice_sat"]
+    assert res.clusters.value_counts()[c["twice1"]] == 3

@@ -35,6 +35,19 @@ def test_one_person_system_records_never_share_a_cluster():
     assert r.labels.tolist() == [0, 1, 1, 1]  # label = smallest position of the cluster
 
 
+def test_double_registration_joins_but_stays_one_registry_person():
+    # 0 and 1: one person registered twice; 2: another registry person; 3 links to 1 and (more weakly) to 2
+    system = np.array(["anagrafe", "anagrafe", "anagrafe", "sat"])
+    r = cluster_records(4, [1, 2], [3, 3], [9.0, 4.0], auto_link=1, review=0, system=system,
+                        one_person_systems={"anagrafe"}, same_person=([0], [1]))
+    assert same(r.labels, 0, 1) and same(r.labels, 1, 3) and not same(r.labels, 2, 3)
+    assert r.skipped["reason"].tolist() == ["one_person_system"]
+    # a reviewer's cannot-link still wins over a double registration
+    r = cluster_records(2, [], [], [], auto_link=1, review=0, system=system[:2], one_person_systems={"anagrafe"},
+                        same_person=([0], [1]), cannot_link=([0], [1]))
+    assert not same(r.labels, 0, 1)
+
+
 def test_must_and_cannot_link_and_review_band():
     r = cluster_records(4, [0, 2], [1, 3], [0.97, 0.6], auto_link=0.95, review=0.5,
                         cf_key=np.array([1, 2, -1, -1]), must_link=([0], [1]), cannot_link=([2], [3]))
@@ -88,3 +101,31 @@ def test_counts_per_system_and_worst_lists():
     assert ml["missed_pairs"].tolist() == [2] and ml["records"].tolist() == [["w", "x", "y"]]
     ev = evaluate_clusters(PRED, TRUE, system=SYS)
     assert set(ev) >= {"pairwise", "bcubed", "counts", "per_system", "worst_false_merges", "worst_missed_links"}
+
+
+def test_registered_persons_find_double_registrations_by_the_exact_trusted_code():
+    import pandas as pd
+
+    from matching.engine import _trusted_cf_key, double_registrations, registered_persons
+    from matching.settings import load_settings
+
+    base = "RSSMRA80A01D612H"
+    rec = pd.DataFrame({
+        "source_system": ["anagrafe", "anagrafe", "anagrafe", "anagrafe", "anagrafe", "sat"],
+        "codice_fiscale": [base, base, "RSSMRA80A01D61MH", "VRDLGU70B02D612X", "VRDLGU70B02D612X", base],
+        "cf_base": [base, base, base, "VRDLGU70B02D612X", "VRDLGU70B02D612X", base],
+        "cf_status": ["valid", "valid", "omocodic", "valid", "valid", "valid"],
+        "cf_consistent": [True, True, True, False, True, True],
+        "household_key": ["anagrafe:F-1", "anagrafe:F-1", "anagrafe:F-2", "anagrafe:F-3", "anagrafe:F-3", None],
+    })
+    settings = load_settings("stg_person")
+    system = rec["source_system"].to_numpy(dtype=object)
+    unit = registered_persons(rec, settings, system, _trusted_cf_key(rec, settings))
+    # 0/1 the same code twice in one family; 2 an omocodic homonym (same base, another code); 3 a code that is not its own;
+    # 5 not a registry record
+    assert unit.tolist() == [0, 0, 2, 3, 4, -1]
+    assert [x.tolist() for x in double_registrations(unit)] == [[0], [1]]
+    # the registry kept an omocodic homonym's base code: one code, two people in two families
+    rec.loc[2, ["codice_fiscale", "cf_status", "household_key"]] = [base, "valid", "anagrafe:F-9"]
+    unit = registered_persons(rec, settings, system, _trusted_cf_key(rec, settings))
+    assert unit.tolist() == [0, 0, 2, 3, 4, -1]

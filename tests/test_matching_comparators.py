@@ -45,6 +45,29 @@ def test_name_levels():
     assert labels(c, left, right) == [p[2] for p in pairs]
 
 
+def test_swapped_compares_whole_names():
+    """A compound surname typed in the given-names field is split into a first and a middle name by staging:
+    the swapped level joins the given names (spaces ignored) and accepts a transliteration key as well."""
+    levels = ["exact", "swapped", {"swapped": 0.85}, "subset"]
+    first = NameComparator({"value": "f", "swap": "l", "middle": "m"}, levels=levels)
+    last = NameComparator({"value": "l", "swap": "f", "swap_middle": "m"}, levels=levels)
+    pairs = [  # (first, last, middle) left, right, expected
+        (("MOHAMED", "AIT HOUN", None), ("AIT", "MOHAMAD", "OUN"), "swapped"),
+        (("LUIS", "FLORES", "ALBERTO"), ("FLORES", "LUIS ALBERTO", None), "swapped"),
+        (("KHALID", "ELMIRI", None), ("EL", "KHALID", "MIRI"), "swapped"),
+        (("IURII", "KYTETS", None), ("KYTETS", "YURII", None), "swapped"),       # YURII ~ IURII by key only
+        (("WILMER", "NAVARRO", None), ("NSVARRO", "WILMER", None), "swapped_0.85"),
+        (("MARIO", "ROSSI", None), ("ROSSI", "ANNA", None), "else"),
+        (("MARIO", "ROSSI", None), ("BIANCHI", "MARIO", None), "else"),
+    ]
+    side = lambda k: {"value": [p[k][0] for p in pairs], "swap": [p[k][1] for p in pairs],  # noqa: E731
+                      "middle": [p[k][2] for p in pairs]}
+    assert labels(first, side(0), side(1)) == [p[2] for p in pairs]
+    as_last = lambda k: {"value": [p[k][1] for p in pairs], "swap": [p[k][0] for p in pairs],  # noqa: E731
+                         "swap_middle": [p[k][2] for p in pairs]}
+    assert labels(last, as_last(0), as_last(1)) == [p[2] for p in pairs]
+
+
 def test_name_phonetic_level_and_codes():
     c = NameComparator({"value": "f"}, levels=["exact", "phonetic"])
     assert c.labels == ["missing", "exact", "phonetic", "else"]

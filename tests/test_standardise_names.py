@@ -38,6 +38,7 @@ from schemas.standardise.names import (
     ("DELL'ACQUA", "DELLACQUA"),
     ("De La Cruz", "DELACRUZ"),
     ("EL AMRANI", "ELAMRANI"),
+    ("Ait Benhaddou", "AITBENHADDOU"),   # Berber "sons of": the Moroccan compound surname
     ("  rossi  ", "ROSSI"),
     ("Rossi-Bianchi", "ROSSI BIANCHI"),
     ("GARCIA LOPEZ", "GARCIA LOPEZ"),
@@ -136,6 +137,8 @@ def test_given_names_display():
     ("EL AMRANI Fatima", "ELAMRANI", "FATIMA", None, False),
     ("Fatima EL AMRANI", "ELAMRANI", "FATIMA", None, False),
     ("EL AMRANI FATIMA", "ELAMRANI", "FATIMA", None, False),
+    ("AIT DOUM HAJAR", "AITDOUM", "HAJAR", None, False),
+    ("Hajar Ait Doum", "AITDOUM", "HAJAR", None, False),
     ("Rossi, Mario", "ROSSI", "MARIO", None, False),
     ("ESPOSITO MARIA TERESA", "ESPOSITO", "MARIA", "TERESA", False),
     ("Olena Kovalenko", "KOVALENKO", "OLENA", None, False),

@@ -40,7 +40,7 @@ from ._text import as_text, fold
 SURNAME_PARTICLES = frozenset({
     "DE", "DI", "DA", "DEL", "DELLA", "DELLE", "DELLO", "DEI", "DEGLI", "DEGL", "DAL", "DALLA", "DALLE",
     "DALLO", "DALL", "DELL", "D", "L", "LO", "LA", "LI", "LE", "VAN", "VON", "DER", "DEN", "TER", "TEN",
-    "DOS", "DAS", "DU", "DES", "EL", "AL", "ABU", "ABOU", "BEN", "BIN", "IBN", "OULD", "SAN", "SANTA",
+    "DOS", "DAS", "DU", "DES", "EL", "AL", "AIT", "ABU", "ABOU", "BEN", "BIN", "IBN", "OULD", "SAN", "SANTA",
     "SANT", "MAC", "MC", "O",
 })
 # in a one-field name LI and LE are more often Chinese/Vietnamese names than Italian particles
