@@ -46,7 +46,7 @@ class ComparisonParams:
     u: list[float | None]
     weights: list[float]                # log2(m/u) per level (0 for neutral levels)
     u_random: list[float | None] | None = None
-    tf: dict[str, Any] | None = None    # {"column", "also", "weight", "min_frequency", "exact_level"}
+    tf: dict[str, Any] | None = None    # {"column", "also", "weight", "min_frequency", "exact_level", "fuzzy_levels"}
     given: dict[str, Any] | None = None  # {"comparison", "level", "u", "weights"}: weights used when that
                                          # comparison is at that level (em.household)
 
@@ -128,7 +128,7 @@ class FittedModel:
             u_exact = (c.u_random or c.u)[lvl]
             if not u_exact:
                 continue
-            hit = levels[:, k] == lvl
+            hit = np.isin(levels[:, k], [lvl, *c.tf.get("fuzzy_levels", ())])
             if not hit.any():
                 continue
             tf = np.maximum(np.maximum(tf_left[c.name][hit], tf_right[c.name][hit]), c.tf["min_frequency"])
@@ -221,6 +221,7 @@ class LevelMeta:
             tf = {"column": tf_spec.column or comp.columns.get("value"), "also": list(tf_spec.also),
                   "weight": tf_spec.weight, "min_frequency": tf_spec.min_frequency,
                   "exact_level": comp.labels.index("exact"),
+                  "fuzzy_levels": [comp.labels.index(label) for label in tf_spec.fuzzy],
                   "joint": tf_spec.joint.model_dump() if tf_spec.joint else None}
         return cls(comp.label, list(comp.labels), list(comp.neutral_codes), tf)
 

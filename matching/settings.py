@@ -125,7 +125,9 @@ class JointFrequency(_Strict):
 
 
 class TermFrequency(_Strict):
-    """Term-frequency adjustment of the `exact` level (Splink-style): weight += w * log2(u_exact / tf(value))."""
+    """Term-frequency adjustment of the `exact` level (Splink-style): weight += w * log2(u_exact / tf(value));
+    the `fuzzy` levels too, by the frequency of the more common of the two values (ROSSI ~ ROSSO says
+    little, DERRELLI ~ DERREELLI much)."""
 
     column: str | None = None  # default: the comparison's `value` column
     # other columns the value also counts in: its frequency is its largest share among all of them (a
@@ -133,6 +135,7 @@ class TermFrequency(_Strict):
     also: list[str] = Field(default_factory=list)
     weight: float = Field(default=1.0, ge=0.0, le=1.0)
     min_frequency: float = Field(default=1e-6, gt=0.0, le=1.0)
+    fuzzy: list[str] = Field(default_factory=list, description="labels of further levels adjusted the same way")
     # when this comparison and `joint.comparison` both agree exactly, their two adjustments become one by the
     # frequency of the two values together (`joint.column`): first and last names are not independent
     # (families, origins), so the product of their frequencies makes a shared full name look far rarer
@@ -174,6 +177,9 @@ class Comparison(_Strict):
             levels = self.levels or cls.default_levels()
             if not any(lv.name == "exact" for lv in levels):
                 raise ValueError("tf_adjustment needs an 'exact' level")
+            unknown = set(self.tf_adjustment.fuzzy) - {lv.display for lv in levels}
+            if unknown:
+                raise ValueError(f"tf_adjustment.fuzzy: unknown levels {sorted(unknown)}")
             if self.tf_adjustment.column is None and "value" not in self.columns:
                 raise ValueError("tf_adjustment needs `column` (the comparison has no 'value' column)")
         return self
@@ -325,8 +331,6 @@ class LinkageSettings(_Strict):
                     cols.update((c.tf_adjustment.joint.column, c.tf_adjustment.joint.distinct_by))
                 if c.tf_adjustment.column:
                     cols.add(c.tf_adjustment.column)
-        if self.constraints.one_person_per_record_systems:
-            cols.update(self.constraints.double_registration_columns)
         return cols - set(self.derived)
 
 

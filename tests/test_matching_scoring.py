@@ -86,6 +86,33 @@ def test_tf_adjustment_lowers_frequent_name_weight():
     assert e["comparisons"][0]["tf_adjustment"] < 0
 
 
+def test_tf_adjustment_of_fuzzy_levels_uses_the_more_common_value():
+    rows = [{"first": "MARIO" if k < 100 else f"NAME{k:03d}X", "dob": f"19{50 + k % 40}-0{1 + k % 9}-1{k % 10}"}
+            for k in range(200)]
+    rows += [{"first": "MARIA", "dob": rows[0]["dob"]}, {"first": "EUSEBIO", "dob": "1930-05-05"},
+             {"first": "EUSEBIA", "dob": "1930-05-05"}]
+    df = pd.DataFrame(rows)
+    from matching.settings import parse_settings
+
+    s = parse_settings({"name": "t", "blocking": {"passes": [{"name": "d", "keys": ["dob"]}]},
+                        "comparisons": [{"name": "first", "kind": "name", "columns": {"value": "first"},
+                                         "levels": ["exact", {"jw": 0.85}], "tf_adjustment": {"fuzzy": ["jw_0.85"]}},
+                                        {"name": "dob", "kind": "date", "columns": {"value": "dob"}, "levels": ["exact"]}],
+                        "thresholds": {"auto_link": 0.9, "review": 0.5}, "constraints": {"system_column": None}})
+    res = link_dataframe(df, s)
+    p = res.pairs
+    pos = lambda a, b: int(np.flatnonzero((p.i == a) & (p.j == b))[0])  # noqa: E731
+    common, rare = res.explain(pos(0, 200)), res.explain(pos(201, 202))   # MARIO ~ MARIA, EUSEBIO ~ EUSEBIA
+    assert common["comparisons"][0]["label"] == rare["comparisons"][0]["label"] == "jw_0.85"
+    assert common["comparisons"][0]["tf_adjustment"] < 0 < rare["comparisons"][0]["tf_adjustment"]
+    assert rare["match_weight"] > common["match_weight"] + 5
+    with pytest.raises(Exception, match="tf_adjustment.fuzzy"):
+        parse_settings({"name": "t", "blocking": {"passes": [{"name": "d", "keys": ["dob"]}]},
+                        "comparisons": [{"name": "first", "kind": "name", "columns": {"value": "first"},
+                                         "levels": ["exact"], "tf_adjustment": {"fuzzy": ["jw_0.85"]}}],
+                        "thresholds": {"auto_link": 0.9, "review": 0.5}})
+
+
 def test_supervised_counts_and_logistic(result, population):
     truth = population["true_id"].to_numpy()
     P = result.pairs
