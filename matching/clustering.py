@@ -7,12 +7,12 @@ Clusters are the connected components of must-links + automatic links, under har
   * no cluster holds two different trusted valid codici fiscali (`cf_key`: an integer code per
     record, -1 when the record has no trusted valid code);
   * no cluster holds two distinct records of a one-person-per-record system (default anagrafe), unless
-    they are one person registered twice (`same_person`: the same trusted code on both);
+    they are one person registered twice (`same_person`: the same trusted code in the same family);
   * no cluster holds both ends of a cannot-link pair (review decisions).
 Links are applied in descending weight, so when a union would break a constraint it is the weakest
-link that is skipped. Must-links (human decisions) and double registrations go first and override
-the CF and system constraints, never a cannot-link. Components without any possible conflict (almost all) are taken
-straight from scipy's connected components; only the conflicting ones run the Python union-find.
+link that is skipped. Must-links (human decisions) and double registrations go first and override the
+CF and system constraints, never a cannot-link. Components without any possible conflict (almost all)
+are taken straight from scipy's connected components; only the conflicting ones run the Python union-find.
 """
 from __future__ import annotations
 

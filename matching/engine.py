@@ -256,6 +256,22 @@ def ambiguity_adjusted(settings: LinkageSettings, unit, cf_key, i, j, weight, sc
     return np.where(amb, np.minimum(score, below), score), amb
 
 
+def constrained_clusters(records: pd.DataFrame, settings: LinkageSettings, i, j, weight, score, *, exclusive=None,
+                         must_link=None, cannot_link=None):
+    """Clusters of the scored pairs under the settings' hard constraints, ambiguous links sent to review.
+    Returns (ClusterResult, ambiguous-link mask over the pairs, number of double registrations joined)."""
+    con, th = settings.constraints, settings.thresholds
+    system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
+    cf_key = _trusted_cf_key(records, settings)
+    unit = registered_persons(records, settings, system, cf_key)
+    score, ambiguous = ambiguity_adjusted(settings, unit, cf_key, i, j, weight, score)
+    twice = double_registrations(unit)
+    cres = cluster_records(len(records), i, j, score, auto_link=th.auto_link, review=th.review, cf_key=cf_key,
+                           system=system, one_person_systems=set(con.one_person_per_record_systems),
+                           exclusive=exclusive, must_link=must_link, cannot_link=cannot_link, same_person=twice)
+    return cres, ambiguous, int(twice[0].size)
+
+
 def _positions(ids: pd.Index, pairs) -> tuple[np.ndarray, np.ndarray] | None:
     if pairs is None or len(pairs) == 0:
         return None
@@ -337,17 +353,8 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
     exclusive = []
     if side is not None and settings.constraints.one_to_one_link:
         exclusive.append(side.astype(np.int64))
-    con = settings.constraints
-    system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
-    cf_key = _trusted_cf_key(records, settings)
-    unit = registered_persons(records, settings, system, cf_key)
-    score, _ = ambiguity_adjusted(settings, unit, cf_key, i, j, weight, score)
-    cres = cluster_records(
-        len(records), i, j, score, auto_link=settings.thresholds.auto_link, review=settings.thresholds.review,
-        cf_key=cf_key, system=system,
-        one_person_systems=set(con.one_person_per_record_systems), exclusive=exclusive,
-        must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link),
-        same_person=double_registrations(unit))
+    cres, _, _ = constrained_clusters(records, settings, i, j, weight, score, exclusive=exclusive,
+                                      must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link))
     timings["cluster"] = time.perf_counter() - t
 
     if isinstance(ids, pd.MultiIndex):

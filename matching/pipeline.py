@@ -38,9 +38,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from matching import store
 from matching.blocking import candidate_pairs
-from matching.clustering import AUTO_LINK, REVIEW, SKIPPED, cluster_records
-from matching.engine import (_metas, _tf_adjust, _trusted_cf_key, ambiguity_adjusted, build_comparators, compute_levels,
-                             double_registrations, random_pairs, registered_persons)
+from matching.clustering import AUTO_LINK, REVIEW, SKIPPED
+from matching.engine import _metas, _tf_adjust, build_comparators, compute_levels, constrained_clusters, random_pairs
 from matching.identity import Known, assign_ids
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, level_frequencies
@@ -421,15 +420,9 @@ def _finalize(engine: Engine, run: RunInfo) -> dict:
 
         # ---- cluster
         t = time.perf_counter()
-        system = recs["source_system"].astype(object).to_numpy()
-        cf_key = _trusted_cf_key(recs, settings)
-        unit = registered_persons(recs, settings, system, cf_key)
-        scores, ambiguous = ambiguity_adjusted(settings, unit, cf_key, pi, pj, pairs["match_weight"].to_numpy(), scores)
-        twice = double_registrations(unit)
-        cres = cluster_records(len(keys), pi, pj, scores, auto_link=th.auto_link, review=th.review,
-                               cf_key=cf_key, system=system,
-                               one_person_systems=set(con.one_person_per_record_systems),
-                               must_link=(ci[must], cj[must]), cannot_link=(ci[cannot], cj[cannot]), same_person=twice)
+        cres, ambiguous, twice = constrained_clusters(recs, settings, pi, pj, pairs["match_weight"].to_numpy(), scores,
+                                                      must_link=(ci[must], cj[must]),
+                                                      cannot_link=(ci[cannot], cj[cannot]))
         t_cluster = time.perf_counter() - t
 
         # ---- final decisions of the stored pairs
@@ -477,7 +470,7 @@ def _finalize(engine: Engine, run: RunInfo) -> dict:
             "skipped_links": int(len(cres.skipped)), "ambiguous_links": int(ambiguous.sum()), "skipped_reasons": cres.skipped["reason"].value_counts().to_dict()
             if len(cres.skipped) else {},
             "constraints_applied": {"must_link": int(must.sum()), "cannot_link": int(cannot.sum())},
-            "double_registrations": int(twice[0].size),
+            "double_registrations": twice,
             "review_items_opened": n_review, "records": int(len(keys)), "clusters": int(cres.n_clusters),
             "identity": assignment.summary(), "crosswalk": xw_stats,
             "merges": _merge_records(assignment, xw["beneficiary_id"], keys),
