@@ -208,6 +208,12 @@ def date_parts(x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return p[:, 0], p[:, 1], p[:, 2]
 
 
+def date_numbers(x: Any) -> np.ndarray:
+    """YYYYMMDD int64 per value (-1 = missing): dates compared as numbers."""
+    y, m, d = date_parts(x)
+    return np.where(y >= 0, y.astype(np.int64) * 10000 + m * 100 + d, -1)
+
+
 # --------------------------------------------------------------------------- codice fiscale
 _OMOCODIA = str.maketrans("LMNPQRSTUV", "0123456789")
 _CF_DIGIT_POS = (6, 7, 9, 10, 12, 13, 14)
@@ -968,9 +974,44 @@ class BirthplaceComparator(LevelComparator):
         return (d["l_country"][idx] == d["r_country"][idx]) & (d["l_country"][idx] >= 0)
 
 
+
+# =========================================================================== implied birth bounds
+class BirthWindowComparator(LevelComparator):
+    """One record's birth date against the bounds the other record's events imply when it has no birth date
+    (matching.implied_birth): `after` (born after: a minor at the event), `before` (born before: an adult).
+    Levels: inside (within the bounds); else (outside); missing unless a date faces a bound."""
+
+    kind = "birth_window"
+    roles = ("value", "after", "before")
+    required_roles = ("value",)
+    tests = {"inside": "none"}
+    defaults = ("inside",)
+    description = "birth date within implied bounds"
+
+    def _context(self, left, right) -> _Ctx:
+        ctx = _Ctx(n=len(left["value"]))
+        none = np.full(ctx.n, -1, dtype=np.int64)
+        v, a, b = {}, {}, {}
+        for side, d in (("l", left), ("r", right)):
+            v[side] = date_numbers(d["value"])
+            a[side] = date_numbers(d["after"]) if "after" in d else none
+            b[side] = date_numbers(d["before"]) if "before" in d else none
+        faces = {s: (v[s] >= 0) & (v[o] < 0) & ((a[o] >= 0) | (b[o] >= 0)) for s, o in (("l", "r"), ("r", "l"))}
+        lf = faces["l"]
+        ctx.data["date"] = np.where(lf, v["l"], v["r"])
+        ctx.data["after"] = np.where(lf, a["r"], a["l"])
+        ctx.data["before"] = np.where(lf, b["r"], b["l"])
+        ctx.data["missing"] = ~(faces["l"] | faces["r"])
+        return ctx
+
+    def _test_inside(self, lv, idx, ctx):
+        d, a, b = ctx.data["date"][idx], ctx.data["after"][idx], ctx.data["before"][idx]
+        return ((a < 0) | (d > a)) & ((b < 0) | (d < b))
+
+
 COMPARATORS: dict[str, type[LevelComparator]] = {
     c.kind: c for c in (StringComparator, NameComparator, ExactComparator, DateComparator,
-                        CodiceFiscaleComparator, AddressComparator, BirthplaceComparator)
+                        CodiceFiscaleComparator, AddressComparator, BirthplaceComparator, BirthWindowComparator)
 }
 
 

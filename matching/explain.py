@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from matching import store
 from matching.blocking import pass_keys
 from matching.engine import _tf_adjust, build_comparators, compute_levels
+from matching.implied_birth import with_birth_bounds
 from matching.pipeline import last_linkage
 from matching.prepare import prepare_records
 from matching.settings import LinkageSettings
@@ -39,7 +40,7 @@ class Explainer:
                 raise ExplainError("no linkage run yet: run `fase link` first")
             self.run = run
             self.settings = LinkageSettings.model_validate(run.settings)
-            self.records = store.read_persons(conn, self.settings)
+            self.records = with_birth_bounds(store.read_persons(conn, self.settings), self.settings, conn)
             xw = store.read_crosswalk(conn)
             self.beneficiary = xw["beneficiary_id"]
             self.constraints = store.active_constraints(conn)

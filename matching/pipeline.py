@@ -41,6 +41,7 @@ from matching.blocking import candidate_pairs
 from matching.clustering import AUTO_LINK, REVIEW, SKIPPED
 from matching.engine import _metas, _tf_adjust, build_comparators, compute_levels, constrained_clusters, random_pairs
 from matching.identity import Known, assign_ids
+from matching.implied_birth import with_birth_bounds
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, level_frequencies
 from matching.training import train_model
@@ -137,7 +138,7 @@ def _previous_state(conn: Connection, prev: RunInfo | None) -> tuple[set, pd.Ind
 def build_work(conn: Connection, settings: LinkageSettings, mode: str, staging_runs: list[int] | None,
                prev: RunInfo | None) -> Work:
     """Records of the run (restricted to `staging_runs` when given), changed flags, candidate pairs."""
-    records = store.read_persons(conn, settings)
+    records = with_birth_bounds(store.read_persons(conn, settings), settings, conn)
     if staging_runs is not None:
         records = records[records["run_id"].isin(staging_runs)]
     keys = records.index.to_numpy(dtype=object)

@@ -17,6 +17,7 @@ from matching.comparators import (
     COMPARATORS, _as_array, cf_prefix, date_parts, encode_shared, per_unique, phonetic_key, typed_cf11,
     variant_key,
 )
+from matching.implied_birth import with_birth_bounds
 from matching.settings import DerivedColumn, LinkageSettings
 
 BOOL_ROLES = {"is_default", "consistent"}
@@ -145,6 +146,7 @@ def prepare_records(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame
 
     The result has a fresh RangeIndex (positions); `.attrs['source_index']` keeps the input index.
     """
+    df = with_birth_bounds(df, settings)
     missing = sorted(c for c in settings.required_columns() if c not in df.columns)
     if missing:
         raise KeyError(f"settings {settings.name!r} read columns absent from the frame: {missing}")

@@ -208,6 +208,33 @@ class HouseholdEvidence(_Strict):
     max_block_pairs: int = Field(default=2000, ge=1)
 
 
+class BirthRule(_Strict):
+    """Events matching `where` (column -> value) imply an age at the event's date: younger than `younger_than`
+    years (born after the date minus that) or older than `older_than` years (born before)."""
+
+    where: dict[str, str] = Field(min_length=1)
+    younger_than: int | None = Field(default=None, gt=0)
+    older_than: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "BirthRule":
+        if (self.younger_than is None) == (self.older_than is None):
+            raise ValueError("a birth rule gives exactly one of younger_than, older_than")
+        return self
+
+
+class ImpliedBirth(_Strict):
+    """Birth-date bounds of the records of `system` implied by their events in a staging table (a child
+    helped at after-school, an adult volunteer): columns `born_after` / `born_before` of the records, read
+    by `birth_window` comparisons. Records of other systems, or without such events, get none."""
+
+    table: str
+    system: str
+    date_column: str
+    person_column: str = "source_person_id"
+    rules: list[BirthRule] = Field(min_length=1)
+
+
 class EMSettings(_Strict):
     training: Literal["candidates", "sessions"] = Field(
         default="candidates",
@@ -271,6 +298,7 @@ class LinkageSettings(_Strict):
     em: EMSettings = Field(default_factory=EMSettings)
     thresholds: Thresholds
     constraints: Constraints = Field(default_factory=Constraints)
+    implied_birth: ImpliedBirth | None = None
     n_jobs: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")

@@ -54,6 +54,11 @@ def case_rows() -> list[dict]:
     for rid, system in (("twice1", "anagrafe"), ("twice2", "anagrafe"), ("twice_sat", "sat")):
         add(rid, system=system, first="LORENZA", last="CIAMPOLINI", sex="F", birth=D(1983, 7, 19), street="SENESE",
             number="5", cf=None if system == "sat" else True, household=None if system == "sat" else "anagrafe:F-7")
+    # a child helped at after-school, a name only; the registry holds the child and an adult of that name
+    for rid, birth in (("giulia_child", D(2015, 4, 3)), ("giulia_adult", D(1961, 10, 9))):
+        add(rid, system="anagrafe", first="GIULIA", last="MANNUCCI", sex="F", birth=birth, cf=None)
+    add("giulia_vol", system="volontariato", first="GIULIA", last="MANNUCCI", cf=None, place=(None, None, None))
+    rows[-1]["born_after"] = D(2006, 10, 1)
     return rows
 
 
@@ -133,3 +138,11 @@ def test_double_registration_is_one_person(clusters):
     c, res = clusters
     assert c["twice1"] == c["twice2"] == c["twice_sat"]
     assert res.clusters.value_counts()[c["twice1"]] == 3
+
+
+def test_child_at_after_school_is_not_the_adult_namesake(clusters):
+    c, res = clusters
+    assert c["giulia_vol"] != c["giulia_adult"]
+    p = res.pairs.set_index(["id_l", "id_r"])["match_weight"]
+    w = lambda a, b: p.get((a, b), p.get((b, a)))  # noqa: E731
+    assert w("giulia_child", "giulia_vol") > w("giulia_adult", "giulia_vol") + 2   # odds at least 4 times

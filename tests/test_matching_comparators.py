@@ -9,7 +9,7 @@ import pytest
 import recordlinkage
 
 from matching.comparators import (
-    AddressComparator, BirthplaceComparator, CodiceFiscaleComparator, DateComparator, ExactComparator,
+    AddressComparator, BirthplaceComparator, BirthWindowComparator, CodiceFiscaleComparator, DateComparator, ExactComparator,
     NameComparator, StringComparator, cf_prefix, typed_cf11, variant_key,
 )
 from tests.test_matching_helpers import base_of, make_cf, omocodic
@@ -163,3 +163,19 @@ def test_comparators_work_inside_recordlinkage_compare():
     assert list(feats.columns) == ["first", "dob"]
     assert feats.loc[("a", "b")].tolist() == [1, 2]  # exact, dm_swapped
     assert feats.loc[("a", "c"), "first"] == len(NameComparator({"value": "f", "swap": "l"}).labels) - 1
+
+
+def test_birth_window_levels():
+    c = BirthWindowComparator({"value": "b", "after": "a", "before": "z"})
+    D = dt.date
+    pairs = [  # (birth, after, before) left, right, expected
+        ((D(2015, 1, 1), None, None), (None, D(2006, 1, 1), None), "inside"),     # a child, a minor at the service
+        ((D(1980, 1, 1), None, None), (None, D(2006, 1, 1), None), "else"),       # an adult, a minor at the service
+        ((None, None, D(2007, 5, 5)), (D(1990, 1, 1), None, None), "inside"),     # the bound on the left
+        ((None, None, D(2007, 5, 5)), (D(2012, 1, 1), None, None), "else"),       # a child volunteer: no
+        ((D(2000, 1, 1), D(1990, 1, 1), None), (D(2001, 1, 1), D(2006, 1, 1), None), "missing"),  # both dated
+        ((None, D(2006, 1, 1), None), (None, None, None), "missing"),
+    ]
+    side = lambda k: {r: pd.Series([p[k][n] for p in pairs], dtype=object)  # noqa: E731
+                      for n, r in enumerate(("value", "after", "before"))}
+    assert labels(c, side(0), side(1)) == [p[2] for p in pairs]
