@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed-$(shell (cat requirements.lock pyproject.toml 2>/dev/null) | sha1sum | cut -c1-12)
 
-.PHONY: install demo test lock bench clean
+.PHONY: install demo test check lock bench clean
 
 install: $(STAMP)
 
@@ -21,8 +21,15 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/fase demo --fresh
 
-test: install
+test: install check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Lint, format, types and layers, in seconds: run it before every commit (`make test` runs it first).
+check: install
+	$(BIN)/ruff check --quiet .
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test -p 3.11 -o requirements.lock

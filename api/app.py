@@ -3,6 +3,7 @@
 ``create_app_from_env`` is the uvicorn factory `fase serve` uses (it reads FASE_CONFIG), so that
 several worker processes can each build their own app.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from api.clients import KeyVerifier
 from api.ratelimit import RateLimiter
 from api.redaction import Pseudonymiser
 from api.routes import beneficiaries, feed, health, lookup
-from hub.config import HubConfig, load_config
+from configuration import HubConfig, load_config
 from warehouse import db
 
 log = logging.getLogger("api")
@@ -57,8 +58,16 @@ def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | Non
         url, key_env = source.warehouse.sqlalchemy_url(), source.secrets.pseudonym_key_env
     else:
         url, key_env = make_url(source), DEFAULT_PSEUDONYM_ENV
-    pool = {} if url.get_backend_name() == "sqlite" else {  # no pre-ping round trip per request: recycle instead
-        "pool_size": 10, "max_overflow": 20, "pool_pre_ping": False, "pool_recycle": 300}
+    pool = (
+        {}
+        if url.get_backend_name() == "sqlite"
+        else {  # no pre-ping round trip per request: recycle instead
+            "pool_size": 10,
+            "max_overflow": 20,
+            "pool_pre_ping": False,
+            "pool_recycle": 300,
+        }
+    )
     return db.make_engine(url, **pool), os.environ.get(key_env)
 
 
@@ -70,8 +79,14 @@ def create_app(source: HubConfig | Engine | str, *, pseudonym_key: str | None = 
     if not key:
         log.warning("no pseudonym key: analyst clients will get 503")
     head = ScriptDirectory.from_config(db.alembic_config(engine)).get_current_head()
-    app = FastAPI(title="fase-hub read API", version="1.0.0", description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+    app = FastAPI(
+        title="fase-hub read API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     app.state.services = Services(engine, KeyVerifier(engine), RateLimiter(), Pseudonymiser(key), head)
     errors.install(app)
     for module in (beneficiaries, lookup, feed, health):

@@ -8,6 +8,7 @@ before its route ran is recorded with the beneficiary id of its path. The row is
 before the response leaves: if it cannot be written, the caller gets a 503 instead of the data.
 Codici fiscali and names searched for travel in request bodies and are never written here.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,10 +48,15 @@ def audit_rows(scope: dict, status: int) -> list[dict]:
     caller = state.get("caller")
     client = caller.client if caller else None
     base = {
-        "at": utcnow(), "method": scope["method"][:10], "path": _clean(scope["path"], 500), "outcome": status,
-        "client_id": client.client_id if client else None, "role": client.role if client else None,
+        "at": utcnow(),
+        "method": scope["method"][:10],
+        "path": _clean(scope["path"], 500),
+        "outcome": status,
+        "client_id": client.client_id if client else None,
+        "role": client.role if client else None,
         "purpose": client.purpose if client else None,
-        "user_id": caller.user_id if caller else None, "location": caller.location if caller else None,
+        "user_id": caller.user_id if caller else None,
+        "location": caller.location if caller else None,
         "detail": _clean(state.get("audit_detail"), 1000),
     }
     ids = state.get("audit_ids") or [scope.get("path_params", {}).get("beneficiary_id")]  # refused early: the id asked
@@ -88,8 +94,13 @@ class AuditMiddleware:
                 except Exception as exc:  # fail closed: no audit row, no data
                     log.error("audit write failed (%s): answering 503", type(exc).__name__)
                     replaced = True
-                    await send({"type": "http.response.start", "status": 503,
-                                "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]})
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 503,
+                            "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-store")],
+                        }
+                    )
                     await send({"type": "http.response.body", "body": _SERVICE_UNAVAILABLE})
                     return
                 message["headers"] = [*message.get("headers", []), (b"cache-control", b"no-store")]
@@ -105,8 +116,14 @@ class AuditMiddleware:
             raise
 
 
-def query_audit(engine: Engine, *, client_id: str | None = None, beneficiary_id: str | None = None,
-                since: datetime | None = None, limit: int = 100) -> list[dict]:
+def query_audit(
+    engine: Engine,
+    *,
+    client_id: str | None = None,
+    beneficiary_id: str | None = None,
+    since: datetime | None = None,
+    limit: int = 100,
+) -> list[dict]:
     """Audit rows, newest first, filtered by client, beneficiary and time."""
     q = sa.select(api_audit)
     if client_id:

@@ -5,6 +5,7 @@ a client system is named in ``X-User-Id`` and ``X-User-Location`` (as in ANPR's 
 who, from where, for the client's registered purpose); both are optional and recorded in the audit.
 The caller is kept on the request state for the audit middleware, also when it is then refused.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,18 +47,22 @@ def _header(value: str | None, name: str, limit: int) -> str | None:
     return value.strip()
 
 
-async def authenticate(request: Request,
-                 bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                 api_key: str | None = Depends(_api_key),
-                 x_user_id: str | None = Header(None, description="end user acting through the client"),
-                 x_user_location: str | None = Header(None, description="where the end user works from"),
-                 ) -> Caller:
+async def authenticate(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    api_key: str | None = Depends(_api_key),
+    x_user_id: str | None = Header(None, description="end user acting through the client"),
+    x_user_location: str | None = Header(None, description="where the end user works from"),
+) -> Caller:
     """The authenticated caller of this request, after its rate limit; 401/429 otherwise. Async: a key
     verified recently costs no I/O; otherwise the lookup (and scrypt) run in the threadpool."""
     key = bearer.credentials if bearer else api_key
     if not key:
-        raise ApiError(401, "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
-                       {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+            {"WWW-Authenticate": "Bearer"},
+        )
     services = request.app.state.services
     key = key.strip()
     client = services.keys.cached(key) or await run_in_threadpool(services.keys.verify, key)
@@ -68,8 +73,11 @@ async def authenticate(request: Request,
     request.state.caller = caller
     wait = services.limiter.take(client.client_id, client.rate_limit_per_minute)
     if wait:
-        raise ApiError(429, f"rate limit of {client.rate_limit_per_minute} requests per minute exceeded",
-                       {"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            f"rate limit of {client.rate_limit_per_minute} requests per minute exceeded",
+            {"Retry-After": str(wait)},
+        )
     return caller
 
 

@@ -9,6 +9,7 @@ next to the stored hash it was checked against. The client row is re-read at mos
 CLIENT_TTL seconds: a revoked key stops working within that time in every process.
 Keys are printed once at creation and never logged.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,8 +57,9 @@ class Client:
         """Whether a beneficiary (its current and former ids, the systems that know it) is in scope."""
         if not self.scoped:
             return True
-        return bool((self.scope_beneficiaries or frozenset()) & beneficiary_ids
-                    or (self.scope_systems or frozenset()) & systems)
+        return bool(
+            (self.scope_beneficiaries or frozenset()) & beneficiary_ids or (self.scope_systems or frozenset()) & systems
+        )
 
 
 def _b64(data: bytes) -> str:
@@ -85,14 +87,29 @@ def check_key(key: str, stored: str) -> bool:
 def _client(row) -> Client:
     scope = row.scope or {}
     ids, systems = scope.get("beneficiary_ids"), scope.get("systems")
-    return Client(row.client_id, row.name, row.role, row.purpose, tuple(row.grants or ()),
-                  frozenset(ids) if ids is not None else None, frozenset(systems) if systems is not None else None,
-                  row.rate_limit_per_minute)
+    return Client(
+        row.client_id,
+        row.name,
+        row.role,
+        row.purpose,
+        tuple(row.grants or ()),
+        frozenset(ids) if ids is not None else None,
+        frozenset(systems) if systems is not None else None,
+        row.rate_limit_per_minute,
+    )
 
 
-def create_client(engine: Engine, name: str, role: str, purpose: str, *, grants: tuple[str, ...] = (),
-                  beneficiary_ids: tuple[str, ...] = (), systems: tuple[str, ...] = (),
-                  rate_limit_per_minute: int = 600) -> tuple[Client, str]:
+def create_client(
+    engine: Engine,
+    name: str,
+    role: str,
+    purpose: str,
+    *,
+    grants: tuple[str, ...] = (),
+    beneficiary_ids: tuple[str, ...] = (),
+    systems: tuple[str, ...] = (),
+    rate_limit_per_minute: int = 600,
+) -> tuple[Client, str]:
     """Register a client; returns it and its key (shown once, only its hash is stored)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -107,9 +124,19 @@ def create_client(engine: Engine, name: str, role: str, purpose: str, *, grants:
         scope["beneficiary_ids"] = sorted(set(beneficiary_ids))
     if systems:
         scope["systems"] = sorted(set(systems))
-    values = dict(client_id=f"cl_{uuid.uuid4().hex[:16]}", name=name, role=role, purpose=purpose.strip(),
-                  key_prefix=prefix, key_hash=hash_key(key), grants=sorted(set(grants)), scope=scope or None,
-                  rate_limit_per_minute=rate_limit_per_minute, created_at=utcnow(), revoked_at=None)
+    values = dict(
+        client_id=f"cl_{uuid.uuid4().hex[:16]}",
+        name=name,
+        role=role,
+        purpose=purpose.strip(),
+        key_prefix=prefix,
+        key_hash=hash_key(key),
+        grants=sorted(set(grants)),
+        scope=scope or None,
+        rate_limit_per_minute=rate_limit_per_minute,
+        created_at=utcnow(),
+        revoked_at=None,
+    )
     with engine.begin() as conn:
         conn.execute(api_client.insert().values(**values))
         row = conn.execute(sa.select(api_client).where(api_client.c.client_id == values["client_id"])).one()
@@ -126,8 +153,11 @@ def list_clients(engine: Engine) -> list[dict]:
 def revoke_client(engine: Engine, client_id: str) -> bool:
     """Revoke a client's key; False when there is no such active client."""
     with engine.begin() as conn:
-        done = conn.execute(api_client.update().where(api_client.c.client_id == client_id,
-                                                      api_client.c.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        done = conn.execute(
+            api_client.update()
+            .where(api_client.c.client_id == client_id, api_client.c.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
     return done.rowcount == 1
 
 
@@ -166,8 +196,9 @@ class KeyVerifier:
             return row
         now = self._clock()
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(api_client).where(api_client.c.key_prefix == prefix,
-                                                           api_client.c.revoked_at.is_(None))).first()
+            row = conn.execute(
+                sa.select(api_client).where(api_client.c.key_prefix == prefix, api_client.c.revoked_at.is_(None))
+            ).first()
         with self._lock:
             self._rows[prefix] = (now, row)
         return row

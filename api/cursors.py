@@ -3,6 +3,7 @@
 A cursor is ``base64url("<kind>:<position>")`` without padding; decoding checks the kind and the
 shape strictly, so a forged or mangled cursor is a 400, never a query error.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ values, which may be personal data or hostile input). Unexpected exceptions beco
 logged with an error id, the exception type and its frames only: driver messages can carry SQL and
 parameters.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("api")
 
-MESSAGES = {400: "bad request", 401: "unauthorized", 403: "forbidden", 404: "not found",
-            405: "method not allowed", 410: "gone", 429: "too many requests", 500: "internal error",
-            503: "service unavailable"}
+MESSAGES = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    410: "gone",
+    429: "too many requests",
+    500: "internal error",
+    503: "service unavailable",
+}
 
 
 class ApiError(Exception):
@@ -98,8 +107,9 @@ class CatchAllMiddleware:
             if scope["type"] != "http" or started:
                 return
             body = json.dumps(error_body(500, f"internal error (reference {error_id})")).encode()
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"application/json")]}
+            )
             await send({"type": "http.response.body", "body": body})
 
 

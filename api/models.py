@@ -3,6 +3,7 @@
 Ids are in the caller's id space (``id_space``): beneficiary ids, or pseudonyms for analysts.
 Money is a decimal string (exact), dates ``YYYY-MM-DD``, times ISO 8601 in UTC.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -87,8 +88,9 @@ class Stay(BaseModel):
     entry_date: date
     exit_date: date | None
     exit_reason: str | None
-    confidential: bool = Field(description="protected guest or protected structure: name and address need the "
-                                           "`confidential` grant")
+    confidential: bool = Field(
+        description="protected guest or protected structure: name and address need the `confidential` grant"
+    )
 
 
 class Placement(BaseModel):
@@ -140,8 +142,9 @@ class MergedRecord(BaseModel):
     beneficiary_id: str
     id_space: Literal["beneficiary", "pseudonym"]
     status: str
-    published: bool = Field(description="from the published profile; false: linked since the last publish, "
-                                        "assembled from staging")
+    published: bool = Field(
+        description="from the published profile; false: linked since the last publish, assembled from staging"
+    )
     protected: bool = Field(description="a protected person (riservato or in a protected structure)")
     person: GoldenRecord
     households: list[Household]

@@ -5,6 +5,7 @@ limit/60 tokens a second; a request takes one token or is refused with the secon
 token (sent as Retry-After). State lives in the worker process: with N uvicorn workers a client can
 get up to N times its limit; a shared store (Redis) would be needed for an exact global limit.
 """
+
 from __future__ import annotations
 
 import math

@@ -9,6 +9,7 @@
   confidential rules above apply too.
 Withheld values become null and are named in ``redactions``. Any IBAN field is dropped, always.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ stores them). A record scores 0-100: the surname weighs 0.5, the given name 0.3,
 first/last name swap is tried too (at 95%). A beneficiary takes its best record's score; hits
 under MIN_SCORE are dropped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ class Query:
     birth_date: date | None
 
     @classmethod
-    def parse(cls, last_name: str, first_name: str | None, birth_date: date | None) -> "Query | None":
+    def parse(cls, last_name: str, first_name: str | None, birth_date: date | None) -> Query | None:
         """The query in matching form; None when the surname has no letters left."""
         last = normalise_surname(last_name)
         if not last:
@@ -56,8 +57,12 @@ def _first_names(c: dict) -> tuple:
 
 def score(q: Query, c: dict) -> float:
     """Similarity of one candidate record to the query, 0-100."""
-    parts = {"last": max(_best(q.last_name, c["last_name_norm"], c["alt_last_name_norm"]),
-                         fuzz.token_set_ratio(q.last_name, c["last_name_norm"] or ""))}
+    parts = {
+        "last": max(
+            _best(q.last_name, c["last_name_norm"], c["alt_last_name_norm"]),
+            fuzz.token_set_ratio(q.last_name, c["last_name_norm"] or ""),
+        )
+    }
     if q.first_name:
         parts["first"] = _best(q.first_name, *_first_names(c))
         swapped = (_best(q.last_name, *_first_names(c)) + _best(q.first_name, c["last_name_norm"])) / 2
@@ -81,6 +86,14 @@ def rank(q: Query, candidates: list[dict]) -> list[dict]:
         s = score(q, c)
         if s >= MIN_SCORE and (c["beneficiary_id"] not in best or s > best[c["beneficiary_id"]][0]):
             best[c["beneficiary_id"]] = (s, c)
-    hits = [{"beneficiary_id": bid, "score": s, "first_name": c["first_name"], "last_name": c["last_name"],
-             "birth_date": c["birth_date"]} for bid, (s, c) in best.items()]
+    hits = [
+        {
+            "beneficiary_id": bid,
+            "score": s,
+            "first_name": c["first_name"],
+            "last_name": c["last_name"],
+            "birth_date": c["birth_date"],
+        }
+        for bid, (s, c) in best.items()
+    ]
     return sorted(hits, key=lambda h: (-h["score"], h["beneficiary_id"]))

@@ -15,6 +15,7 @@ the target rate regardless of answers, over 128 connections; latency is from the
 25% lookup by codice fiscale, 25% lookup by source record id. Prints achieved requests/second and
 p50/p95/p99 per endpoint.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -46,10 +47,50 @@ ADMIN_URL = os.environ.get("FASE_BENCH_PG_URL", "postgresql+psycopg://postgres@1
 DB_NAME = "fase_bench_api"
 SIZE = 100_000
 SYSTEMS = ("anagrafe", "sat", "polis", "volontariato", "contabilita")
-FIRST = ["Marco", "Giulia", "Luca", "Sara", "Ahmed", "Fatima", "Ion", "Elena", "Wei", "Mei", "Jose", "Maria",
-         "Olena", "Andrii", "Moussa", "Aminata", "Francesca", "Giovanni", "Chiara", "Paolo"]
-LAST = ["Rossi", "Bianchi", "Esposito", "El Amrani", "Popescu", "Hoxha", "Chen", "Quispe", "Santos", "Diop",
-        "Kovalenko", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca"]
+FIRST = [
+    "Marco",
+    "Giulia",
+    "Luca",
+    "Sara",
+    "Ahmed",
+    "Fatima",
+    "Ion",
+    "Elena",
+    "Wei",
+    "Mei",
+    "Jose",
+    "Maria",
+    "Olena",
+    "Andrii",
+    "Moussa",
+    "Aminata",
+    "Francesca",
+    "Giovanni",
+    "Chiara",
+    "Paolo",
+]
+LAST = [
+    "Rossi",
+    "Bianchi",
+    "Esposito",
+    "El Amrani",
+    "Popescu",
+    "Hoxha",
+    "Chen",
+    "Quispe",
+    "Santos",
+    "Diop",
+    "Kovalenko",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "De Luca",
+]
 MONTHS = "ABCDEHLMPRST"
 
 
@@ -77,11 +118,26 @@ def fill(engine: sa.Engine) -> None:
     """Synthetic warehouse of SIZE beneficiaries (deterministic)."""
     rng, used = random.Random(42), set()
     run_id = start_run(engine, "bench", trigger="bench")
-    now = datetime(2026, 10, 22, tzinfo=timezone.utc)
-    t: dict[str, list[tuple]] = {k: [] for k in (
-        "beneficiary", "beneficiary_crosswalk", "stg_person", "golden_record", "golden_provenance", "household",
-        "household_member", "fact_stay", "fact_residence", "fact_placement", "fact_volunteer_service", "fact_payment",
-        "fact_payment_status", "beneficiary_change")}
+    now = datetime(2026, 10, 22, tzinfo=UTC)
+    t: dict[str, list[tuple]] = {
+        k: []
+        for k in (
+            "beneficiary",
+            "beneficiary_crosswalk",
+            "stg_person",
+            "golden_record",
+            "golden_provenance",
+            "household",
+            "household_member",
+            "fact_stay",
+            "fact_residence",
+            "fact_placement",
+            "fact_volunteer_service",
+            "fact_payment",
+            "fact_payment_status",
+            "beneficiary_change",
+        )
+    }
     next_id = {s: 1 for s in SYSTEMS}
     household = None
     for n in range(1, SIZE + 1):
@@ -103,65 +159,161 @@ def fill(engine: sa.Engine) -> None:
             next_id[s] += 1
             ids[s] = sid
             t["beneficiary_crosswalk"].append((s, sid, bid, 0.98, run_id, now))
-            t["stg_person"].append((s, sid, first, last, first.upper(), None, last.upper().replace(" ", ""), False,
-                                    "F" if female else "M", born, False, cf, cf, "valid", protected and s == "sat",
-                                    run_id, household if s == "anagrafe" else None))
+            t["stg_person"].append(
+                (
+                    s,
+                    sid,
+                    first,
+                    last,
+                    first.upper(),
+                    None,
+                    last.upper().replace(" ", ""),
+                    False,
+                    "F" if female else "M",
+                    born,
+                    False,
+                    cf,
+                    cf,
+                    "valid",
+                    protected and s == "sat",
+                    run_id,
+                    household if s == "anagrafe" else None,
+                )
+            )
         t["beneficiary"].append((bid, "active", None, len(systems), run_id, run_id, now, now))
         street, number = rng.choice(["VIA ROMA", "VIA PISANA", "VIALE GUIDONI"]), str(rng.randrange(1, 200))
-        t["golden_record"].append((bid, first, last, "F" if female else "M", born, "FIRENZE", "IT", "IT", cf, "valid",
-                                   f"+39333{n:07d}", None, "VIA", street, number, "50127", "FIRENZE", household, role,
-                                   protected, ",".join(systems), len(systems), f"{n:064x}", now))
-        for attribute, value in (("first_name", first), ("last_name", last), ("sex", "F" if female else "M"),
-                                 ("birth_date", born.isoformat()), ("codice_fiscale", cf), ("phone", f"+39333{n:07d}"),
-                                 ("residence_street", street), ("birthplace", "FIRENZE"), ("citizenship", "IT")):
-            t["golden_provenance"].append((bid, attribute, value, "anagrafe", ids["anagrafe"], now, attribute,
-                                           "authority:anagrafe", len(systems)))
-        t["fact_residence"].append((ids["anagrafe"], born, bid, None, "VIA", street, number, None, "50127", "FIRENZE",
-                                    household, role, "RESIDENTE"))
+        t["golden_record"].append(
+            (
+                bid,
+                first,
+                last,
+                "F" if female else "M",
+                born,
+                "FIRENZE",
+                "IT",
+                "IT",
+                cf,
+                "valid",
+                f"+39333{n:07d}",
+                None,
+                "VIA",
+                street,
+                number,
+                "50127",
+                "FIRENZE",
+                household,
+                role,
+                protected,
+                ",".join(systems),
+                len(systems),
+                f"{n:064x}",
+                now,
+            )
+        )
+        for attribute, value in (
+            ("first_name", first),
+            ("last_name", last),
+            ("sex", "F" if female else "M"),
+            ("birth_date", born.isoformat()),
+            ("codice_fiscale", cf),
+            ("phone", f"+39333{n:07d}"),
+            ("residence_street", street),
+            ("birthplace", "FIRENZE"),
+            ("citizenship", "IT"),
+        ):
+            t["golden_provenance"].append(
+                (bid, attribute, value, "anagrafe", ids["anagrafe"], now, attribute, "authority:anagrafe", len(systems))
+            )
+        t["fact_residence"].append(
+            (
+                ids["anagrafe"],
+                born,
+                bid,
+                None,
+                "VIA",
+                street,
+                number,
+                None,
+                "50127",
+                "FIRENZE",
+                household,
+                role,
+                "RESIDENTE",
+            )
+        )
         if "sat" in ids:
-            t["fact_stay"].append((f"{n}", bid, ids["sat"], None if protected else "Casa Volano",
-                                   "struttura_protetta" if protected else "appartamento_volano",
-                                   None if protected else "Via Pisana 1", date(2025, 1, 1), None, None, None, False,
-                                   protected))
+            t["fact_stay"].append(
+                (
+                    f"{n}",
+                    bid,
+                    ids["sat"],
+                    None if protected else "Casa Volano",
+                    "struttura_protetta" if protected else "appartamento_volano",
+                    None if protected else "Via Pisana 1",
+                    date(2025, 1, 1),
+                    None,
+                    None,
+                    None,
+                    False,
+                    protected,
+                )
+            )
         if "polis" in ids:
-            t["fact_placement"].append((f"{n}", bid, ids["polis"], "tirocinio", "Coop", date(2025, 3, 1), None,
-                                        "active", 40))
+            t["fact_placement"].append(
+                (f"{n}", bid, ids["polis"], "tirocinio", "Coop", date(2025, 3, 1), None, "active", 40)
+            )
         if "volontariato" in ids:
-            t["fact_volunteer_service"].append((f"{n}", bid, ids["volontariato"], "Caritas", "beneficiario",
-                                                "mensa", date(2025, 5, 1), None))
+            t["fact_volunteer_service"].append(
+                (f"{n}", bid, ids["volontariato"], "Caritas", "beneficiario", "mensa", date(2025, 5, 1), None)
+            )
         if "contabilita" in ids:
-            t["fact_payment"].append((f"{n}", bid, ids["contabilita"], "contributo_affitto", "350.00", "DD/2026/1",
-                                      "pagato", date(2026, 1, 10), date(2026, 2, 1), date(2026, 2, 10), None))
-            t["fact_payment_status"] += [(f"{n}", "determinato", bid, date(2026, 1, 10), None, "data_determina"),
-                                         (f"{n}", "pagato", bid, date(2026, 2, 10), now, "observed")]
+            t["fact_payment"].append(
+                (
+                    f"{n}",
+                    bid,
+                    ids["contabilita"],
+                    "contributo_affitto",
+                    "350.00",
+                    "DD/2026/1",
+                    "pagato",
+                    date(2026, 1, 10),
+                    date(2026, 2, 1),
+                    date(2026, 2, 10),
+                    None,
+                )
+            )
+            t["fact_payment_status"] += [
+                (f"{n}", "determinato", bid, date(2026, 1, 10), None, "data_determina"),
+                (f"{n}", "pagato", bid, date(2026, 2, 10), now, "observed"),
+            ]
         t["beneficiary_change"].append((bid, "created", None, run_id, now))
     columns = {
         "beneficiary": "beneficiary_id status merged_into record_count created_run_id updated_run_id created_at "
-                       "updated_at",
+        "updated_at",
         "beneficiary_crosswalk": "source_system source_person_id beneficiary_id match_probability linked_run_id "
-                                 "linked_at",
+        "linked_at",
         "stg_person": "source_system source_person_id first_name last_name first_name_norm middle_names_norm "
-                      "last_name_norm name_split_ambiguous sex birth_date birth_date_is_default codice_fiscale "
-                      "cf_base cf_status riservato run_id household_key",
+        "last_name_norm name_split_ambiguous sex birth_date birth_date_is_default codice_fiscale "
+        "cf_base cf_status riservato run_id household_key",
         "golden_record": "beneficiary_id first_name last_name sex birth_date birthplace birth_country citizenship "
-                         "codice_fiscale cf_status phone email residence_toponym residence_street residence_number "
-                         "residence_postcode residence_municipality household_key household_role is_protected "
-                         "systems record_count row_hash source_updated_at",
+        "codice_fiscale cf_status phone email residence_toponym residence_street residence_number "
+        "residence_postcode residence_municipality household_key household_role is_protected "
+        "systems record_count row_hash source_updated_at",
         "golden_provenance": "beneficiary_id attribute value source_system source_person_id source_date rule "
-                             "decided_by candidates",
+        "decided_by candidates",
         "household": "household_id source size adults minors single_parent_with_minors single_parent_id "
-                     "resident_in_florence housing_need eviction_risk ever_hosted reached_autonomy",
+        "resident_in_florence housing_need eviction_risk ever_hosted reached_autonomy",
         "household_member": "beneficiary_id household_id role is_minor via",
         "fact_stay": "stay_id beneficiary_id source_person_id structure_name structure_type address entry_date "
-                     "exit_date exit_reason days_hosted to_autonomy confidential",
+        "exit_date exit_reason days_hosted to_autonomy confidential",
         "fact_residence": "source_person_id valid_from beneficiary_id valid_to toponym street number interno "
-                          "postcode municipality household_key household_role posizione",
+        "postcode municipality household_key household_role posizione",
         "fact_placement": "placement_id beneficiary_id source_person_id programme provider start_date end_date "
-                          "status hours_completed",
+        "status hours_completed",
         "fact_volunteer_service": "service_id beneficiary_id source_person_id association role service_type "
-                                  "start_date end_date",
+        "start_date end_date",
         "fact_payment": "payment_id beneficiary_id source_person_id benefit_type amount determina_number status "
-                        "determinato_on liquidato_on pagato_on revocato_on",
+        "determinato_on liquidato_on pagato_on revocato_on",
         "fact_payment_status": "payment_id status beneficiary_id reached_on reached_at evidence",
         "beneficiary_change": "beneficiary_id kind merged_into run_id changed_at",
     }
@@ -234,8 +386,9 @@ class Connections:
             writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}{extra}\r\n".encode() + body)
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
+            length = next(
+                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            )
             await reader.readexactly(length)
             return status
         finally:
@@ -246,8 +399,9 @@ async def drive(port: int, key: str, data: dict, rate: float, seconds: float, se
     """Open-loop load: a request started every 1/rate s (at most 128 in flight); latencies (s) per endpoint."""
     rng = random.Random(seed)
     results: dict[str, list] = {"record": [], "lookup_cf": [], "by_source": [], "errors": []}
-    conns = Connections("127.0.0.1", port, 128, {"Authorization": f"Bearer {key}", "X-User-Id": "bench",
-                                                 "X-User-Location": "loopback"})
+    conns = Connections(
+        "127.0.0.1", port, 128, {"Authorization": f"Bearer {key}", "X-User-Id": "bench", "X-User-Location": "loopback"}
+    )
     await conns.open()
 
     async def one(kind: str) -> None:
@@ -295,14 +449,29 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "hub.yaml"
-        config.write_text(f"warehouse: {{url: '{bench_url().render_as_string(hide_password=True)}'}}\nsources:\n"
-                          f"  sat: {{base_url: 'http://x'}}\n  polis: {{base_url: 'http://x'}}\n"
-                          f"  anagrafe: {{folder: '{tmp}'}}\n  volontariato: {{url: 'sqlite://'}}\n"
-                          f"  contabilita: {{url: 'sqlite://'}}\n")
+        config.write_text(
+            f"warehouse: {{url: '{bench_url().render_as_string(hide_password=True)}'}}\nsources:\n"
+            f"  sat: {{base_url: 'http://x'}}\n  polis: {{base_url: 'http://x'}}\n"
+            f"  anagrafe: {{folder: '{tmp}'}}\n  volontariato: {{url: 'sqlite://'}}\n"
+            f"  contabilita: {{url: 'sqlite://'}}\n"
+        )
         env = {**os.environ, "FASE_PSEUDONYM_KEY": os.environ.get("FASE_PSEUDONYM_KEY", "bench-pseudonym-key")}
-        server = subprocess.Popen([str(Path(sys.executable).with_name("fase")), "--config", str(config), "serve",
-                                   "--port", str(port), "--workers", str(args.workers)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("fase")),
+                "--config",
+                str(config),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -323,14 +492,21 @@ def main() -> None:
             server.wait(20)
     elapsed = res["elapsed"][0]
     done = sum(len(res[k]) for k in ("record", "lookup_cf", "by_source"))
-    print(f"api_load: {SIZE} beneficiaries on PostgreSQL, {args.workers} workers, target {args.rate:.0f} req/s "
-          f"for {args.seconds:.0f} s")
-    print(f"  achieved {done / elapsed:.1f} req/s ({done} ok, {len(res['errors'])} errors); "
-          f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} (2 cores shared with PostgreSQL "
-          f"and this generator)")
+    print(
+        f"api_load: {SIZE} beneficiaries on PostgreSQL, {args.workers} workers, target {args.rate:.0f} req/s "
+        f"for {args.seconds:.0f} s"
+    )
+    print(
+        f"  achieved {done / elapsed:.1f} req/s ({done} ok, {len(res['errors'])} errors); "
+        f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} (2 cores shared with PostgreSQL "
+        f"and this generator)"
+    )
     print(f"  {'endpoint':<34}{'n':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    names = {"record": "GET /v1/beneficiaries/{id}", "lookup_cf": "POST /v1/beneficiaries/lookup",
-             "by_source": "GET /v1/sources/{system}/{id}"}
+    names = {
+        "record": "GET /v1/beneficiaries/{id}",
+        "lookup_cf": "POST /v1/beneficiaries/lookup",
+        "by_source": "GET /v1/sources/{system}/{id}",
+    }
     for kind, label in names.items():
         v = res[kind]
         print(f"  {label:<34}{len(v):>7}{len(v) / elapsed:>9.1f}{pct(v, 50):>9.1f}{pct(v, 95):>9.1f}{pct(v, 99):>9.1f}")

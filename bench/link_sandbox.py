@@ -8,6 +8,7 @@ its peak RSS is its own), the linkage summary, the evaluation against the ground
 precision/recall/F1, B-cubed, pair completeness, reduction ratio) and checks the targets:
 link < 60 s for 100k source records, < 8 min for 1M, peak RSS < 8 GB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,14 +40,21 @@ def peak_mb() -> float:
 
 
 def _config(folder: Path, urls: dict, warehouse_url: str):
-    from hub.config import parse_config
+    from configuration import parse_config
 
-    return parse_config({
-        "warehouse": {"url": warehouse_url},
-        "sources": {"sat": {"base_url": urls["sat"]}, "polis": {"base_url": urls["polis"]},
-                    "anagrafe": {"folder": str(folder / "anagrafe")},
-                    "volontariato": {"url": f"sqlite:///{folder / 'volontariato.db'}"},
-                    "contabilita": {"url": f"sqlite:///{folder / 'contabilita.db'}"}}}, "bench")
+    return parse_config(
+        {
+            "warehouse": {"url": warehouse_url},
+            "sources": {
+                "sat": {"base_url": urls["sat"]},
+                "polis": {"base_url": urls["polis"]},
+                "anagrafe": {"folder": str(folder / "anagrafe")},
+                "volontariato": {"url": f"sqlite:///{folder / 'volontariato.db'}"},
+                "contabilita": {"url": f"sqlite:///{folder / 'contabilita.db'}"},
+            },
+        },
+        "bench",
+    )
 
 
 def link_only(warehouse_url: str, mode: str) -> None:
@@ -75,10 +83,11 @@ def main() -> int:
         link_only(args.link_only, args.mode)
         return 0
 
+    from configuration import SYSTEMS, load_env_file
     from connectors.registry import sync_system
-    from hub.config import SYSTEMS, load_env_file
-    from matching.sandbox_eval import evaluate_against_truth, format_report
+    from matching.crosswalk_eval import evaluate_crosswalk, format_report
     from sandbox import services, world
+    from sandbox.truth import record_truth
     from schemas.stage import stage_system
     from warehouse import db
 
@@ -98,8 +107,11 @@ def main() -> int:
         gen = world.generate(folder, people, args.seed)
         times["generate"] = time.perf_counter() - t
         persons = sum(gen["person_records"].values())
-        print(f"world: {people:,} people, {gen['total_records']:,} source records ({persons:,} person records) "
-              f"in {times['generate']:.1f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
+        print(
+            f"world: {people:,} people, {gen['total_records']:,} source records ({persons:,} person records) "
+            f"in {times['generate']:.1f} s; peak RSS {peak_mb():,.0f} MB",
+            flush=True,
+        )
         load_env_file(folder / "secrets.env")
         engine = db.make_engine(url)
         db.upgrade(engine)
@@ -117,30 +129,44 @@ def main() -> int:
             print(f"stage: {times['stage']:.1f} s; peak RSS {peak_mb():,.0f} MB", flush=True)
         engine.dispose()
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, __file__, "--link-only", url], capture_output=True, text=True,
-                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        out = subprocess.run(
+            [sys.executable, __file__, "--link-only", url],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         times["link"] = time.perf_counter() - t
         line = next((x for x in out.stdout.splitlines() if x.startswith("LINK ")), None)
         if out.returncode or line is None:
             print(out.stdout[-3000:], out.stderr[-3000:])
             return 2
         s = json.loads(line[5:])
-        print(f"link:  {s['wall_seconds']:.1f} s in the step ({times['link']:.1f} s with interpreter start); "
-              f"peak RSS of the link process {s['peak_rss_mb']:,} MB", flush=True)
+        print(
+            f"link:  {s['wall_seconds']:.1f} s in the step ({times['link']:.1f} s with interpreter start); "
+            f"peak RSS of the link process {s['peak_rss_mb']:,} MB",
+            flush=True,
+        )
         print(f"       phases: {s['seconds']}")
-        print(f"       {s['records']:,} records, {s['compared_pairs']:,} pairs compared, {s['auto_links']:,} auto links, "
-              f"{s['review_pairs']:,} in the review band, {s['beneficiaries']:,} beneficiaries")
+        print(
+            f"       {s['records']:,} records, {s['compared_pairs']:,} pairs compared, {s['auto_links']:,} auto links, "
+            f"{s['review_pairs']:,} in the review band, {s['beneficiaries']:,} beneficiaries"
+        )
         t = time.perf_counter()
         engine = db.make_engine(url)
-        result = evaluate_against_truth(engine, folder, worst=2, explain=True)
+        result = evaluate_crosswalk(engine, record_truth(folder), worst=2, explain=True)
         times["evaluate"] = time.perf_counter() - t
         for line in format_report(result)[:12]:
             print(line)
         limit = 60 if args.size <= 150_000 else 480
         pw = result["pairwise"]
-        checks = {f"link < {limit} s": s["wall_seconds"] < limit, "peak < 8 GB": s["peak_rss_mb"] < 8192,
-                  "precision >= 0.995": pw["precision"] >= 0.995, "F1 >= 0.98": pw["f1"] >= 0.98,
-                  "pair completeness >= 0.995": result["blocking"]["pair_completeness"] >= 0.995}
+        checks = {
+            f"link < {limit} s": s["wall_seconds"] < limit,
+            "peak < 8 GB": s["peak_rss_mb"] < 8192,
+            "precision >= 0.995": pw["precision"] >= 0.995,
+            "F1 >= 0.98": pw["f1"] >= 0.98,
+            "pair completeness >= 0.995": result["blocking"]["pair_completeness"] >= 0.995,
+        }
         print("targets: " + ", ".join(f"{k} {'OK' if v else 'MISSED'}" for k, v in checks.items()))
         print("times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
         return 0

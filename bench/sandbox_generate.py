@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/sandbox_generate.py [size] [seed]   (default size 580000 true people)
 """
+
 from __future__ import annotations
 
 import resource
@@ -27,8 +28,10 @@ def main() -> int:
     print(f"true people: {summary['persons']:,}  households: {summary['households']:,}")
     for system, tables in summary["records"].items():
         print(f"  {system:13s} " + "  ".join(f"{t}={n:,}" for t, n in tables.items()))
-    print(f"source records: {records:,} in {elapsed:.1f} s = {records / elapsed:,.0f} records/s; "
-          f"peak RSS {peak_mb:,.0f} MB")
+    print(
+        f"source records: {records:,} in {elapsed:.1f} s = {records / elapsed:,.0f} records/s; "
+        f"peak RSS {peak_mb:,.0f} MB"
+    )
     ok = records >= TARGET_RECORDS and elapsed < TARGET_SECONDS
     print("OK" if ok else f"FAIL: target is >= {TARGET_RECORDS:,} records in < {TARGET_SECONDS} s")
     return 0 if ok else 1

@@ -5,20 +5,21 @@ and its count matches; otherwise it is left for the next run. Snapshots are diff
 raw layer: new and changed rows add versions, people missing from tonight's file are purged
 (a deleted version).
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 
+from configuration import HubConfig
 from connectors.base import Stream, SyncRequest, Unit
 from connectors.http import SourceError
 from connectors.raw_writer import Record
-from hub.config import HubConfig
 
 FILE_RE = re.compile(r"^ANAGRAFE_RESIDENTI_(\d{8})\.csv$")
 TRAILER_RE = re.compile(r"^#EOF;(\d+)$")
@@ -58,9 +59,13 @@ def check_snapshot(path: Path, snapshot: date) -> SnapshotCheck:
     text = (last or b"").decode(ENCODING).rstrip("\r\n")
     m = TRAILER_RE.match(text)
     if not m:
-        return SnapshotCheck(path, snapshot, False, rows, "no trailer: still being written or truncated", digest.hexdigest())
+        return SnapshotCheck(
+            path, snapshot, False, rows, "no trailer: still being written or truncated", digest.hexdigest()
+        )
     if int(m.group(1)) != rows:
-        return SnapshotCheck(path, snapshot, False, rows, f"trailer says {m.group(1)} rows, file has {rows}", digest.hexdigest())
+        return SnapshotCheck(
+            path, snapshot, False, rows, f"trailer says {m.group(1)} rows, file has {rows}", digest.hexdigest()
+        )
     return SnapshotCheck(path, snapshot, True, rows, None, digest.hexdigest())
 
 
@@ -89,7 +94,9 @@ def read_snapshot(check: SnapshotCheck) -> Iterator[Record]:
             if row and row[0] == "#EOF":
                 return
             if len(row) != len(header):
-                raise SourceError("anagrafe", f"{check.path.name} line {n}: {len(row)} fields, header has {len(header)}")
+                raise SourceError(
+                    "anagrafe", f"{check.path.name} line {n}: {len(row)} fields, header has {len(header)}"
+                )
             payload = dict(zip(header, row))
             yield Record(payload[KEY], payload, check.path.name)
 
@@ -119,10 +126,18 @@ class AnagrafeStream(Stream):
             if not check.complete:
                 yield Unit(pages=0, note=f"{check.path.name} not loaded: {check.reason}; retry later")
                 continue
-            yield Unit(records=read_snapshot(check), complete_set=True, cursor_value=check.path.name,
-                       state_after={"snapshot": check.snapshot.isoformat(), "file": check.path.name,
-                                    "rows": check.rows, "sha256": check.sha256},
-                       note=f"{check.path.name} loaded ({check.rows} rows)")
+            yield Unit(
+                records=read_snapshot(check),
+                complete_set=True,
+                cursor_value=check.path.name,
+                state_after={
+                    "snapshot": check.snapshot.isoformat(),
+                    "file": check.path.name,
+                    "rows": check.rows,
+                    "sha256": check.sha256,
+                },
+                note=f"{check.path.name} loaded ({check.rows} rows)",
+            )
 
 
 def streams(cfg: HubConfig, **_) -> list[Stream]:

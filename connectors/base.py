@@ -4,22 +4,22 @@ A unit is what may be committed on its own: an HTTP page, a batch of database ro
 snapshot file. A crash between units loses nothing (the state says where to resume) and a
 crash inside one rolls it back whole; re-reading a committed unit finds its records unchanged.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from itertools import islice
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable, Iterator, Literal
+from itertools import islice
+from typing import Literal
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from connectors.raw_writer import RawWriter, Record, WriteCounts
-from warehouse.models import SyncState
-from warehouse.types import utcnow
+from warehouse.state import load_state, save_state
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,19 @@ class StreamStats:
 
     def as_dict(self) -> dict:
         c = self.counts
-        return {"system": self.system, "stream": self.stream, "pages": self.pages, "received": c.received,
-                "new": c.new, "changed": c.changed, "unchanged": c.unchanged, "deleted": c.deleted,
-                "retries": self.retries, "seconds": round(self.seconds, 3), "notes": self.notes}
+        return {
+            "system": self.system,
+            "stream": self.stream,
+            "pages": self.pages,
+            "received": c.received,
+            "new": c.new,
+            "changed": c.changed,
+            "unchanged": c.unchanged,
+            "deleted": c.deleted,
+            "retries": self.retries,
+            "seconds": round(self.seconds, 3),
+            "notes": self.notes,
+        }
 
 
 class Stream(ABC):
@@ -86,20 +96,6 @@ class Stream(ABC):
         return 0
 
 
-def load_state(conn: Connection, system: str, stream: str) -> dict | None:
-    row = conn.execute(sa.select(SyncState.state).where(SyncState.system == system, SyncState.stream == stream)).first()
-    return row.state if row else None
-
-
-def save_state(conn: Connection, system: str, stream: str, state: dict | None, cursor_value: str | None,
-               run_id: int) -> None:
-    values = {"state": state, "cursor_value": cursor_value, "run_id": run_id, "updated_at": utcnow()}
-    updated = conn.execute(sa.update(SyncState).where(SyncState.system == system, SyncState.stream == stream)
-                           .values(**values)).rowcount
-    if not updated:
-        conn.execute(sa.insert(SyncState).values(system=system, stream=stream, **values))
-
-
 WRITE_BATCH = 2000
 
 
@@ -113,8 +109,13 @@ CrashHook = Callable[[str, int], None]
 """Test hook called as hook(point, unit_number) at 'before_commit' and 'after_commit'."""
 
 
-def run_stream(engine: Engine, stream: Stream, run_id: int, request: SyncRequest = SyncRequest(),
-               crash_hook: CrashHook | None = None) -> StreamStats:
+def run_stream(
+    engine: Engine,
+    stream: Stream,
+    run_id: int,
+    request: SyncRequest = SyncRequest(),
+    crash_hook: CrashHook | None = None,
+) -> StreamStats:
     """Sync one stream: each unit and its state in one transaction."""
     stats = StreamStats(stream.system, stream.name)
     started = time.monotonic()

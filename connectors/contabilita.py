@@ -5,14 +5,15 @@ the raw layer, so the history determinato -> liquidato -> pagato / revocato is k
 exact decimals (JSON strings). The IBAN is replaced at the door by a keyed hash (HMAC-SHA256,
 key from the environment): nothing else of it is kept.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 
+from configuration import HubConfig, require_env
 from connectors.base import Stream
 from connectors.sql_source import SqlStream
-from hub.config import HubConfig, require_env
 from warehouse.db import make_engine
 
 
@@ -29,6 +30,7 @@ def minimise_soggetto(key: bytes):
         payload = dict(payload)
         payload["iban_hash"] = iban_hash(payload.pop("iban", None), key)
         return payload
+
     return transform
 
 
@@ -36,7 +38,14 @@ def streams(cfg: HubConfig, **_) -> list[Stream]:
     engine = make_engine(cfg.sources.contabilita.sqlalchemy_url())
     key = require_env(cfg.secrets.iban_hash_key_env).encode("utf-8")
     return [
-        SqlStream("contabilita", engine, "soggetti", "id_soggetto", "dt_agg", naive_cursor=False,
-                  transform=minimise_soggetto(key)),
+        SqlStream(
+            "contabilita",
+            engine,
+            "soggetti",
+            "id_soggetto",
+            "dt_agg",
+            naive_cursor=False,
+            transform=minimise_soggetto(key),
+        ),
         SqlStream("contabilita", engine, "erogazioni", "id_erogazione", "dt_agg", naive_cursor=False),
     ]

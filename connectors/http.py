@@ -1,23 +1,28 @@
 """HTTP with timeouts on every request and bounded retries (exponential backoff, full jitter, Retry-After)."""
+
 from __future__ import annotations
 
 import email.utils
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 import requests
 
-from hub.config import HttpSettings
+from configuration import HttpSettings
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRY_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError)
+RETRY_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class SourceError(RuntimeError):
@@ -36,7 +41,7 @@ def parse_aware_timestamp(system: str, value: str) -> datetime:
     return ts
 
 
-def parse_retry_after(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> float | None:
+def parse_retry_after(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or unusable."""
     if not value:
         return None
@@ -69,11 +74,12 @@ class HttpClient:
         """Seconds before attempt `attempt + 1`: the server's Retry-After if given, else capped exponential with full jitter."""
         if retry_after is not None:
             return min(retry_after, self.settings.backoff_max_seconds * 10)
-        cap = min(self.settings.backoff_max_seconds, self.settings.backoff_base_seconds * (2 ** attempt))
+        cap = min(self.settings.backoff_max_seconds, self.settings.backoff_base_seconds * (2**attempt))
         return self.rng.uniform(0, cap)
 
-    def get_json(self, url: str, params: dict | None = None,
-                 passthrough: frozenset[int] = frozenset()) -> tuple[int, object]:
+    def get_json(
+        self, url: str, params: dict | None = None, passthrough: frozenset[int] = frozenset()
+    ) -> tuple[int, object]:
         """GET and decode JSON; retry transient failures; statuses in `passthrough` are returned, not raised."""
         last = "no attempt made"
         for attempt in range(self.settings.max_attempts):
@@ -87,8 +93,9 @@ class HttpClient:
                     return resp.status_code, resp.json()
                 else:
                     body = _safe_json(resp)
-                    raise SourceError(self.system, f"GET {resp.url} answered {resp.status_code}: {body}",
-                                      resp.status_code, body)
+                    raise SourceError(
+                        self.system, f"GET {resp.url} answered {resp.status_code}: {body}", resp.status_code, body
+                    )
             except RETRY_ERRORS as exc:
                 last = f"{type(exc).__name__}: {exc}"
             except requests.JSONDecodeError as exc:  # a body cut short by a reset decodes badly

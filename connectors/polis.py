@@ -6,15 +6,16 @@ page after the last committed `modified` (minus one microsecond, so records shar
 are re-read and found unchanged), and follows `next` links only through a group of records
 sharing one instant that is larger than a page, re-walking it until a walk finds nothing new.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Iterator
 
+from configuration import HubConfig, require_env
 from connectors.base import Stream, SyncRequest, Unit
 from connectors.http import HttpClient, parse_aware_timestamp
 from connectors.raw_writer import Record
-from hub.config import HubConfig, require_env
 
 COLLECTIONS = ("participants", "placements")
 EPSILON = timedelta(microseconds=1)
@@ -38,8 +39,11 @@ class PolisStream(Stream):
         return self.client.retries
 
     def _unit(self, items: list[dict], watermark: str | None) -> Unit:
-        return Unit(records=[Record(str(it["id"]), it, it["modified"]) for it in items],
-                    state_after={"modified_after": watermark} if watermark else None, cursor_value=watermark)
+        return Unit(
+            records=[Record(str(it["id"]), it, it["modified"]) for it in items],
+            state_after={"modified_after": watermark} if watermark else None,
+            cursor_value=watermark,
+        )
 
     def _get(self, url: str, params: dict | None = None) -> dict:
         status, body = self.client.get_json(url, params, passthrough=frozenset({404}))

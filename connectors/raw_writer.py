@@ -1,11 +1,12 @@
 """Writes source records into a versioned raw table: new / changed / unchanged / deleted, by content hash."""
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -40,14 +41,14 @@ class WriteCounts:
     unchanged: int = 0
     deleted: int = 0
 
-    def add(self, other: "WriteCounts") -> None:
+    def add(self, other: WriteCounts) -> None:
         for k in ("received", "new", "changed", "unchanged", "deleted"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 @dataclass
@@ -67,8 +68,11 @@ class RawWriter:
         t = self.table
         found: dict[str, tuple[int, str, bool]] = {}
         for chunk in _chunks(ids):
-            rows = self.conn.execute(sa.select(t.c.source_id, t.c.version, t.c.content_hash, t.c.deleted)
-                                     .where(t.c.is_current, t.c.source_id.in_(chunk)))
+            rows = self.conn.execute(
+                sa.select(t.c.source_id, t.c.version, t.c.content_hash, t.c.deleted).where(
+                    t.c.is_current, t.c.source_id.in_(chunk)
+                )
+            )
             found.update({r.source_id: (r.version, r.content_hash, r.deleted) for r in rows})
         return found
 
@@ -98,8 +102,9 @@ class RawWriter:
             counts.deleted += change == "deleted"
             if prev is not None:
                 retire.append(sid)
-            inserts.append(self._row(sid, (prev[0] + 1) if prev else 1, rec.tombstone, change, rec.payload,
-                                     digest, rec.cursor))
+            inserts.append(
+                self._row(sid, (prev[0] + 1) if prev else 1, rec.tombstone, change, rec.payload, digest, rec.cursor)
+            )
         self._retire(retire)
         if inserts:
             self.conn.execute(sa.insert(self.table), inserts)
@@ -108,9 +113,18 @@ class RawWriter:
         return counts
 
     def _row(self, sid, version, deleted, change, payload, digest, cursor) -> dict:
-        return {"source_id": sid, "version": version, "is_current": True, "deleted": deleted, "change": change,
-                "payload": payload, "content_hash": digest, "source_cursor": cursor,
-                "run_id": self.run_id, "extracted_at": self.extracted_at}
+        return {
+            "source_id": sid,
+            "version": version,
+            "is_current": True,
+            "deleted": deleted,
+            "change": change,
+            "payload": payload,
+            "content_hash": digest,
+            "source_cursor": cursor,
+            "run_id": self.run_id,
+            "extracted_at": self.extracted_at,
+        }
 
     def _retire(self, ids: list[str]) -> None:
         t = self.table
@@ -137,14 +151,24 @@ class RawWriter:
     def delete_unseen(self, cursor: str | None = None) -> int:
         """Add a deleted version for every current, live record whose id was not marked seen; clear the marks."""
         t, s = self.table, sync_seen
-        seen = sa.select(s.c.source_id).where(s.c.run_id == self.run_id, s.c.system == self.system,
-                                              s.c.stream == self.stream)
-        gone = self.conn.execute(sa.select(t.c.source_id, t.c.version, t.c.payload, t.c.content_hash)
-                                 .where(t.c.is_current, sa.not_(t.c.deleted), t.c.source_id.not_in(seen))).all()
+        seen = sa.select(s.c.source_id).where(
+            s.c.run_id == self.run_id, s.c.system == self.system, s.c.stream == self.stream
+        )
+        gone = self.conn.execute(
+            sa.select(t.c.source_id, t.c.version, t.c.payload, t.c.content_hash).where(
+                t.c.is_current, sa.not_(t.c.deleted), t.c.source_id.not_in(seen)
+            )
+        ).all()
         for chunk in _chunks(gone):
             self._retire([r.source_id for r in chunk])
-            self.conn.execute(sa.insert(t), [self._row(r.source_id, r.version + 1, True, "deleted", r.payload,
-                                                       r.content_hash, cursor) for r in chunk])
-        self.conn.execute(sa.delete(s).where(s.c.run_id == self.run_id, s.c.system == self.system,
-                                             s.c.stream == self.stream))
+            self.conn.execute(
+                sa.insert(t),
+                [
+                    self._row(r.source_id, r.version + 1, True, "deleted", r.payload, r.content_hash, cursor)
+                    for r in chunk
+                ],
+            )
+        self.conn.execute(
+            sa.delete(s).where(s.c.run_id == self.run_id, s.c.system == self.system, s.c.stream == self.stream)
+        )
         return len(gone)

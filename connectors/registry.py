@@ -1,13 +1,14 @@
 """Which connector serves which system, and `sync_system`: run every stream of one system as one recorded run."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from configuration import SYSTEMS, HubConfig
 from connectors import anagrafe, contabilita, polis, sat, volontariato
 from connectors.base import CrashHook, Stream, SyncRequest, run_stream
-from hub.config import SYSTEMS, HubConfig
 from warehouse.runs import recorded_run
 
 STREAM_FACTORIES: dict[str, Callable[..., list[Stream]]] = {
@@ -20,8 +21,16 @@ STREAM_FACTORIES: dict[str, Callable[..., list[Stream]]] = {
 assert tuple(STREAM_FACTORIES) == SYSTEMS
 
 
-def sync_system(cfg: HubConfig, engine: Engine, system: str, request: SyncRequest = SyncRequest(), *,
-                trigger: str = "cli", crash_hook: CrashHook | None = None, **client_kwargs) -> dict:
+def sync_system(
+    cfg: HubConfig,
+    engine: Engine,
+    system: str,
+    request: SyncRequest = SyncRequest(),
+    *,
+    trigger: str = "cli",
+    crash_hook: CrashHook | None = None,
+    **client_kwargs,
+) -> dict:
     """Sync all streams of `system` into the raw layer; returns the run summary (per-stream figures)."""
     if system not in STREAM_FACTORIES:
         raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")

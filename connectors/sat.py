@@ -4,15 +4,16 @@ Each page is a unit whose state is the greatest `updated_at` committed so far. B
 is inclusive, resuming re-reads the records at that instant: they come back unchanged (same hash)
 and add nothing. A 410 on an expired cursor restarts from the last committed `updated_since`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Iterator
 
+from configuration import HubConfig, require_env
 from connectors.base import Stream, SyncRequest, Unit
 from connectors.http import HttpClient, parse_aware_timestamp
 from connectors.raw_writer import Record
-from hub.config import HubConfig, require_env
 
 COLLECTIONS = {"ospiti": "id_ospite", "accoglienze": "id_accoglienza"}
 
@@ -53,9 +54,13 @@ class SatStream(Stream):
                 newest = max(items, key=lambda it: _ts(it["updated_at"]))["updated_at"]
                 if since is None or _ts(newest) > _ts(since):
                     since = newest
-            yield Unit(records=[Record(str(it[self.primary_key]), it, it["updated_at"], bool(it.get("deleted")))
-                                for it in items],
-                       state_after={"updated_since": since} if since else None, cursor_value=since)
+            yield Unit(
+                records=[
+                    Record(str(it[self.primary_key]), it, it["updated_at"], bool(it.get("deleted"))) for it in items
+                ],
+                state_after={"updated_since": since} if since else None,
+                cursor_value=since,
+            )
             cursor = body.get("next_cursor")
             if not cursor:
                 return

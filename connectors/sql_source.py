@@ -6,11 +6,12 @@ instant — or, for local-time cursors, rows written in the repeated hour when d
 ends — are re-read and found unchanged rather than missed. Hard deletes are found by comparing
 the source's id set with the raw layer's.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -37,9 +38,20 @@ def json_value(value):
 class SqlStream(Stream):
     """One table of a SQL source, read by watermark on `cursor_field`."""
 
-    def __init__(self, system: str, engine: Engine, table: str, primary_key: str, cursor_field: str, *,
-                 naive_cursor: bool, lookback: timedelta = timedelta(0), reconcile_deletes: bool = False,
-                 transform: Callable[[dict], dict] | None = None, batch: int | None = None):
+    def __init__(
+        self,
+        system: str,
+        engine: Engine,
+        table: str,
+        primary_key: str,
+        cursor_field: str,
+        *,
+        naive_cursor: bool,
+        lookback: timedelta = timedelta(0),
+        reconcile_deletes: bool = False,
+        transform: Callable[[dict], dict] | None = None,
+        batch: int | None = None,
+    ):
         self.system, self.name, self.primary_key, self.cursor_field = system, table, primary_key, cursor_field
         self.engine, self.naive_cursor, self.lookback = engine, naive_cursor, lookback
         self.reconcile_deletes, self.transform, self.batch = reconcile_deletes, transform, batch or BATCH
@@ -51,12 +63,12 @@ class SqlStream(Stream):
     def _db_value(self, value: datetime) -> datetime:
         """Bind a cursor value as the column stores it (SQLite keeps aware timestamps as naive UTC)."""
         if not self.naive_cursor and self.engine.dialect.name == "sqlite" and value.tzinfo is not None:
-            return value.astimezone(timezone.utc).replace(tzinfo=None)
+            return value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def _cursor_text(self, value: datetime) -> str:
         if not self.naive_cursor and value.tzinfo is None:  # SQLite hands back naive UTC
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.isoformat()
 
     def units(self, state: dict | None, request: SyncRequest) -> Iterator[Unit]:
@@ -82,14 +94,20 @@ class SqlStream(Stream):
             newest = self._cursor_text(max(r[self.cursor_field] for r in rows))
             if watermark is None or self._parse(newest) > self._parse(watermark):
                 watermark = newest
-            records = [Record(str(r[self.primary_key]), self._payload(r), self._cursor_text(r[self.cursor_field]))
-                       for r in rows]
+            records = [
+                Record(str(r[self.primary_key]), self._payload(r), self._cursor_text(r[self.cursor_field]))
+                for r in rows
+            ]
             yield Unit(records=records, state_after={"watermark": watermark}, cursor_value=watermark)
             if len(rows) < self.batch:
                 break
         if self.reconcile_deletes:
-            yield Unit(pages=0, seen_ids=self._all_ids(), cursor_value=watermark,
-                       note="deletions reconciled against the source's id set")
+            yield Unit(
+                pages=0,
+                seen_ids=self._all_ids(),
+                cursor_value=watermark,
+                note="deletions reconciled against the source's id set",
+            )
 
     def _payload(self, row: dict) -> dict:
         payload = {k: json_value(v) for k, v in row.items()}

@@ -4,6 +4,7 @@ link_plan lists the blocking partitions touched since the last linkage; link_par
 mapped over them (one task instance per partition, spread over the Celery workers);
 link_finalize clusters the scored pairs into beneficiary ids; publish rebuilds the marts.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,9 +16,17 @@ from hub.airflow_support import DEFAULT_ARGS, MARTS_ASSET, STAGING_ASSETS, START
 A = STAGING_ASSETS
 
 
-@dag(dag_id="fase_link_publish", schedule=A["sat"] | A["anagrafe"] | A["polis"] | A["volontariato"] | A["contabilita"],
-     start_date=START_DATE, catchup=False, max_active_runs=1, default_args=DEFAULT_ARGS,
-     dagrun_timeout=timedelta(hours=6), tags=["fase", "linkage", "publish"], doc_md=__doc__)
+@dag(
+    dag_id="fase_link_publish",
+    schedule=A["sat"] | A["anagrafe"] | A["polis"] | A["volontariato"] | A["contabilita"],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    dagrun_timeout=timedelta(hours=6),
+    tags=["fase", "linkage", "publish"],
+    doc_md=__doc__,
+)
 def fase_link_publish():
     @task
     def link_plan() -> list[str]:
@@ -27,7 +36,7 @@ def fase_link_publish():
     def link_partition(partition: str) -> dict:
         return run_step("link_partition", partition)
 
-    @task(trigger_rule="none_failed")    # also when no partition changed (deletions still recluster)
+    @task(trigger_rule="none_failed")  # also when no partition changed (deletions still recluster)
     def link_finalize() -> dict:
         return run_step("link_finalize")
 

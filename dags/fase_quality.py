@@ -1,4 +1,5 @@
 """Daily data quality: Great Expectations suites over raw, staging and marts, Data Docs, quarantine summary."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,8 +9,17 @@ from airflow.sdk import dag, task
 from hub.airflow_support import DEFAULT_ARGS, START_DATE, run_step
 
 
-@dag(dag_id="fase_quality", schedule="0 7 * * *", start_date=START_DATE, catchup=False, max_active_runs=1,
-     default_args=DEFAULT_ARGS, dagrun_timeout=timedelta(hours=2), tags=["fase", "quality"], doc_md=__doc__)
+@dag(
+    dag_id="fase_quality",
+    schedule="0 7 * * *",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    dagrun_timeout=timedelta(hours=2),
+    tags=["fase", "quality"],
+    doc_md=__doc__,
+)
 def fase_quality():
     @task
     def quality() -> dict:

@@ -3,6 +3,7 @@
 `stage` updates the system's staging asset, which schedules `fase_link_publish`. Wiring only:
 each task calls a step of hub/pipeline.py through `run_step`.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,18 +13,26 @@ from airflow.sdk import PokeReturnValue, dag, task
 from hub.airflow_support import DEFAULT_ARGS, STAGING_ASSETS, START_DATE, run_step, sync_dag_id
 
 SCHEDULES = {
-    "sat": "5 * * * *",              # hourly, staggered so the hourly syncs do not start together
+    "sat": "5 * * * *",  # hourly, staggered so the hourly syncs do not start together
     "polis": "15 * * * *",
     "contabilita": "25 * * * *",
-    "volontariato": "30 2 * * *",    # daily
-    "anagrafe": "0 4 * * *",         # daily, after the nightly drop; the sensor waits for the file
+    "volontariato": "30 2 * * *",  # daily
+    "anagrafe": "0 4 * * *",  # daily, after the nightly drop; the sensor waits for the file
 }
 
 
 def sync_dag(system: str, schedule: str):
-    @dag(dag_id=sync_dag_id(system), schedule=schedule, start_date=START_DATE, catchup=False,
-         max_active_runs=1, default_args=DEFAULT_ARGS, dagrun_timeout=timedelta(hours=10),
-         tags=["fase", "sync", system], doc_md=__doc__)
+    @dag(
+        dag_id=sync_dag_id(system),
+        schedule=schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        dagrun_timeout=timedelta(hours=10),
+        tags=["fase", "sync", system],
+        doc_md=__doc__,
+    )
     def _sync_dag():
         @task
         def sync() -> dict:
@@ -36,8 +45,13 @@ def sync_dag(system: str, schedule: str):
         first = sync()
         first >> stage()
         if system == "anagrafe":
-            @task.sensor(mode="reschedule", poke_interval=timedelta(minutes=10), timeout=timedelta(hours=8),
-                         execution_timeout=timedelta(minutes=5))
+
+            @task.sensor(
+                mode="reschedule",
+                poke_interval=timedelta(minutes=10),
+                timeout=timedelta(hours=8),
+                execution_timeout=timedelta(minutes=5),
+            )
             def wait_for_snapshot() -> PokeReturnValue:
                 """Done when a complete snapshot (trailer present, count matching) newer than the loaded one is there."""
                 name = run_step("anagrafe_snapshot_pending")

@@ -3,11 +3,12 @@
 Airflow reads its configuration once, when `airflow` is first imported; `activate` therefore sets
 the environment and must run before anything in this process imports Airflow.
 """
+
 from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 DAGS_FOLDER = Path(__file__).resolve().parents[1] / "dags"
@@ -57,9 +58,13 @@ def run_dag(dag, *, retries: int | None = None) -> dict:
             task.retries = retries
     run = dag.test()
     tasks = {}
-    never = datetime.max.replace(tzinfo=timezone.utc)
+    never = datetime.max.replace(tzinfo=UTC)
     for ti in sorted(run.get_task_instances(), key=lambda t: (t.start_date or never, t.task_id, t.map_index)):
         key = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
         tasks[key] = str(ti.state.value if hasattr(ti.state, "value") else ti.state)
-    return {"dag_id": dag.dag_id, "run_id": run.run_id, "state": str(getattr(run.state, "value", run.state)),
-            "tasks": tasks}
+    return {
+        "dag_id": dag.dag_id,
+        "run_id": run.run_id,
+        "state": str(getattr(run.state, "value", run.state)),
+        "tasks": tasks,
+    }

@@ -1,9 +1,10 @@
 """What the DAG files in dags/ share: default task arguments, the failure callback, DAG ids and assets.
 
 The DAG processor imports this module while parsing, so it imports only the Task SDK, the
-standard library and `hub.config` (already-loaded pydantic/yaml); the pipeline itself is
+standard library and `configuration` (already-loaded pydantic/yaml); the pipeline itself is
 imported inside the task functions and the callback, at run time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset
 
-from hub.config import CONFIG_ENV, DEFAULT_CONFIG, SYSTEMS
+from configuration import CONFIG_ENV, DEFAULT_CONFIG, SYSTEMS
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,14 @@ def record_task_failure(context) -> None:
     try:
         from hub.pipeline import record_failure
 
-        record_failure(ti.task_id, failure_reason(context), system=system if system in SYSTEMS else None, task=task,
-                       orchestrator_run=ti.run_id, config_path=config_path())
+        record_failure(
+            ti.task_id,
+            failure_reason(context),
+            system=system if system in SYSTEMS else None,
+            task=task,
+            orchestrator_run=ti.run_id,
+            config_path=config_path(),
+        )
     except Exception:  # the warehouse itself may be what failed
         log.exception("could not record the failure of %s in pipeline_run", task)
 
@@ -87,7 +94,7 @@ DEFAULT_ARGS = {
     "owner": OWNER,
     "retries": 3,
     "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": 2.0,          # 2, 4, 8 minutes…
+    "retry_exponential_backoff": 2.0,  # 2, 4, 8 minutes…
     "max_retry_delay": timedelta(minutes=30),
     "execution_timeout": timedelta(hours=1),
     "on_failure_callback": record_task_failure,

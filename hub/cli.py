@@ -3,6 +3,7 @@
 Each subcommand lives in a module of hub/commands/ exposing ``commands`` (a list of click
 commands or groups); COMMAND_MODULES lists them in the order `fase --help` shows.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -10,7 +11,7 @@ import sys
 
 import click
 
-from hub.config import ConfigError
+from configuration import ConfigError
 
 COMMAND_MODULES = [
     "hub.commands.config",
@@ -20,14 +21,24 @@ COMMAND_MODULES = [
     "hub.commands.stage",
     "hub.commands.quality",
     "hub.commands.demo",
-    "hub.commands.api_keys", "hub.commands.audit", "hub.commands.serve",
-    "hub.commands.linkage", "hub.commands.review",
+    "hub.commands.api_keys",
+    "hub.commands.audit",
+    "hub.commands.serve",
+    "hub.commands.linkage",
+    "hub.commands.review",
 ]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", envvar="FASE_CONFIG", type=click.Path(dir_okay=False),
-              default="config/sandbox.yaml", show_default=True, help="hub configuration file (env FASE_CONFIG)")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="FASE_CONFIG",
+    type=click.Path(dir_okay=False),
+    default="config/sandbox.yaml",
+    show_default=True,
+    help="hub configuration file (env FASE_CONFIG)",
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str) -> None:
     """fase-hub: sync the five social information systems, validate, link and publish beneficiaries."""

@@ -1,10 +1,11 @@
 """What a CLI command needs from its click context: the configuration and a warehouse engine."""
+
 from __future__ import annotations
 
 import click
 from sqlalchemy.engine import Engine
 
-from hub.config import HubConfig, load_config
+from configuration import HubConfig, load_config
 from warehouse.db import make_engine
 
 

@@ -4,18 +4,19 @@
 brought in, where to look next); `format_report` turns it into the printout of `fase demo`.
 Steps whose modules are not written yet show as "not available yet" instead of failing the demo.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 
+from configuration import SYSTEMS
 from hub import airflow_local
-from hub.config import SYSTEMS
 from sandbox import services, world
 
 VAR = Path("var")
@@ -28,8 +29,13 @@ class DemoError(Exception):
     """The demo cannot start as asked (e.g. an existing world of another size); the message says what to do."""
 
 
-def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = VAR,
-             progress: Callable[[str], None] = lambda message: None) -> dict:
+def run_demo(
+    size: int = 2000,
+    seed: int = 42,
+    fresh: bool = False,
+    var: Path = VAR,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict:
     """Generate (or reuse) the world under `var`/sandbox, run every DAG, advance one day, run again.
 
     `progress` receives a line before each long step.
@@ -61,8 +67,9 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
             runs = []
             for system in SYSTEMS:
                 if system == "anagrafe" and not pipeline.anagrafe_snapshot_pending(str(config)):
-                    runs.append({"dag_id": sync_dag_id(system), "state": "not run: no new complete snapshot",
-                                 "tasks": {}})
+                    runs.append(
+                        {"dag_id": sync_dag_id(system), "state": "not run: no new complete snapshot", "tasks": {}}
+                    )
                     continue
                 runs.append(run_one(sync_dag_id(system)))
             runs.append(run_one("fase_link_publish"))
@@ -94,9 +101,11 @@ def run_demo(size: int = 2000, seed: int = 42, fresh: bool = False, var: Path = 
 
 def _evaluation(engine, folder: Path) -> list[str]:
     """The linkage evaluation against the sandbox's ground truth, as printable lines."""
-    from matching.sandbox_eval import evaluate_against_truth, format_report as format_evaluation
+    from matching.crosswalk_eval import evaluate_crosswalk
+    from matching.crosswalk_eval import format_report as format_evaluation
+    from sandbox.truth import record_truth
 
-    return format_evaluation(evaluate_against_truth(engine, folder, worst=3))
+    return format_evaluation(evaluate_crosswalk(engine, record_truth(folder), worst=3))
 
 
 def _household(engine) -> list[str]:
@@ -120,8 +129,10 @@ def _ensure_world(folder: Path, size: int, seed: int) -> dict:
     if (folder / "world.json").exists():
         state = world.load_world(folder)
         if (state["size"], state["seed"]) != (size, seed):
-            raise DemoError(f"{folder} holds a world of {state['size']} people, seed {state['seed']}; "
-                             f"run with --fresh to replace it")
+            raise DemoError(
+                f"{folder} holds a world of {state['size']} people, seed {state['seed']}; "
+                f"run with --fresh to replace it"
+            )
         return {"size": size, "seed": seed, "generated": False}
     summary = world.generate(folder, size, seed)
     return {"size": size, "seed": seed, "generated": True, "source_records": summary["total_records"]}
@@ -137,8 +148,9 @@ def _recorded_runs(engine, after: int) -> dict:
     from warehouse.models import PipelineRun as R
 
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(R.step, R.system, R.status, R.task, R.error, R.summary)
-                            .where(R.run_id > after).order_by(R.run_id)).all()
+        rows = conn.execute(
+            sa.select(R.step, R.system, R.status, R.task, R.error, R.summary).where(R.run_id > after).order_by(R.run_id)
+        ).all()
     synced: dict[str, dict] = {}
     staged: dict[str, dict] = {}
     linked: dict = {}
@@ -153,26 +165,38 @@ def _recorded_runs(engine, after: int) -> dict:
                     totals[column] += stream.get(column, 0)
         elif row.step == "link":
             linked = {k: row.summary.get(k) for k in LINK_FIELDS}
-    failures = [{"step": r.step, "system": r.system, "task": r.task, "error": r.error}
-                for r in rows if r.status == "failed"]
+    failures = [
+        {"step": r.step, "system": r.system, "task": r.task, "error": r.error} for r in rows if r.status == "failed"
+    ]
     docs = [r.summary["data_docs"] for r in rows if r.step == "quality" and (r.summary or {}).get("data_docs")]
-    return {"synced": synced, "staged": staged, "linked": linked, "failures": failures,
-            **({"data_docs": docs[-1]} if docs else {})}
+    return {
+        "synced": synced,
+        "staged": staged,
+        "linked": linked,
+        "failures": failures,
+        **({"data_docs": docs[-1]} if docs else {}),
+    }
 
 
 def format_report(report: dict) -> str:
     """The printout of `fase demo`."""
     w = report["world"]
-    lines = [f"sandbox world {w['folder']}: {w['size']} people, seed {w['seed']}, "
-             f"{'generated' if w['generated'] else 'reused'}; now at {w['today']}"]
+    lines = [
+        f"sandbox world {w['folder']}: {w['size']} people, seed {w['seed']}, "
+        f"{'generated' if w['generated'] else 'reused'}; now at {w['today']}"
+    ]
     for i, r in enumerate(report["rounds"], 1):
         lines += ["", f"Round {i}: {r['name']}"]
         for run in r["runs"]:
             tasks = ", ".join(f"{t} {s}" for t, s in run["tasks"].items())
             lines.append(f"  {run['dag_id']:<24} {run['state']:<8} {tasks}")
         lines.append("  synced into the raw layer, then staged (records):")
-        lines.append("    " + f"{'system':<14}" + "".join(f"{c:>11}" for c in SYNC_COLUMNS)
-                     + "".join(f"{c:>12}" for c in STAGE_COLUMNS[1:]))
+        lines.append(
+            "    "
+            + f"{'system':<14}"
+            + "".join(f"{c:>11}" for c in SYNC_COLUMNS)
+            + "".join(f"{c:>12}" for c in STAGE_COLUMNS[1:])
+        )
         for system in SYSTEMS:
             totals, stage = r["synced"].get(system), r["staged"].get(system)
             cells = "".join(f"{totals[c]:>11}" for c in SYNC_COLUMNS) if totals else "  (no successful sync)"
@@ -180,15 +204,17 @@ def format_report(report: dict) -> str:
                 cells += "".join(f"{stage[c]:>12}" for c in STAGE_COLUMNS[1:])
             lines.append(f"    {system:<14}{cells}")
         if r["linked"]:
-            lines.append("  linked: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["linked"].items()
-                                                  if v is not None))
+            lines.append(
+                "  linked: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["linked"].items() if v is not None)
+            )
         lines += [f"  FAILED {f['task'] or f['step']}: {f['error']}" for f in r["failures"]]
     if report.get("evaluation"):
         lines += ["", *report["evaluation"]]
     if report.get("household"):
         lines += ["", "The unified profile of one household (confidential fields redacted):", *report["household"]]
     lines += [
-        "", "Where to look next:",
+        "",
+        "Where to look next:",
         f"  warehouse     {report['warehouse']}   (sqlite3 … 'SELECT * FROM pipeline_run')",
         f"  Data Docs     {report['data_docs'] or 'under ' + report['data_dir'] + ' (once fase_quality has run)'}",
         "  read API      fase serve",

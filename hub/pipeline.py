@@ -4,6 +4,7 @@ Each step loads the configuration, opens the warehouse (migrated to head), runs,
 in `pipeline_run` and returns a small JSON-able summary (never a DataFrame: steps hand each
 other table names, and the warehouse holds the data).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from hub.config import HubConfig, load_config
+from configuration import HubConfig, load_config
 from warehouse import db
 
 
@@ -28,8 +29,13 @@ def open_hub(config_path: str | Path | None = None) -> tuple[HubConfig, Engine]:
     return _open(str(config_path) if config_path else None)
 
 
-def sync(system: str, config_path: str | None = None, mode: str = "incremental", since: str | None = None,
-         trigger: str = "cli") -> dict:
+def sync(
+    system: str,
+    config_path: str | None = None,
+    mode: str = "incremental",
+    since: str | None = None,
+    trigger: str = "cli",
+) -> dict:
     """Extract one source system into the raw layer."""
     from datetime import datetime
 
@@ -41,8 +47,14 @@ def sync(system: str, config_path: str | None = None, mode: str = "incremental",
     return sync_system(cfg, engine, system, request, trigger=trigger)
 
 
-def record_failure(step: str, error: str, system: str | None = None, task: str | None = None,
-                   orchestrator_run: str | None = None, config_path: str | None = None) -> int:
+def record_failure(
+    step: str,
+    error: str,
+    system: str | None = None,
+    task: str | None = None,
+    orchestrator_run: str | None = None,
+    config_path: str | None = None,
+) -> int:
     """Record a failure that happened outside a step's own run (e.g. an Airflow task timeout)."""
     from warehouse.runs import fail_run, start_run
 
@@ -62,7 +74,7 @@ def stage(system: str, config_path: str | None = None, trigger: str = "cli") -> 
 def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
     """Name of the newest complete anagrafe snapshot newer than the last loaded one, or None (sensor poke)."""
     from connectors.anagrafe import AnagrafeStream, newer_complete_snapshot
-    from connectors.base import load_state
+    from warehouse.state import load_state
 
     cfg, engine = open_hub(config_path)
     with engine.connect() as conn:
@@ -114,15 +126,17 @@ def quality(config_path: str | None = None, trigger: str = "cli") -> dict:
     """
     import sqlalchemy as sa
 
-    from warehouse.models import Quarantine as Q
-
     from schemas.quality.runner import validate_staging as run
+    from warehouse.models import Quarantine as Q
 
     cfg, engine = open_hub(config_path)
     summary = run(cfg, engine, trigger=trigger)
     with engine.connect() as conn:
-        open_entries = conn.execute(sa.select(Q.system, Q.stream, sa.func.count()).where(Q.released_run_id.is_(None))
-                                    .group_by(Q.system, Q.stream)).all()
+        open_entries = conn.execute(
+            sa.select(Q.system, Q.stream, sa.func.count())
+            .where(Q.released_run_id.is_(None))
+            .group_by(Q.system, Q.stream)
+        ).all()
     summary["quarantine_open"] = {f"{system}.{stream}": n for system, stream, n in open_entries}
     if not summary.get("success", True):
         failed = {suite: s["failed"] for suite, s in summary.get("suites", {}).items() if s.get("failed")}

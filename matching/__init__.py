@@ -3,6 +3,6 @@
 In memory: settings (YAML) -> prepare -> blocking -> comparators -> scoring/training (EM) -> clustering
 (engine.link_dataframe). On the warehouse: pipeline (linkage runs: plan_partitions / link_partition /
 finalize, or link), store (I/O), identity (stable ids), review (queue, decisions, undo), explain,
-sandbox_eval (scores against the sandbox truth). May import warehouse, schemas and sandbox.truth;
-never api, dags or hub.
+crosswalk_eval (scores against a truth table). May import warehouse, schemas and configuration;
+never sandbox, api, dags or hub.
 """

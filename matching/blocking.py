@@ -17,6 +17,7 @@ stacked and `side` (0 left, 1 right) marks the origin; pairs are (left position,
 with i < j always holding for dedupe. `KeyBlockIndex` and `MultiPassIndex` expose the same as
 `recordlinkage` index algorithms (`.index(df)` / `.index(df_a, df_b)` -> MultiIndex of labels).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,8 +52,12 @@ class BlockingStats:
         return 1.0 - self.total_pairs / self.max_pairs if self.max_pairs else 0.0
 
     def as_dict(self) -> dict:
-        return {"total_pairs": self.total_pairs, "max_pairs": self.max_pairs,
-                "reduction_ratio": self.reduction_ratio, "passes": [vars(p) for p in self.passes]}
+        return {
+            "total_pairs": self.total_pairs,
+            "max_pairs": self.max_pairs,
+            "reduction_ratio": self.reduction_ratio,
+            "passes": [vars(p) for p in self.passes],
+        }
 
 
 # --------------------------------------------------------------------------- key codes
@@ -185,8 +190,12 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
     return a[np.r_[True, a[1:] != a[:-1]]] if a.size else a
 
 
-def candidate_pairs(df: pd.DataFrame, settings: LinkageSettings, side: np.ndarray | None = None,
-                    passes: list[BlockingPass] | None = None):
+def candidate_pairs(
+    df: pd.DataFrame,
+    settings: LinkageSettings,
+    side: np.ndarray | None = None,
+    passes: list[BlockingPass] | None = None,
+):
     """Union of all passes: sorted unique (i, j) position arrays and `BlockingStats`."""
     n = len(df)
     stats = BlockingStats()

@@ -14,6 +14,7 @@ link that is skipped. Must-links (human decisions) and double registrations go f
 CF and system constraints, never a cannot-link. Components without any possible conflict (almost all)
 are taken straight from scipy's connected components; only the conflicting ones run the Python union-find.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,9 +30,9 @@ DECISION_LABELS = {NON_LINK: "non_link", REVIEW: "review", AUTO_LINK: "auto_link
 
 @dataclass
 class ClusterResult:
-    labels: np.ndarray          # per record position: cluster id = smallest record position in the cluster
-    decisions: np.ndarray       # per pair: NON_LINK / REVIEW / AUTO_LINK / SKIPPED
-    skipped: pd.DataFrame       # i, j, score, reason of the refused automatic links
+    labels: np.ndarray  # per record position: cluster id = smallest record position in the cluster
+    decisions: np.ndarray  # per pair: NON_LINK / REVIEW / AUTO_LINK / SKIPPED
+    skipped: pd.DataFrame  # i, j, score, reason of the refused automatic links
     conflicted_components: int  # components that needed the constrained union-find
 
     @property
@@ -44,8 +45,15 @@ def classify(scores: np.ndarray, auto_link: float, review: float) -> np.ndarray:
     return np.where(s >= auto_link, AUTO_LINK, np.where(s >= review, REVIEW, NON_LINK)).astype(np.int8)
 
 
-def ambiguous_links(i: np.ndarray, j: np.ndarray, weight: np.ndarray, candidate: np.ndarray, margin: float,
-                    exclusive: np.ndarray, cf_key: np.ndarray | None = None) -> np.ndarray:
+def ambiguous_links(
+    i: np.ndarray,
+    j: np.ndarray,
+    weight: np.ndarray,
+    candidate: np.ndarray,
+    margin: float,
+    exclusive: np.ndarray,
+    cf_key: np.ndarray | None = None,
+) -> np.ndarray:
     """Links that are ambiguous: a record whose best link and another link within `margin` (weight
     units) go to two records that cannot be the same person (two records of a one-person-per-record
     system: `exclusive` >= 0 holds a distinct value per such record; or two different trusted codes).
@@ -58,8 +66,14 @@ def ambiguous_links(i: np.ndarray, j: np.ndarray, weight: np.ndarray, candidate:
         return out
     exclusive = np.asarray(exclusive, dtype=np.int64)
     cfk = np.full(len(exclusive), -1, np.int64) if cf_key is None else np.asarray(cf_key, dtype=np.int64)
-    d = pd.DataFrame({"r": np.r_[i[sel], j[sel]], "nb": np.r_[j[sel], i[sel]], "w": np.r_[weight[sel], weight[sel]],
-                      "pair": np.r_[sel, sel]})
+    d = pd.DataFrame(
+        {
+            "r": np.r_[i[sel], j[sel]],
+            "nb": np.r_[j[sel], i[sel]],
+            "w": np.r_[weight[sel], weight[sel]],
+            "pair": np.r_[sel, sel],
+        }
+    )
     d["g"], d["cf"] = exclusive[d["nb"].to_numpy()], cfk[d["nb"].to_numpy()]
     multi = d["r"].map(d["r"].value_counts()) > 1
     d = d[multi & ((d["g"] >= 0) | (d["cf"] >= 0))]
@@ -70,8 +84,9 @@ def ambiguous_links(i: np.ndarray, j: np.ndarray, weight: np.ndarray, candidate:
     d = d.join(top[["w", "g", "cf"]], on="r", rsuffix="_top")
     close = d["w"] >= d["w_top"] - margin
     other = d["nb"].to_numpy() != d["r"].map(top["nb"]).to_numpy()
-    excl = ((d["g"] >= 0) & (d["g_top"] >= 0) & (d["g"] != d["g_top"])) | \
-           ((d["cf"] >= 0) & (d["cf_top"] >= 0) & (d["cf"] != d["cf_top"]))
+    excl = ((d["g"] >= 0) & (d["g_top"] >= 0) & (d["g"] != d["g_top"])) | (
+        (d["cf"] >= 0) & (d["cf_top"] >= 0) & (d["cf"] != d["cf_top"])
+    )
     hit = d[close & other & excl]
     if hit.empty:
         return out
@@ -88,10 +103,22 @@ def _pairs(p) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
 
 
-def cluster_records(n: int, i: np.ndarray, j: np.ndarray, scores: np.ndarray, *, auto_link: float, review: float,
-                    cf_key: np.ndarray | None = None, system: np.ndarray | None = None,
-                    one_person_systems: set | None = None, exclusive: list[np.ndarray] | None = None,
-                    must_link=None, cannot_link=None, same_person=None) -> ClusterResult:
+def cluster_records(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    scores: np.ndarray,
+    *,
+    auto_link: float,
+    review: float,
+    cf_key: np.ndarray | None = None,
+    system: np.ndarray | None = None,
+    one_person_systems: set | None = None,
+    exclusive: list[np.ndarray] | None = None,
+    must_link=None,
+    cannot_link=None,
+    same_person=None,
+) -> ClusterResult:
     """Cluster `n` records from scored pairs (positions i, j).
 
     cf_key : int per record, -1 = no trusted valid code
@@ -192,7 +219,7 @@ def cluster_records(n: int, i: np.ndarray, j: np.ndarray, scores: np.ndarray, *,
             cf_of[big] = cf_of[big] if cf_of[big] is not None else cf_of[small]
             sys_of[big] = sys_of[big] | sys_of.pop(small)
             cf_of.pop(small, None)
-        for root, mem in members.items():
+        for mem in members.values():
             labels[mem] = next_label
             next_label += 1
 

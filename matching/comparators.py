@@ -16,12 +16,14 @@ vocabulary so that equality is a comparison of integer codes. String similarity 
 `rapidfuzz.process.cpdist` (vectorised, GIL released, `workers` threads); per-value work
 (phonetic keys, variant keys, CF name codes, date parsing) is done once per unique value.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import jellyfish
 import numpy as np
@@ -71,7 +73,7 @@ def encode_shared(*columns: Any, with_vocab: bool = False):
         codes[np.isin(codes, empty)] = -1
     out, start = [], 0
     for n in lengths:
-        out.append(codes[start:start + n])
+        out.append(codes[start : start + n])
         start += n
     if with_vocab:
         return out, uniques, None
@@ -105,7 +107,13 @@ def bool_masks(x: Any) -> tuple[np.ndarray, np.ndarray]:
         return a.copy(), ~a
     if not isinstance(a, pd.arrays.BooleanArray):
         s = pd.Series(a, dtype=object)
-        s = s.map(lambda v: {"true": True, "1": True, "false": False, "0": False}.get(v.strip().lower()) if isinstance(v, str) else v)
+        s = s.map(
+            lambda v: (
+                {"true": True, "1": True, "false": False, "0": False}.get(v.strip().lower())
+                if isinstance(v, str)
+                else v
+            )
+        )
         a = s.astype("boolean").array
     return a.to_numpy(dtype=bool, na_value=False), (~a).to_numpy(dtype=bool, na_value=False)
 
@@ -241,7 +249,7 @@ def _cf_surname(s: Any) -> str | None:
         return None
     try:
         return _cf.encode_lastname(s)
-    except Exception:  # noqa: BLE001 - any odd input simply yields no code
+    except Exception:
         return None
 
 
@@ -252,7 +260,7 @@ def _cf_firstname(s: Any) -> str | None:
         return None
     try:
         return _cf.encode_firstname(s)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -319,7 +327,7 @@ class LevelComparator(BaseCompareFeature):
             elif isinstance(lv, str):
                 out.append(LevelSpec(name=lv))
             elif isinstance(lv, dict) and len(lv) == 1 and "name" not in lv:
-                (k, t), = lv.items()
+                ((k, t),) = lv.items()
                 out.append(LevelSpec(name=k, threshold=t))
             else:
                 out.append(LevelSpec(**lv))
@@ -514,8 +522,14 @@ class StringComparator(LevelComparator):
     kind = "string"
     roles = ("value",)
     required_roles = ("value",)
-    tests = {"exact": "none", "jw": "required", "edit": "required", "phonetic": "none", "variant": "none",
-             "prefix": "required"}
+    tests = {
+        "exact": "none",
+        "jw": "required",
+        "edit": "required",
+        "phonetic": "none",
+        "variant": "none",
+        "prefix": "required",
+    }
     defaults = ("exact", {"jw": 0.92}, {"jw": 0.85})
     description = "string levels"
 
@@ -544,8 +558,9 @@ class StringComparator(LevelComparator):
 
     def _test_prefix(self, lv, idx, ctx):
         n = int(lv.threshold)
-        return self._eq_via(ctx, f"prefix{n}", lambda v: v[:n] if isinstance(v, str) and len(v) >= n else None,
-                            "value", "value", idx)
+        return self._eq_via(
+            ctx, f"prefix{n}", lambda v: v[:n] if isinstance(v, str) and len(v) >= n else None, "value", "value", idx
+        )
 
 
 class NameComparator(StringComparator):
@@ -582,7 +597,7 @@ class NameComparator(StringComparator):
         if idx.size == 0:
             return out
         best = out[idx]
-        sub = lambda d, role: (d[role].iloc[idx] if isinstance(d[role], pd.Series) else _as_array(d[role])[idx])  # noqa: E731
+        sub = lambda d, role: d[role].iloc[idx] if isinstance(d[role], pd.Series) else _as_array(d[role])[idx]  # noqa: E731
         for use_l, use_r in (("alt", "value"), ("value", "alt"), ("alt", "alt")):
             l2 = {"value": sub(left, use_l)}
             r2 = {"value": sub(right, use_r)}
@@ -595,7 +610,7 @@ class NameComparator(StringComparator):
         out[idx] = best
         return out
 
-    def _plain(self) -> "NameComparator":
+    def _plain(self) -> NameComparator:
         """Same levels, no swap/alt (used for alternative readings)."""
         specs = [lv for lv in self.level_specs]
         cols = {r: c for r, c in self.columns.items() if r in ("value", "middle")}
@@ -610,7 +625,7 @@ class NameComparator(StringComparator):
         return c
 
     def _test_swapped(self, lv, idx, ctx):
-        """"AIT HOUN MOHAMED" typed as given names "AIT OUN", surname "MOHAMAD": this part (with its further
+        """ "AIT HOUN MOHAMED" typed as given names "AIT OUN", surname "MOHAMAD": this part (with its further
         given names) agrees with the other record's other part, and the other way round."""
         if "l_swap" not in ctx.data:
             return np.zeros(idx.size, bool)
@@ -627,12 +642,19 @@ class NameComparator(StringComparator):
         out = []
         for side in ("l", "r"):
             a = ctx.data[f"{side}_{role}"][idx].astype(np.int64)
-            b = ctx.data[f"{side}_{rest}"][idx].astype(np.int64) if f"{side}_{rest}" in ctx.data else np.full(idx.size, -1)
+            b = (
+                ctx.data[f"{side}_{rest}"][idx].astype(np.int64)
+                if f"{side}_{rest}" in ctx.data
+                else np.full(idx.size, -1)
+            )
             combos, inv = np.unique(a * (len(u) + 1) + (b + 1), return_inverse=True)
-            codes = np.array([-1 if x < 0 else words.setdefault((u[x] + (u[y - 1] if y > 0 else "")).replace(" ", ""),
-                                                                len(words))
-                              for x, y in zip((combos // (len(u) + 1)).tolist(), (combos % (len(u) + 1)).tolist())],
-                             dtype=np.int64)
+            codes = np.array(
+                [
+                    -1 if x < 0 else words.setdefault((u[x] + (u[y - 1] if y > 0 else "")).replace(" ", ""), len(words))
+                    for x, y in zip((combos // (len(u) + 1)).tolist(), (combos % (len(u) + 1)).tolist())
+                ],
+                dtype=np.int64,
+            )
             out.append(codes[inv.ravel()])
         return out[0], out[1]
 
@@ -659,7 +681,9 @@ class NameComparator(StringComparator):
         cl, cr = ctx.data["l_value"][idx], ctx.data["r_value"][idx]
         ml = ctx.data["l_middle"][idx] if has_mid else np.full(idx.size, -1, np.int32)
         mr = ctx.data["r_middle"][idx] if has_mid else np.full(idx.size, -1, np.int32)
-        spaced = self._per_unique_codes(ctx, "spaced", lambda v: True if isinstance(v, str) and " " in v.strip() else None)
+        spaced = self._per_unique_codes(
+            ctx, "spaced", lambda v: True if isinstance(v, str) and " " in v.strip() else None
+        )
         cand = (ml >= 0) | (mr >= 0) | (spaced[cl] >= 0) | (spaced[cr] >= 0)
         res = np.zeros(idx.size, dtype=bool)
         w = np.flatnonzero(cand)
@@ -719,8 +743,14 @@ class DateComparator(LevelComparator):
     kind = "date"
     roles = ("value", "is_default")
     required_roles = ("value",)
-    tests = {"exact": "none", "dm_swapped": "none", "one_off": "none", "within_days": "required",
-             "year_within": "required", "default_year": "none"}
+    tests = {
+        "exact": "none",
+        "dm_swapped": "none",
+        "one_off": "none",
+        "within_days": "required",
+        "year_within": "required",
+        "default_year": "none",
+    }
     defaults = ("exact", "dm_swapped", "one_off", "default_year")
 
     def _context(self, left, right) -> _Ctx:
@@ -974,7 +1004,6 @@ class BirthplaceComparator(LevelComparator):
         return (d["l_country"][idx] == d["r_country"][idx]) & (d["l_country"][idx] >= 0)
 
 
-
 # =========================================================================== implied birth bounds
 class BirthWindowComparator(LevelComparator):
     """One record's birth date against the bounds the other record's events imply when it has no birth date
@@ -1010,8 +1039,17 @@ class BirthWindowComparator(LevelComparator):
 
 
 COMPARATORS: dict[str, type[LevelComparator]] = {
-    c.kind: c for c in (StringComparator, NameComparator, ExactComparator, DateComparator,
-                        CodiceFiscaleComparator, AddressComparator, BirthplaceComparator, BirthWindowComparator)
+    c.kind: c
+    for c in (
+        StringComparator,
+        NameComparator,
+        ExactComparator,
+        DateComparator,
+        CodiceFiscaleComparator,
+        AddressComparator,
+        BirthplaceComparator,
+        BirthWindowComparator,
+    )
 }
 
 

@@ -8,11 +8,13 @@ Steps: prepare (derived columns, shared categoricals) -> blocking passes -> comp
 FittedModel) -> TF adjustments -> weights and probabilities -> decisions and constrained clusters.
 Persistence, the review queue and the CLI live elsewhere; this module only computes.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from matching.blocking import BlockingStats, candidate_pairs
 from matching.clustering import DECISION_LABELS, ClusterResult, ambiguous_links, cluster_records
 from matching.comparators import LevelComparator, bool_masks, build_comparator, isin_values
 from matching.prepare import prepare_records
-from matching.scoring import FittedModel, LevelMeta, fit_em, fit_supervised, level_frequencies
+from matching.scoring import FittedModel, LevelMeta, fit_supervised, level_frequencies
 from matching.settings import LinkageSettings
 
 CHUNK_PAIRS = 2_000_000
@@ -52,8 +54,10 @@ class LinkResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return (f"<LinkResult {self.settings.name}: {len(self.ids)} records, {len(self.pairs)} pairs, "
-                f"{self.cluster_result.n_clusters} clusters>")
+        return (
+            f"<LinkResult {self.settings.name}: {len(self.ids)} records, {len(self.pairs)} pairs, "
+            f"{self.cluster_result.n_clusters} clusters>"
+        )
 
     def explain(self, row: int) -> dict:
         """Explanation of the pair in row `row` of `pairs`: per comparison level, label, weight."""
@@ -67,8 +71,10 @@ class LinkResult:
         """Explanation of any two records (computed on the fly when not a candidate pair)."""
         pos = pd.Series(np.arange(len(self.ids)), index=self.ids)
         a, b = int(pos[id_l]), int(pos[id_r])
-        hit = np.flatnonzero(((self.pairs["i"].to_numpy() == a) & (self.pairs["j"].to_numpy() == b))
-                             | ((self.pairs["i"].to_numpy() == b) & (self.pairs["j"].to_numpy() == a)))
+        hit = np.flatnonzero(
+            ((self.pairs["i"].to_numpy() == a) & (self.pairs["j"].to_numpy() == b))
+            | ((self.pairs["i"].to_numpy() == b) & (self.pairs["j"].to_numpy() == a))
+        )
         if hit.size:
             return self.explain(int(hit[0]))
         i, j = np.array([min(a, b)]), np.array([max(a, b)])
@@ -93,17 +99,22 @@ def _gather(col: pd.Series, pos: np.ndarray):
     return arr.take(pos) if hasattr(arr, "take") else np.asarray(arr)[pos]
 
 
-def compute_levels(records: pd.DataFrame, i: np.ndarray, j: np.ndarray, comparators: Sequence[LevelComparator],
-                   chunk: int = CHUNK_PAIRS) -> np.ndarray:
+def compute_levels(
+    records: pd.DataFrame,
+    i: np.ndarray,
+    j: np.ndarray,
+    comparators: Sequence[LevelComparator],
+    chunk: int = CHUNK_PAIRS,
+) -> np.ndarray:
     """(n_pairs, n_comparisons) int8 levels for record positions i, j of a prepared frame."""
     n = len(i)
     out = np.empty((n, len(comparators)), dtype=np.int8)
     for start in range(0, n, chunk) if n else []:
-        ii, jj = i[start:start + chunk], j[start:start + chunk]
+        ii, jj = i[start : start + chunk], j[start : start + chunk]
         for k, comp in enumerate(comparators):
             left = {r: _gather(records[comp.columns[r]], ii) for r in comp.role_order}
             right = {r: _gather(records[comp.columns[r]], jj) for r in comp.role_order}
-            out[start:start + chunk, k] = comp.compute_levels(left, right)
+            out[start : start + chunk, k] = comp.compute_levels(left, right)
     return out
 
 
@@ -149,20 +160,30 @@ def other_bearers(records: pd.DataFrame, column: str, distinct_by: str, i: np.nd
     Records of the value with the same `distinct_by` as either record, or none, may be those people's own
     other records and do not count (a person with four records does not make their name common)."""
     key = f"__bearers__{column}__{distinct_by}"
-    if key not in records.attrs:       # per-record counts, once per frame
+    if key not in records.attrs:  # per-record counts, once per frame
         name, other = _codes(records[column]), _codes(records[distinct_by])
         ok = name >= 0
         by_name = np.bincount(name[ok]) if ok.any() else np.zeros(1, dtype=np.int64)
         group = pd.factorize(pd.Series(name * (int(other.max(initial=-1)) + 2) + other + 1))[0]
-        records.attrs[key] = (name, other, group, by_name, np.bincount(group),
-                              np.bincount(name[ok & (other < 0)], minlength=by_name.size), max(int(ok.sum()), 1))
+        records.attrs[key] = (
+            name,
+            other,
+            group,
+            by_name,
+            np.bincount(group),
+            np.bincount(name[ok & (other < 0)], minlength=by_name.size),
+            max(int(ok.sum()), 1),
+        )
     name, other, group, by_name, by_group, undated, n_values = records.attrs[key]
 
     def side(a, b):
         v = np.where(name[a] >= 0, name[a], 0)
         same = name[b] == name[a]
-        excl = (by_group[group[a]] + np.where(same & (group[b] != group[a]), by_group[group[b]], 0)
-                + np.where((other[a] >= 0) & (~same | (other[b] >= 0)), undated[v], 0))
+        excl = (
+            by_group[group[a]]
+            + np.where(same & (group[b] != group[a]), by_group[group[b]], 0)
+            + np.where((other[a] >= 0) & (~same | (other[b] >= 0)), undated[v], 0)
+        )
         return np.where(name[a] >= 0, np.maximum(by_name[v] - excl, 0) / n_values, np.nan)
 
     return np.fmax(side(i, j), side(j, i))
@@ -250,14 +271,25 @@ def ambiguity_adjusted(settings: LinkageSettings, unit, cf_key, i, j, weight, sc
     score = np.asarray(score, dtype=np.float64)
     if th.ambiguity_margin is None or len(score) == 0 or not (np.asarray(unit) >= 0).any():
         return score, np.zeros(len(score), dtype=bool)
-    amb = ambiguous_links(i, j, np.asarray(weight, dtype=np.float64), score >= th.auto_link, th.ambiguity_margin,
-                          unit, cf_key)
+    amb = ambiguous_links(
+        i, j, np.asarray(weight, dtype=np.float64), score >= th.auto_link, th.ambiguity_margin, unit, cf_key
+    )
     below = np.nextafter(th.auto_link, -np.inf)
     return np.where(amb, np.minimum(score, below), score), amb
 
 
-def constrained_clusters(records: pd.DataFrame, settings: LinkageSettings, i, j, weight, score, *, exclusive=None,
-                         must_link=None, cannot_link=None):
+def constrained_clusters(
+    records: pd.DataFrame,
+    settings: LinkageSettings,
+    i,
+    j,
+    weight,
+    score,
+    *,
+    exclusive=None,
+    must_link=None,
+    cannot_link=None,
+):
     """Clusters of the scored pairs under the settings' hard constraints, ambiguous links sent to review.
     Returns (ClusterResult, ambiguous-link mask over the pairs, number of double registrations joined)."""
     con, th = settings.constraints, settings.thresholds
@@ -266,9 +298,21 @@ def constrained_clusters(records: pd.DataFrame, settings: LinkageSettings, i, j,
     unit = registered_persons(records, settings, system, cf_key)
     score, ambiguous = ambiguity_adjusted(settings, unit, cf_key, i, j, weight, score)
     twice = double_registrations(unit)
-    cres = cluster_records(len(records), i, j, score, auto_link=th.auto_link, review=th.review, cf_key=cf_key,
-                           system=system, one_person_systems=set(con.one_person_per_record_systems),
-                           exclusive=exclusive, must_link=must_link, cannot_link=cannot_link, same_person=twice)
+    cres = cluster_records(
+        len(records),
+        i,
+        j,
+        score,
+        auto_link=th.auto_link,
+        review=th.review,
+        cf_key=cf_key,
+        system=system,
+        one_person_systems=set(con.one_person_per_record_systems),
+        exclusive=exclusive,
+        must_link=must_link,
+        cannot_link=cannot_link,
+        same_person=twice,
+    )
     return cres, ambiguous, int(twice[0].size)
 
 
@@ -284,9 +328,17 @@ def _positions(ids: pd.Index, pairs) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 # --------------------------------------------------------------------------- the engine
-def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.DataFrame | None = None, *,
-                   model: FittedModel | None = None, labelled_pairs: pd.DataFrame | None = None,
-                   supervised_method: str = "counts", must_link=None, cannot_link=None) -> LinkResult:
+def link_dataframe(
+    df: pd.DataFrame,
+    settings: LinkageSettings,
+    df_link: pd.DataFrame | None = None,
+    *,
+    model: FittedModel | None = None,
+    labelled_pairs: pd.DataFrame | None = None,
+    supervised_method: str = "counts",
+    must_link=None,
+    cannot_link=None,
+) -> LinkResult:
     """Block, compare, score and cluster one frame (dedupe) or two frames (link).
 
     model          : a FittedModel to reuse (no training)
@@ -306,9 +358,13 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
         ids = df.index
         combined = df
     else:
-        ids = pd.MultiIndex.from_arrays([np.r_[np.zeros(len(df), np.int8), np.ones(len(df_link), np.int8)],
-                                         np.r_[df.index.to_numpy(dtype=object), df_link.index.to_numpy(dtype=object)]],
-                                        names=["frame", "id"])
+        ids = pd.MultiIndex.from_arrays(
+            [
+                np.r_[np.zeros(len(df), np.int8), np.ones(len(df_link), np.int8)],
+                np.r_[df.index.to_numpy(dtype=object), df_link.index.to_numpy(dtype=object)],
+            ],
+            names=["frame", "id"],
+        )
         combined = pd.concat([df, df_link], ignore_index=True)
         side = np.r_[np.zeros(len(df), np.int8), np.ones(len(df_link), np.int8)]
     if not ids.is_unique:
@@ -334,8 +390,15 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
         if labelled_pairs is not None and len(labelled_pairs):
             pos = _positions(ids, labelled_pairs[[labelled_pairs.columns[0], labelled_pairs.columns[1]]])
             lv = compute_levels(records, pos[0], pos[1], comparators)
-            model = fit_supervised(lv, labelled_pairs.iloc[:, 2].to_numpy(bool), metas, method=supervised_method,
-                                   u_random=u_random, pseudo_count=em.pseudo_count, settings_name=settings.name)
+            model = fit_supervised(
+                lv,
+                labelled_pairs.iloc[:, 2].to_numpy(bool),
+                metas,
+                method=supervised_method,
+                u_random=u_random,
+                pseudo_count=em.pseudo_count,
+                settings_name=settings.name,
+            )
         else:
             from matching.training import train_model
 
@@ -353,8 +416,17 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
     exclusive = []
     if side is not None and settings.constraints.one_to_one_link:
         exclusive.append(side.astype(np.int64))
-    cres, _, _ = constrained_clusters(records, settings, i, j, weight, score, exclusive=exclusive,
-                                      must_link=_positions(ids, must_link), cannot_link=_positions(ids, cannot_link))
+    cres, _, _ = constrained_clusters(
+        records,
+        settings,
+        i,
+        j,
+        weight,
+        score,
+        exclusive=exclusive,
+        must_link=_positions(ids, must_link),
+        cannot_link=_positions(ids, cannot_link),
+    )
     timings["cluster"] = time.perf_counter() - t
 
     if isinstance(ids, pd.MultiIndex):
@@ -370,6 +442,17 @@ def link_dataframe(df: pd.DataFrame, settings: LinkageSettings, df_link: pd.Data
     pairs["decision"] = cres.decisions
     clusters = pd.Series(cres.labels, index=ids, name="cluster")
     timings["total"] = time.perf_counter() - t0
-    return LinkResult(pairs=pairs, levels=levels, tf_adjustments=tf_adj, model=model, clusters=clusters,
-                      cluster_result=cres, blocking=bstats, records=records, ids=ids, comparators=comparators,
-                      settings=settings, timings=timings)
+    return LinkResult(
+        pairs=pairs,
+        levels=levels,
+        tf_adjustments=tf_adj,
+        model=model,
+        clusters=clusters,
+        cluster_result=cres,
+        blocking=bstats,
+        records=records,
+        ids=ids,
+        comparators=comparators,
+        settings=settings,
+        timings=timings,
+    )

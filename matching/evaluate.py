@@ -5,6 +5,7 @@ counted as sums of C(n, 2) over clusters, entities and their intersections; B-cu
 precision/recall/F1 (per record, averaged); cluster counts; per-system breakdown (pairs that
 involve at least one record of the system); the worst false merges and the worst missed links.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -66,9 +67,14 @@ def bcubed_scores(pred, true) -> dict:
 def cluster_counts(pred, true) -> dict:
     p, t = _codes(pred), _codes(true)
     sp, st = np.bincount(p), np.bincount(t)
-    return {"records": int(len(p)), "predicted_clusters": int(sp.size), "true_entities": int(st.size),
-            "predicted_singletons": int((sp == 1).sum()), "true_singletons": int((st == 1).sum()),
-            "largest_predicted_cluster": int(sp.max()) if sp.size else 0}
+    return {
+        "records": int(len(p)),
+        "predicted_clusters": int(sp.size),
+        "true_entities": int(st.size),
+        "predicted_singletons": int((sp == 1).sum()),
+        "true_singletons": int((st == 1).sum()),
+        "largest_predicted_cluster": int(sp.max()) if sp.size else 0,
+    }
 
 
 def _pairs_touching(group: np.ndarray, is_s: np.ndarray) -> float:
@@ -104,8 +110,15 @@ def worst_false_merges(pred, true, ids=None, k: int = 10) -> pd.DataFrame:
     rows = []
     for c, fp in false_pairs.items():
         sub = df[df["p"] == c]
-        rows.append({"cluster": int(c), "false_pairs": int(fp), "size": len(sub),
-                     "entities": int(sub["t"].nunique()), "records": list(sub["id"])})
+        rows.append(
+            {
+                "cluster": int(c),
+                "false_pairs": int(fp),
+                "size": len(sub),
+                "entities": int(sub["t"].nunique()),
+                "records": list(sub["id"]),
+            }
+        )
     return pd.DataFrame(rows, columns=["cluster", "false_pairs", "size", "entities", "records"])
 
 
@@ -117,10 +130,13 @@ def worst_missed_links(pred, true, ids=None, k: int = 10) -> pd.DataFrame:
 
 def evaluate_clusters(pred, true, system=None, ids=None, k: int = 10) -> dict:
     """All of the above in one dict (pairwise, bcubed, counts, per_system, worst lists)."""
-    out = {"pairwise": asdict(pairwise_scores(pred, true)), "bcubed": bcubed_scores(pred, true),
-           "counts": cluster_counts(pred, true),
-           "worst_false_merges": worst_false_merges(pred, true, ids, k),
-           "worst_missed_links": worst_missed_links(pred, true, ids, k)}
+    out = {
+        "pairwise": asdict(pairwise_scores(pred, true)),
+        "bcubed": bcubed_scores(pred, true),
+        "counts": cluster_counts(pred, true),
+        "worst_false_merges": worst_false_merges(pred, true, ids, k),
+        "worst_missed_links": worst_missed_links(pred, true, ids, k),
+    }
     if system is not None:
         out["per_system"] = per_system_scores(pred, true, system)
     return out

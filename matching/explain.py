@@ -8,6 +8,7 @@ fitted with and every stg_person record (term frequencies are shares among all r
     -> probability -> decision (auto_link / review / non_link by the thresholds), whether blocking
     pairs them and in which pass, their current beneficiary ids and any review decision between them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -91,8 +92,10 @@ class Explainer:
         pair = store.ordered_pair(ka, kb)
         c = self.constraints
         hit = c[(c["left_key"].map(str) + "|" + c["right_key"].map(str)).isin(["|".join(pair), "|".join(pair[::-1])])]
-        out["constraints"] = [{"kind": k, "created_by": by, "review_id": None if pd.isna(r) else int(r)}
-                              for k, by, r in zip(hit["kind"], hit["created_by"], hit["review_id"])]
+        out["constraints"] = [
+            {"kind": k, "created_by": by, "review_id": None if pd.isna(r) else int(r)}
+            for k, by, r in zip(hit["kind"], hit["created_by"], hit["review_id"])
+        ]
         out["model_run_id"] = self.run.run_id
         return out
 
@@ -114,26 +117,36 @@ def explain_records(engine: Engine, key_a: str, key_b: str) -> dict:
 
 def format_explanation(e: dict) -> list[str]:
     """The waterfall as text: one line per comparison, running total, probability and decision."""
-    lines = [f"{e['left']}  vs  {e['right']}   (model of linkage run {e['model_run_id']})",
-             f"  {'comparison':<16}{'level':<18}{'weight':>8}{'tf adj':>8}{'total':>9}   values",
-             f"  {'prior':<16}{'':<18}{e['prior_weight']:>8.2f}{'':>8}{e['prior_weight']:>9.2f}"]
+    lines = [
+        f"{e['left']}  vs  {e['right']}   (model of linkage run {e['model_run_id']})",
+        f"  {'comparison':<16}{'level':<18}{'weight':>8}{'tf adj':>8}{'total':>9}   values",
+        f"  {'prior':<16}{'':<18}{e['prior_weight']:>8.2f}{'':>8}{e['prior_weight']:>9.2f}",
+    ]
     total = e["prior_weight"]
     for r in e["comparisons"]:
         total += r["weight"]
         vals = "  |  ".join(r.get("values", []))
         m = "" if r["m"] is None else f"m={r['m']:.3g} u={r['u']:.3g}  " if r["u"] is not None else ""
         label = r["label"] + (" (household)" if r.get("household") else "")
-        lines.append(f"  {r['comparison']:<16}{label:<18}{r['weight']:>8.2f}{r['tf_adjustment']:>8.2f}"
-                     f"{total:>9.2f}   {m}{vals}")
+        lines.append(
+            f"  {r['comparison']:<16}{label:<18}{r['weight']:>8.2f}{r['tf_adjustment']:>8.2f}{total:>9.2f}   {m}{vals}"
+        )
     th = e["thresholds"]
-    lines.append(f"  match weight {e['match_weight']:.2f} -> probability {e['match_probability']:.6f}; "
-                 f"decision {e['decision']} (auto_link >= {th['auto_link']}, review >= {th['review']}, {th['scale']})")
-    lines.append("  blocking: " + (", ".join(e["blocking_passes"]) if e["candidate"]
-                                   else "not a candidate pair (no blocking pass pairs them)"))
+    lines.append(
+        f"  match weight {e['match_weight']:.2f} -> probability {e['match_probability']:.6f}; "
+        f"decision {e['decision']} (auto_link >= {th['auto_link']}, review >= {th['review']}, {th['scale']})"
+    )
+    lines.append(
+        "  blocking: "
+        + (", ".join(e["blocking_passes"]) if e["candidate"] else "not a candidate pair (no blocking pass pairs them)")
+    )
     b = e["beneficiary"]
-    lines.append(f"  beneficiaries: {b[0] or '—'} / {b[1] or '—'}"
-                 + ("  (same beneficiary)" if e["same_beneficiary"] else ""))
+    lines.append(
+        f"  beneficiaries: {b[0] or '—'} / {b[1] or '—'}" + ("  (same beneficiary)" if e["same_beneficiary"] else "")
+    )
     for c in e["constraints"]:
-        lines.append(f"  review decision: {c['kind']} by {c['created_by']}"
-                     + (f" (review {c['review_id']})" if c["review_id"] else ""))
+        lines.append(
+            f"  review decision: {c['kind']} by {c['created_by']}"
+            + (f" (review {c['review_id']})" if c["review_id"] else "")
+        )
     return lines

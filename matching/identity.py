@@ -18,12 +18,13 @@ Rules
     related_ids = every id its previous records now belong to), updated (records added/removed,
     revived), retired.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -51,31 +52,43 @@ class Known:
 
 @dataclass
 class Assignment:
-    crosswalk: pd.Series                                   # record key -> beneficiary id (current records)
-    members: dict[str, list[str]]                          # active id -> its record keys
+    crosswalk: pd.Series  # record key -> beneficiary id (current records)
+    members: dict[str, list[str]]  # active id -> its record keys
     created: list[str] = field(default_factory=list)
     revived: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    merged: dict[str, str] = field(default_factory=dict)   # absorbed id -> survivor
+    merged: dict[str, str] = field(default_factory=dict)  # absorbed id -> survivor
     split: dict[str, list[str]] = field(default_factory=dict)  # id that lost records -> ids now holding them
     retired: list[str] = field(default_factory=list)
 
     def changes(self) -> list[dict]:
         """Change-feed entries in announcement order (new ids before the merges that point at them)."""
         out = [dict(beneficiary_id=b, kind="created", merged_into=None, related_ids=None) for b in self.created]
-        out += [dict(beneficiary_id=b, kind="updated", merged_into=None, related_ids=None)
-                for b in sorted(set(self.updated) | set(self.revived))]
-        out += [dict(beneficiary_id=b, kind="merged", merged_into=s, related_ids=None)
-                for b, s in sorted(self.merged.items())]
-        out += [dict(beneficiary_id=b, kind="split", merged_into=None, related_ids=ids)
-                for b, ids in sorted(self.split.items())]
+        out += [
+            dict(beneficiary_id=b, kind="updated", merged_into=None, related_ids=None)
+            for b in sorted(set(self.updated) | set(self.revived))
+        ]
+        out += [
+            dict(beneficiary_id=b, kind="merged", merged_into=s, related_ids=None)
+            for b, s in sorted(self.merged.items())
+        ]
+        out += [
+            dict(beneficiary_id=b, kind="split", merged_into=None, related_ids=ids)
+            for b, ids in sorted(self.split.items())
+        ]
         out += [dict(beneficiary_id=b, kind="retired", merged_into=None, related_ids=None) for b in self.retired]
         return out
 
     def summary(self) -> dict:
-        return {"beneficiaries": len(self.members), "created": len(self.created), "revived": len(self.revived),
-                "updated": len(self.updated), "merged": len(self.merged), "split": len(self.split),
-                "retired": len(self.retired)}
+        return {
+            "beneficiaries": len(self.members),
+            "created": len(self.created),
+            "revived": len(self.revived),
+            "updated": len(self.updated),
+            "merged": len(self.merged),
+            "split": len(self.split),
+            "retired": len(self.retired),
+        }
 
 
 def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Mapping[str, Known]) -> Assignment:
@@ -86,7 +99,7 @@ def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Map
     df = pd.DataFrame({"key": keys, "label": labels})
     df["prev"] = prev.reindex(keys).to_numpy(dtype=object) if len(prev) else None
     df = df.sort_values("key", kind="stable")
-    first_key = df.groupby("label", sort=False)["key"].first()            # founding (smallest) key per cluster
+    first_key = df.groupby("label", sort=False)["key"].first()  # founding (smallest) key per cluster
 
     # ---- claims: each previous id -> the cluster holding most of its records
     held = df[df["prev"].notna()]

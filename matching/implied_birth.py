@@ -4,6 +4,7 @@ A volunteering record often has a name only; the services it received still tell
 helped at after-school is a minor, a volunteer an adult. `birth_bounds` turns the rules into the
 `born_after` / `born_before` columns that `birth_window` comparisons read.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,7 +22,7 @@ BOUND_COLUMNS = ("born_after", "born_before")
 def _years_before(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year - years)
-    except ValueError:              # 29 February
+    except ValueError:  # 29 February
         return d.replace(year=d.year - years, day=28)
 
 

@@ -20,6 +20,7 @@ The first run, `refit=True`, changed settings or a previous model with untrained
 little data to estimate them, matching/training.py) fit the model (EM, unsupervised) and imply `full`.
 Records staged after a run was planned wait for the next run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,8 @@ import json
 import logging
 import time
 import zlib
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -44,8 +45,8 @@ from matching.identity import Known, assign_ids
 from matching.implied_birth import with_birth_bounds
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, level_frequencies
-from matching.training import train_model
 from matching.settings import LinkageSettings, load_settings
+from matching.training import train_model
 from warehouse.models import PipelineRun
 from warehouse.runs import fail_run, finish_run, recorded_run, start_run
 from warehouse.types import utcnow
@@ -57,7 +58,7 @@ DEFAULT_PARTITIONS = 4
 KEEP_PAIR_RUNS = 3
 """match_pair keeps the pairs of the last few linkage runs (each run holds its complete pair set)."""
 
-_CACHE: dict[int, "Work"] = {}
+_CACHE: dict[int, Work] = {}
 """In-process work of an open run (prepared records, candidate pairs), so that `link` computes once."""
 
 
@@ -91,9 +92,13 @@ def _run_info(row) -> RunInfo:
 def last_linkage(conn: Connection, status: str = "success") -> RunInfo | None:
     """The latest linkage run whose pipeline run has `status` (success: the current state)."""
     L, R = store.LRUN, PipelineRun.__table__
-    row = conn.execute(sa.select(L.c.run_id, L.c.mode, L.c.settings, L.c.model, L.c.metrics)
-                       .join(R, R.c.run_id == L.c.run_id).where(R.c.status == status)
-                       .order_by(L.c.run_id.desc()).limit(1)).first()
+    row = conn.execute(
+        sa.select(L.c.run_id, L.c.mode, L.c.settings, L.c.model, L.c.metrics)
+        .join(R, R.c.run_id == L.c.run_id)
+        .where(R.c.status == status)
+        .order_by(L.c.run_id.desc())
+        .limit(1)
+    ).first()
     return _run_info(row) if row else None
 
 
@@ -119,11 +124,11 @@ def _supersede_open_runs(engine: Engine) -> None:
 @dataclass
 class Work:
     settings: LinkageSettings
-    records: pd.DataFrame          # stg_person rows of the run (index = record key, sorted)
-    prepared: pd.DataFrame         # prepared for the comparators (positions = rows of `records`)
+    records: pd.DataFrame  # stg_person rows of the run (index = record key, sorted)
+    prepared: pd.DataFrame  # prepared for the comparators (positions = rows of `records`)
     keys: np.ndarray
-    changed: np.ndarray            # bool per record: compared this run
-    i: np.ndarray                  # candidate pairs to compare this run (positions, i < j)
+    changed: np.ndarray  # bool per record: compared this run
+    i: np.ndarray  # candidate pairs to compare this run (positions, i < j)
     j: np.ndarray
     blocking: dict = field(default_factory=dict)
     levels: np.ndarray | None = None
@@ -135,8 +140,9 @@ def _previous_state(conn: Connection, prev: RunInfo | None) -> tuple[set, pd.Ind
     return seen, xw
 
 
-def build_work(conn: Connection, settings: LinkageSettings, mode: str, staging_runs: list[int] | None,
-               prev: RunInfo | None) -> Work:
+def build_work(
+    conn: Connection, settings: LinkageSettings, mode: str, staging_runs: list[int] | None, prev: RunInfo | None
+) -> Work:
     """Records of the run (restricted to `staging_runs` when given), changed flags, candidate pairs."""
     records = with_birth_bounds(store.read_persons(conn, settings), settings, conn)
     if staging_runs is not None:
@@ -202,9 +208,16 @@ def score(work: Work, model: FittedModel, i: np.ndarray, j: np.ndarray, levels: 
 
 
 # =========================================================================== step 1: plan
-def plan_partitions(cfg, engine: Engine, *, mode: str = "incremental", refit: bool = False,
-                    partitions: int = DEFAULT_PARTITIONS, trigger: str = "airflow",
-                    settings: LinkageSettings | None = None) -> list[str]:
+def plan_partitions(
+    cfg,
+    engine: Engine,
+    *,
+    mode: str = "incremental",
+    refit: bool = False,
+    partitions: int = DEFAULT_PARTITIONS,
+    trigger: str = "airflow",
+    settings: LinkageSettings | None = None,
+) -> list[str]:
     """Open a linkage run and list the partitions of pairs to compare (at least one)."""
     _supersede_open_runs(engine)
     run_id = start_run(engine, "link", trigger=trigger)
@@ -247,23 +260,45 @@ def _plan(engine: Engine, settings: LinkageSettings, run_id: int, mode: str, ref
         with engine.connect() as conn:
             n_deleted = int((~store.read_crosswalk(conn).index.isin(work.records.index)).sum())
     metrics = {
-        "settings_fingerprint": fingerprint, "staging_runs": staging_runs,
-        "previous_run": prev.run_id if prev else None, "requested_mode": mode, "model_fitted": fit,
-        "fit_reasons": reasons, "model_from_run": None if fit else prev.metrics.get("model_from_run", prev.run_id),
-        "partitions": partitions, "partition_names": names, "records": int(len(work.keys)),
-        "changed_records": int(work.changed.sum()), "deleted_records": n_deleted,
-        "blocking": work.blocking, "seconds": {"plan_blocking": round(t_block, 3), "fit": round(t_fit, 3)},
+        "settings_fingerprint": fingerprint,
+        "staging_runs": staging_runs,
+        "previous_run": prev.run_id if prev else None,
+        "requested_mode": mode,
+        "model_fitted": fit,
+        "fit_reasons": reasons,
+        "model_from_run": None if fit else prev.metrics.get("model_from_run", prev.run_id),
+        "partitions": partitions,
+        "partition_names": names,
+        "records": int(len(work.keys)),
+        "changed_records": int(work.changed.sum()),
+        "deleted_records": n_deleted,
+        "blocking": work.blocking,
+        "seconds": {"plan_blocking": round(t_block, 3), "fit": round(t_fit, 3)},
     }
     if fit:
         metrics["model_from_run"] = run_id
     with engine.begin() as conn:
-        conn.execute(store.LRUN.insert().values(run_id=run_id, mode=effective, settings=settings.model_dump(mode="json"),
-                                                model=model.to_dict(), metrics=metrics))
+        conn.execute(
+            store.LRUN.insert().values(
+                run_id=run_id,
+                mode=effective,
+                settings=settings.model_dump(mode="json"),
+                model=model.to_dict(),
+                metrics=metrics,
+            )
+        )
     work.levels = work.levels if fit else None
     _CACHE.clear()
     _CACHE[run_id] = work
-    log.info("linkage run %s (%s): %s records, %s changed, %s pairs in %s partitions", run_id, effective,
-             len(work.keys), int(work.changed.sum()), work.i.size, len(names))
+    log.info(
+        "linkage run %s (%s): %s records, %s changed, %s pairs in %s partitions",
+        run_id,
+        effective,
+        len(work.keys),
+        int(work.changed.sum()),
+        work.i.size,
+        len(names),
+    )
     return names
 
 
@@ -284,8 +319,9 @@ def link_partition(cfg, engine: Engine, partition: str, *, settings: LinkageSett
                 prev = _run_by_id(conn, run.metrics["previous_run"])
             work = build_work(conn, s, run.mode, run.metrics["staging_runs"], prev)
     if n != run.metrics.get("partitions"):
-        raise ValueError(f"partition {partition} does not belong to run {run.run_id} "
-                         f"({run.metrics.get('partitions')} partitions)")
+        raise ValueError(
+            f"partition {partition} does not belong to run {run.run_id} ({run.metrics.get('partitions')} partitions)"
+        )
     sel = np.flatnonzero(partition_of(work.keys, work.i, n) == bucket)
     i, j = work.i[sel], work.j[sel]
     levels = work.levels[sel] if work.levels is not None and work.levels.shape[0] == work.i.size else None
@@ -293,31 +329,60 @@ def link_partition(cfg, engine: Engine, partition: str, *, settings: LinkageSett
     th = work.settings.thresholds
     s = prob if th.scale == "probability" else weight
     keep = np.flatnonzero(s >= th.review)
-    rows = pair_rows(run.run_id, work.keys, run.model, i[keep], j[keep], levels[keep],
-                     None if tf is None else tf[keep], weight[keep], prob[keep], s[keep] >= th.auto_link)
+    rows = pair_rows(
+        run.run_id,
+        work.keys,
+        run.model,
+        i[keep],
+        j[keep],
+        levels[keep],
+        None if tf is None else tf[keep],
+        weight[keep],
+        prob[keep],
+        s[keep] >= th.auto_link,
+    )
     with engine.begin() as conn:
-        if rows and conn.execute(sa.select(sa.literal(1)).where(
-                store.PAIR.c.run_id == run.run_id, *[store.PAIR.c[k] == rows[0][k] for k in
-                                                     ("left_system", "left_id", "right_system", "right_id")])).first():
-            _delete_pairs(conn, run.run_id, rows)        # a retried partition
+        if (
+            rows
+            and conn.execute(
+                sa.select(sa.literal(1)).where(
+                    store.PAIR.c.run_id == run.run_id,
+                    *[store.PAIR.c[k] == rows[0][k] for k in ("left_system", "left_id", "right_system", "right_id")],
+                )
+            ).first()
+        ):
+            _delete_pairs(conn, run.run_id, rows)  # a retried partition
         store.insert_rows(conn, store.PAIR, rows)
-    return {"run_id": run.run_id, "partition": partition, "compared_pairs": int(i.size), "stored_pairs": len(rows),
-            "auto_link": int((s[keep] >= th.auto_link).sum()), "seconds": round(time.perf_counter() - t0, 3)}
+    return {
+        "run_id": run.run_id,
+        "partition": partition,
+        "compared_pairs": int(i.size),
+        "stored_pairs": len(rows),
+        "auto_link": int((s[keep] >= th.auto_link).sum()),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
 
 
 def _run_by_id(conn: Connection, run_id: int) -> RunInfo | None:
     L = store.LRUN
-    row = conn.execute(sa.select(L.c.run_id, L.c.mode, L.c.settings, L.c.model, L.c.metrics)
-                       .where(L.c.run_id == run_id)).first()
+    row = conn.execute(
+        sa.select(L.c.run_id, L.c.mode, L.c.settings, L.c.model, L.c.metrics).where(L.c.run_id == run_id)
+    ).first()
     return _run_info(row) if row else None
 
 
 def _delete_pairs(conn: Connection, run_id: int, rows: list[dict]) -> None:
     P = store.PAIR
-    stmt = P.delete().where(P.c.run_id == run_id, P.c.left_system == sa.bindparam("ls"), P.c.left_id == sa.bindparam("li"),
-                            P.c.right_system == sa.bindparam("rs"), P.c.right_id == sa.bindparam("ri"))
-    conn.execute(stmt, [{"ls": r["left_system"], "li": r["left_id"], "rs": r["right_system"], "ri": r["right_id"]}
-                        for r in rows])
+    stmt = P.delete().where(
+        P.c.run_id == run_id,
+        P.c.left_system == sa.bindparam("ls"),
+        P.c.left_id == sa.bindparam("li"),
+        P.c.right_system == sa.bindparam("rs"),
+        P.c.right_id == sa.bindparam("ri"),
+    )
+    conn.execute(
+        stmt, [{"ls": r["left_system"], "li": r["left_id"], "rs": r["right_system"], "ri": r["right_id"]} for r in rows]
+    )
 
 
 def pair_rows(run_id: int, keys: np.ndarray, model: FittedModel, i, j, levels, tf, weight, prob, auto) -> list[dict]:
@@ -334,9 +399,19 @@ def pair_rows(run_id: int, keys: np.ndarray, model: FittedModel, i, j, levels, t
         adj = {c: round(float(col[n]), 4) for c, col in tf_cols if col[n] != 0}
         if adj:
             lv["tf"] = adj
-        rows.append({"run_id": run_id, "left_system": left[n][0], "left_id": left[n][1], "right_system": right[n][0],
-                     "right_id": right[n][1], "match_weight": float(weight[n]), "probability": float(prob[n]),
-                     "decision": "auto_link" if auto[n] else "review", "levels": lv})
+        rows.append(
+            {
+                "run_id": run_id,
+                "left_system": left[n][0],
+                "left_id": left[n][1],
+                "right_system": right[n][0],
+                "right_id": right[n][1],
+                "match_weight": float(weight[n]),
+                "probability": float(prob[n]),
+                "decision": "auto_link" if auto[n] else "review",
+                "levels": lv,
+            }
+        )
     return rows
 
 
@@ -361,8 +436,13 @@ def _carry_forward(conn: Connection, run: RunInfo, changed_keys: list[str]) -> i
     if run.mode == "full" or not prev:
         return 0
     P = store.PAIR
-    tmp = sa.Table("tmp_link_changed", sa.MetaData(), sa.Column("system", sa.String(20)),
-                   sa.Column("sid", sa.String(64)), prefixes=["TEMPORARY"])
+    tmp = sa.Table(
+        "tmp_link_changed",
+        sa.MetaData(),
+        sa.Column("system", sa.String(20)),
+        sa.Column("sid", sa.String(64)),
+        prefixes=["TEMPORARY"],
+    )
     tmp.drop(conn, checkfirst=True)
     tmp.create(conn)
     if changed_keys:
@@ -374,10 +454,11 @@ def _carry_forward(conn: Connection, run: RunInfo, changed_keys: list[str]) -> i
 
     cols = ["left_system", "left_id", "right_system", "right_id", "match_weight", "probability", "decision", "levels"]
     sel = sa.select(sa.literal(run.run_id).label("run_id"), *[m.c[c] for c in cols]).where(
-        m.c.run_id == prev, ~touched("left"), ~touched("right"))
+        m.c.run_id == prev, ~touched("left"), ~touched("right")
+    )
     count = sa.select(sa.func.count()).select_from(P).where(P.c.run_id == run.run_id)
     before = conn.execute(count).scalar_one()
-    conn.execute(P.insert().from_select(["run_id", *cols], sel))   # rowcount is -1 on some drivers
+    conn.execute(P.insert().from_select(["run_id", *cols], sel))  # rowcount is -1 on some drivers
     tmp.drop(conn)
     return int(conn.execute(count).scalar_one() - before)
 
@@ -389,8 +470,15 @@ def _finalize(engine: Engine, run: RunInfo) -> dict:
     now = utcnow()
     with engine.begin() as conn:
         # ---- the records of this run: staged before the plan, plus known records restaged since
-        cols = ["source_system", "source_person_id", "run_id", con.cf_column, con.cf_status_column,
-                con.cf_consistent_column, *con.double_registration_columns]
+        cols = [
+            "source_system",
+            "source_person_id",
+            "run_id",
+            con.cf_column,
+            con.cf_status_column,
+            con.cf_consistent_column,
+            *con.double_registration_columns,
+        ]
         recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c])
         xw = store.read_crosswalk(conn)
         in_plan = recs["run_id"].isin(run.metrics["staging_runs"]).to_numpy()
@@ -421,9 +509,16 @@ def _finalize(engine: Engine, run: RunInfo) -> dict:
 
         # ---- cluster
         t = time.perf_counter()
-        cres, ambiguous, twice = constrained_clusters(recs, settings, pi, pj, pairs["match_weight"].to_numpy(), scores,
-                                                      must_link=(ci[must], cj[must]),
-                                                      cannot_link=(ci[cannot], cj[cannot]))
+        cres, ambiguous, twice = constrained_clusters(
+            recs,
+            settings,
+            pi,
+            pj,
+            pairs["match_weight"].to_numpy(),
+            scores,
+            must_link=(ci[must], cj[must]),
+            cannot_link=(ci[cannot], cj[cannot]),
+        )
         t_cluster = time.perf_counter() - t
 
         # ---- final decisions of the stored pairs
@@ -437,56 +532,98 @@ def _finalize(engine: Engine, run: RunInfo) -> dict:
         upd = np.flatnonzero(decision != pairs["decision"].to_numpy(dtype=object))
         if upd.size:
             P = store.PAIR
-            conn.execute(P.update().where(P.c.run_id == run.run_id, P.c.left_system == sa.bindparam("ls"),
-                                          P.c.left_id == sa.bindparam("li"), P.c.right_system == sa.bindparam("rs"),
-                                          P.c.right_id == sa.bindparam("ri")).values(decision=sa.bindparam("d")),
-                         [{"ls": pairs.at[n, "left_system"], "li": pairs.at[n, "left_id"],
-                           "rs": pairs.at[n, "right_system"], "ri": pairs.at[n, "right_id"], "d": decision[n]}
-                          for n in upd.tolist()])
+            conn.execute(
+                P.update()
+                .where(
+                    P.c.run_id == run.run_id,
+                    P.c.left_system == sa.bindparam("ls"),
+                    P.c.left_id == sa.bindparam("li"),
+                    P.c.right_system == sa.bindparam("rs"),
+                    P.c.right_id == sa.bindparam("ri"),
+                )
+                .values(decision=sa.bindparam("d")),
+                [
+                    {
+                        "ls": pairs.at[n, "left_system"],
+                        "li": pairs.at[n, "left_id"],
+                        "rs": pairs.at[n, "right_system"],
+                        "ri": pairs.at[n, "right_id"],
+                        "d": decision[n],
+                    }
+                    for n in upd.tolist()
+                ],
+            )
 
         # ---- review queue
         skipped = {(int(a), int(b)): r for a, b, r in zip(cres.skipped["i"], cres.skipped["j"], cres.skipped["reason"])}
-        skipped.update({(int(pi[n]), int(pj[n])): "ambiguous (a close link to another person)"
-                        for n in np.flatnonzero(ambiguous)})
+        skipped.update(
+            {(int(pi[n]), int(pj[n])): "ambiguous (a close link to another person)" for n in np.flatnonzero(ambiguous)}
+        )
         n_review = _queue_reviews(conn, run, pairs, pi, pj, cres.decisions, decision, skipped)
 
         # ---- stable ids
         t = time.perf_counter()
         bens = store.read_beneficiaries(conn)
-        known = {b: Known(s, m, int(r or 0)) for b, s, m, r in
-                 zip(bens["beneficiary_id"], bens["status"], bens["merged_into"], bens["created_run_id"])}
+        known = {
+            b: Known(s, m, int(r or 0))
+            for b, s, m, r in zip(bens["beneficiary_id"], bens["status"], bens["merged_into"], bens["created_run_id"])
+        }
         assignment = assign_ids(keys, cres.labels, xw["beneficiary_id"], known)
         prob = _record_probability(len(keys), pi, pj, pairs["probability"].to_numpy(), decision, cres.labels)
         _write_beneficiaries(conn, run.run_id, now, assignment, bens)
-        xw_stats = _write_crosswalk(conn, run.run_id, now, keys, assignment.crosswalk.reindex(keys).to_numpy(), prob, xw)
+        xw_stats = _write_crosswalk(
+            conn, run.run_id, now, keys, assignment.crosswalk.reindex(keys).to_numpy(), prob, xw
+        )
         changes = assignment.changes()
         if changes:
             store.insert_rows(conn, store.CHANGE, [dict(c, run_id=run.run_id, changed_at=now) for c in changes])
         t_ids = time.perf_counter() - t
 
         metrics = dict(run.metrics)
-        metrics.update({
-            "carried_pairs": carried, "scored_pairs": int(len(pairs)),
-            "auto_links": int((decision == "auto_link").sum()), "review_pairs": int((decision == "review").sum()),
-            "skipped_links": int(len(cres.skipped)), "ambiguous_links": int(ambiguous.sum()), "skipped_reasons": cres.skipped["reason"].value_counts().to_dict()
-            if len(cres.skipped) else {},
-            "constraints_applied": {"must_link": int(must.sum()), "cannot_link": int(cannot.sum())},
-            "double_registrations": twice,
-            "review_items_opened": n_review, "records": int(len(keys)), "clusters": int(cres.n_clusters),
-            "identity": assignment.summary(), "crosswalk": xw_stats,
-            "merges": _merge_records(assignment, xw["beneficiary_id"], keys),
-            "splits": {b: ids for b, ids in assignment.split.items()},
-        })
-        metrics["seconds"] = {**metrics.get("seconds", {}), "cluster": round(t_cluster, 3), "ids": round(t_ids, 3),
-                              "finalize": round(time.perf_counter() - t0, 3)}
+        metrics.update(
+            {
+                "carried_pairs": carried,
+                "scored_pairs": int(len(pairs)),
+                "auto_links": int((decision == "auto_link").sum()),
+                "review_pairs": int((decision == "review").sum()),
+                "skipped_links": int(len(cres.skipped)),
+                "ambiguous_links": int(ambiguous.sum()),
+                "skipped_reasons": cres.skipped["reason"].value_counts().to_dict() if len(cres.skipped) else {},
+                "constraints_applied": {"must_link": int(must.sum()), "cannot_link": int(cannot.sum())},
+                "double_registrations": twice,
+                "review_items_opened": n_review,
+                "records": int(len(keys)),
+                "clusters": int(cres.n_clusters),
+                "identity": assignment.summary(),
+                "crosswalk": xw_stats,
+                "merges": _merge_records(assignment, xw["beneficiary_id"], keys),
+                "splits": {b: ids for b, ids in assignment.split.items()},
+            }
+        )
+        metrics["seconds"] = {
+            **metrics.get("seconds", {}),
+            "cluster": round(t_cluster, 3),
+            "ids": round(t_ids, 3),
+            "finalize": round(time.perf_counter() - t0, 3),
+        }
         conn.execute(store.LRUN.update().where(store.LRUN.c.run_id == run.run_id).values(metrics=metrics))
         _prune_pairs(conn, run.run_id)
     _CACHE.pop(run.run_id, None)
-    return {"run_id": run.run_id, "mode": run.mode, "model_fitted": run.metrics.get("model_fitted"),
-            "records": int(len(keys)), "changed_records": run.metrics.get("changed_records"), "deleted_records": int(len(deleted)),
-            "compared_pairs": run.metrics.get("blocking", {}).get("compared_pairs"), "carried_pairs": carried,
-            "auto_links": metrics["auto_links"], "review_pairs": metrics["review_pairs"],
-            "review_items_opened": n_review, "beneficiaries": len(assignment.members), **assignment.summary()}
+    return {
+        "run_id": run.run_id,
+        "mode": run.mode,
+        "model_fitted": run.metrics.get("model_fitted"),
+        "records": int(len(keys)),
+        "changed_records": run.metrics.get("changed_records"),
+        "deleted_records": int(len(deleted)),
+        "compared_pairs": run.metrics.get("blocking", {}).get("compared_pairs"),
+        "carried_pairs": carried,
+        "auto_links": metrics["auto_links"],
+        "review_pairs": metrics["review_pairs"],
+        "review_items_opened": n_review,
+        "beneficiaries": len(assignment.members),
+        **assignment.summary(),
+    }
 
 
 def _merge_records(a, previous: pd.Series, keys) -> dict:
@@ -495,8 +632,9 @@ def _merge_records(a, previous: pd.Series, keys) -> dict:
         return {}
     prev = previous[previous.index.isin(pd.Index(keys))]
     groups = {b: sorted(g.index) for b, g in prev.groupby(prev)} if len(prev) else {}
-    return {b: {"into": s, "records": groups.get(b, []), "survivor_records": groups.get(s, [])}
-            for b, s in a.merged.items()}
+    return {
+        b: {"into": s, "records": groups.get(b, []), "survivor_records": groups.get(s, [])} for b, s in a.merged.items()
+    }
 
 
 def _constraint_index(cons: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -522,8 +660,10 @@ def _queue_reviews(conn, run: RunInfo, pairs, pi, pj, decisions, final, skipped)
     if not todo.size:
         return 0
     R = store.REVIEW
-    existing = {(store.record_key(a, b), store.record_key(c, d)) for a, b, c, d in conn.execute(
-        sa.select(R.c.left_system, R.c.left_id, R.c.right_system, R.c.right_id)).all()}
+    existing = {
+        (store.record_key(a, b), store.record_key(c, d))
+        for a, b, c, d in conn.execute(sa.select(R.c.left_system, R.c.left_id, R.c.right_system, R.c.right_id)).all()
+    }
     todo = [n for n in todo.tolist() if (pairs.at[n, "left_key"], pairs.at[n, "right_key"]) not in existing]
     if not todo:
         return 0
@@ -533,11 +673,22 @@ def _queue_reviews(conn, run: RunInfo, pairs, pi, pj, decisions, final, skipped)
     for n in todo:
         pk = (pairs.at[n, "left_key"], pairs.at[n, "right_key"])
         reason = skipped.get((int(pi[n]), int(pj[n])))
-        rows.append({**store.pair_columns(*pk), "match_weight": float(pairs.at[n, "match_weight"]),
-                     "probability": float(pairs.at[n, "probability"]), "status": "open", "created_run_id": run.run_id,
-                     "evidence": evidence(model, levels.get(pk, {}), float(pairs.at[n, "match_weight"]),
-                                          float(pairs.at[n, "probability"]),
-                                          f"automatic link refused: {reason}" if reason else "review band")})
+        rows.append(
+            {
+                **store.pair_columns(*pk),
+                "match_weight": float(pairs.at[n, "match_weight"]),
+                "probability": float(pairs.at[n, "probability"]),
+                "status": "open",
+                "created_run_id": run.run_id,
+                "evidence": evidence(
+                    model,
+                    levels.get(pk, {}),
+                    float(pairs.at[n, "match_weight"]),
+                    float(pairs.at[n, "probability"]),
+                    f"automatic link refused: {reason}" if reason else "review band",
+                ),
+            }
+        )
     store.insert_rows(conn, R, rows)
     return len(rows)
 
@@ -545,8 +696,11 @@ def _queue_reviews(conn, run: RunInfo, pairs, pi, pj, decisions, final, skipped)
 def _review_levels(conn, run_id: int) -> dict:
     """Levels of the run's pairs whose (final) decision is review, by (left key, right key)."""
     P = store.PAIR
-    rows = conn.execute(sa.select(P.c.left_system, P.c.left_id, P.c.right_system, P.c.right_id, P.c.levels).where(
-        P.c.run_id == run_id, P.c.decision == "review"))
+    rows = conn.execute(
+        sa.select(P.c.left_system, P.c.left_id, P.c.right_system, P.c.right_id, P.c.levels).where(
+            P.c.run_id == run_id, P.c.decision == "review"
+        )
+    )
     return {(store.record_key(a, b), store.record_key(c, d)): lv for a, b, c, d, lv in rows}
 
 
@@ -559,27 +713,54 @@ def evidence(model: FittedModel, levels: dict, match_weight: float, probability:
         w = float(c.weights[c.labels.index(label)]) if label in c.labels else 0.0
         adj = float(tf.get(c.name, 0.0))
         rows.append({"comparison": c.name, "level": label, "weight": round(w + adj, 4), "tf_adjustment": adj})
-    return {"reason": reason, "prior_weight": round(model.prior_weight, 4), "comparisons": rows,
-            "match_weight": round(match_weight, 4), "probability": probability}
+    return {
+        "reason": reason,
+        "prior_weight": round(model.prior_weight, 4),
+        "comparisons": rows,
+        "match_weight": round(match_weight, 4),
+        "probability": probability,
+    }
 
 
 def _write_beneficiaries(conn, run_id: int, now, a, bens: pd.DataFrame) -> None:
     B = store.BEN
     counts = {b: len(r) for b, r in a.members.items()}
-    new = [dict(beneficiary_id=b, status="active", merged_into=None, record_count=counts[b], created_run_id=run_id,
-                updated_run_id=run_id, created_at=now, updated_at=now) for b in a.created]
+    new = [
+        dict(
+            beneficiary_id=b,
+            status="active",
+            merged_into=None,
+            record_count=counts[b],
+            created_run_id=run_id,
+            updated_run_id=run_id,
+            created_at=now,
+            updated_at=now,
+        )
+        for b in a.created
+    ]
     store.insert_rows(conn, B, new)
-    cur = {b: (s, m, c) for b, s, m, c in zip(bens["beneficiary_id"], bens["status"], bens["merged_into"],
-                                              bens["record_count"])}
+    cur = {
+        b: (s, m, c)
+        for b, s, m, c in zip(bens["beneficiary_id"], bens["status"], bens["merged_into"], bens["record_count"])
+    }
     created = set(a.created)
     want = {b: ("active", None, n) for b, n in counts.items() if b not in created}
     want.update({b: ("merged", s, 0) for b, s in a.merged.items()})
     want.update({b: ("retired", None, 0) for b in a.retired})
     upd = [{"b": b, "s": s, "m": m, "c": c} for b, (s, m, c) in want.items() if cur.get(b) != (s, m, c)]
     if upd:
-        conn.execute(B.update().where(B.c.beneficiary_id == sa.bindparam("b")).values(
-            status=sa.bindparam("s"), merged_into=sa.bindparam("m"), record_count=sa.bindparam("c"),
-            updated_run_id=run_id, updated_at=now), upd)
+        conn.execute(
+            B.update()
+            .where(B.c.beneficiary_id == sa.bindparam("b"))
+            .values(
+                status=sa.bindparam("s"),
+                merged_into=sa.bindparam("m"),
+                record_count=sa.bindparam("c"),
+                updated_run_id=run_id,
+                updated_at=now,
+            ),
+            upd,
+        )
 
 
 def _write_crosswalk(conn, run_id: int, now, keys, bids, prob, xw: pd.DataFrame) -> dict:
@@ -591,27 +772,48 @@ def _write_crosswalk(conn, run_id: int, now, keys, bids, prob, xw: pd.DataFrame)
     reprob = ~is_new & ~moved & ~((np.isnan(old_p) & np.isnan(prob)) | (np.abs(old_p - prob) < 1e-9))
     gone = xw.index[~xw.index.isin(pd.Index(keys))]
     if len(gone):
-        conn.execute(X.delete().where(X.c.source_system == sa.bindparam("s"), X.c.source_person_id == sa.bindparam("i")),
-                     [dict(zip("si", store.split_key(k))) for k in gone])
+        conn.execute(
+            X.delete().where(X.c.source_system == sa.bindparam("s"), X.c.source_person_id == sa.bindparam("i")),
+            [dict(zip("si", store.split_key(k))) for k in gone],
+        )
 
     def p(v):
         return None if np.isnan(v) else float(v)
 
-    rows = [dict(zip(("source_system", "source_person_id"), store.split_key(keys[n])), beneficiary_id=bids[n],
-                 match_probability=p(prob[n]), linked_run_id=run_id, linked_at=now) for n in np.flatnonzero(is_new)]
+    rows = [
+        dict(
+            zip(("source_system", "source_person_id"), store.split_key(keys[n])),
+            beneficiary_id=bids[n],
+            match_probability=p(prob[n]),
+            linked_run_id=run_id,
+            linked_at=now,
+        )
+        for n in np.flatnonzero(is_new)
+    ]
     store.insert_rows(conn, X, rows)
     upd = np.flatnonzero(moved | reprob)
     if upd.size:
         stmt = X.update().where(X.c.source_system == sa.bindparam("s"), X.c.source_person_id == sa.bindparam("i"))
         moved_rows = [dict(zip("si", store.split_key(keys[n])), b=bids[n], p=p(prob[n])) for n in upd if moved[n]]
         if moved_rows:
-            conn.execute(stmt.values(beneficiary_id=sa.bindparam("b"), match_probability=sa.bindparam("p"),
-                                     linked_run_id=run_id, linked_at=now), moved_rows)
+            conn.execute(
+                stmt.values(
+                    beneficiary_id=sa.bindparam("b"),
+                    match_probability=sa.bindparam("p"),
+                    linked_run_id=run_id,
+                    linked_at=now,
+                ),
+                moved_rows,
+            )
         prob_rows = [dict(zip("si", store.split_key(keys[n])), p=p(prob[n])) for n in upd if not moved[n]]
         if prob_rows:
             conn.execute(stmt.values(match_probability=sa.bindparam("p")), prob_rows)
-    return {"inserted": int(is_new.sum()), "moved": int(moved.sum()), "deleted": int(len(gone)),
-            "probability_updated": int(reprob.sum())}
+    return {
+        "inserted": int(is_new.sum()),
+        "moved": int(moved.sum()),
+        "deleted": int(len(gone)),
+        "probability_updated": int(reprob.sum()),
+    }
 
 
 def _prune_pairs(conn, run_id: int) -> None:
@@ -622,8 +824,15 @@ def _prune_pairs(conn, run_id: int) -> None:
 
 
 # =========================================================================== one process
-def link(cfg, engine: Engine, mode: str = "incremental", *, refit: bool = False, trigger: str = "cli",
-         settings: LinkageSettings | None = None) -> dict:
+def link(
+    cfg,
+    engine: Engine,
+    mode: str = "incremental",
+    *,
+    refit: bool = False,
+    trigger: str = "cli",
+    settings: LinkageSettings | None = None,
+) -> dict:
     """A whole linkage run in this process (recorded as step "link"): plan, one partition, finalize."""
     settings = settings or linkage_settings(cfg)
     _supersede_open_runs(engine)
@@ -646,6 +855,10 @@ def link(cfg, engine: Engine, mode: str = "incremental", *, refit: bool = False,
             _CACHE.pop(run_id, None)
         summary.update(result)
         summary["stored_pairs"] = sum(p["stored_pairs"] for p in parts)
-        summary["seconds"] = {"plan": round(t_plan, 2), "score": round(t_score, 2), "finalize": round(t_final, 2),
-                              "total": round(time.perf_counter() - t0, 2)}
+        summary["seconds"] = {
+            "plan": round(t_plan, 2),
+            "score": round(t_score, 2),
+            "finalize": round(t_final, 2),
+            "total": round(time.perf_counter() - t0, 2),
+        }
     return summary

@@ -6,15 +6,23 @@ read into a pandas Categorical whose vocabulary is shared by the columns compare
 (first/last/middle/alternative names share one), so that the comparators work on integer codes.
 Boolean roles become nullable booleans. Nothing here is per pair.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from matching.comparators import (
-    COMPARATORS, _as_array, cf_prefix, date_parts, encode_shared, per_unique, phonetic_key, typed_cf11,
+    COMPARATORS,
+    _as_array,
+    cf_prefix,
+    date_parts,
+    encode_shared,
+    per_unique,
+    phonetic_key,
+    typed_cf11,
     variant_key,
 )
 from matching.implied_birth import with_birth_bounds
@@ -55,12 +63,14 @@ def compute_derived(df: pd.DataFrame, spec: DerivedColumn) -> np.ndarray:
         return out
     if t == "prefix":
         n = spec.length
-        return _from_uniques(cols[0], lambda v: (s[:n] if (s := _text(v)) and len(s) >= n else None))
+        return _from_uniques(cols[0], lambda v: s[:n] if (s := _text(v)) and len(s) >= n else None)
     if t == "suffix":
         n = spec.length
-        return _from_uniques(cols[0], lambda v: (s[-n:] if (s := _text(v)) and len(s) >= n else None))
+        return _from_uniques(cols[0], lambda v: s[-n:] if (s := _text(v)) and len(s) >= n else None)
     if t == "digits":
-        return _from_uniques(cols[0], lambda v: ("".join(ch for ch in s if ch.isdigit()) or None) if (s := _text(v)) else None)
+        return _from_uniques(
+            cols[0], lambda v: ("".join(ch for ch in s if ch.isdigit()) or None) if (s := _text(v)) else None
+        )
     if t == "cf_prefix":
         n = spec.length or 11
         return _from_uniques(cols[0], lambda v: cf_prefix(v, n))
@@ -96,7 +106,7 @@ def derive_columns(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:
     """A copy of `df` with the settings' derived columns added (existing columns of that name kept)."""
     out = df.copy(deep=False)
     todo = {name: spec for name, spec in settings.derived.items() if name not in out.columns}
-    while todo:   # a derived column may read other derived columns, whatever their order (JSONB sorts keys)
+    while todo:  # a derived column may read other derived columns, whatever their order (JSONB sorts keys)
         ready = [n for n, spec in todo.items() if all(c in out.columns for c in spec.columns)]
         if not ready:
             name, spec = next(iter(todo.items()))
@@ -156,7 +166,9 @@ def prepare_records(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame
     for c in bool_cols:
         a = work[c]
         if not isinstance(a.dtype, pd.BooleanDtype):
-            s = a.astype(object).map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else bool(v))
+            s = a.astype(object).map(
+                lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else bool(v)
+            )
             work[c] = s.astype("boolean")
     for group in vocabulary_groups(settings):
         group = [c for c in group if c not in bool_cols]
@@ -167,7 +179,9 @@ def prepare_records(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame
             series = [s.dt.strftime("%Y-%m-%d") if np.issubdtype(s.dtype, np.datetime64) else s for s in series]
         flat = pd.concat(series, ignore_index=True)
         uniques = pd.unique(flat.dropna())
-        uniques = uniques[np.fromiter((_not_blank(u) for u in uniques), dtype=bool, count=len(uniques))]  # blanks -> NaN
+        uniques = uniques[
+            np.fromiter((_not_blank(u) for u in uniques), dtype=bool, count=len(uniques))
+        ]  # blanks -> NaN
         dtype = pd.CategoricalDtype(categories=pd.Index(uniques, dtype=object))
         for c, s in zip(group, series):
             work[c] = pd.Categorical(s, dtype=dtype)

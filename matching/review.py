@@ -8,6 +8,7 @@ automatic links a hard constraint refused. A decision (`decide`) records who and
 adds cannot-links between them); `undo_split` joins a split-off part back (revokes the cannot-links,
 adds a must-link). The next run restores the previous ids (identity.py revives merged ids).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -33,13 +34,27 @@ def _item(conn: Connection, review_id: int):
 
 
 def _keys(item) -> tuple[str, str]:
-    return (store.record_key(item["left_system"], item["left_id"]), store.record_key(item["right_system"], item["right_id"]))
+    return (
+        store.record_key(item["left_system"], item["left_id"]),
+        store.record_key(item["right_system"], item["right_id"]),
+    )
 
 
 def list_items(engine: Engine, status: str | None = OPEN, limit: int = 50) -> list[dict]:
     R = store.REVIEW
-    q = sa.select(R.c.review_id, R.c.left_system, R.c.left_id, R.c.right_system, R.c.right_id, R.c.probability,
-                  R.c.match_weight, R.c.status, R.c.decided_by, R.c.decided_at, R.c.evidence)
+    q = sa.select(
+        R.c.review_id,
+        R.c.left_system,
+        R.c.left_id,
+        R.c.right_system,
+        R.c.right_id,
+        R.c.probability,
+        R.c.match_weight,
+        R.c.status,
+        R.c.decided_by,
+        R.c.decided_at,
+        R.c.evidence,
+    )
     if status:
         q = q.where(R.c.status == status)
     q = q.order_by(R.c.probability.desc(), R.c.review_id).limit(limit)
@@ -59,8 +74,13 @@ def show_item(engine: Engine, review_id: int) -> dict:
         cols = [c.name for c in store.STG.columns if c.name not in ("run_id",)]
         recs = store.read_persons(conn, None, columns=cols, keys=[a, b])
         X = store.XW
-        bens = dict(conn.execute(sa.select(X.c.source_system + ":" + X.c.source_person_id, X.c.beneficiary_id).where(
-            sa.tuple_(X.c.source_system, X.c.source_person_id).in_([store.split_key(a), store.split_key(b)]))).all())
+        bens = dict(
+            conn.execute(
+                sa.select(X.c.source_system + ":" + X.c.source_person_id, X.c.beneficiary_id).where(
+                    sa.tuple_(X.c.source_system, X.c.source_person_id).in_([store.split_key(a), store.split_key(b)])
+                )
+            ).all()
+        )
         C = store.CONSTRAINT
         cons = [dict(r) for r in conn.execute(sa.select(C).where(C.c.review_id == review_id)).mappings()]
     item["left"], item["right"] = a, b
@@ -90,44 +110,71 @@ def decide(engine: Engine, review_id: int, match: bool, by: str, note: str | Non
     with engine.begin() as conn:
         item = _item(conn, review_id)
         if item["status"] != OPEN:
-            raise ReviewError(f"review {review_id} is already decided ({item['status']} by {item['decided_by']}); "
-                              f"undo it first")
+            raise ReviewError(
+                f"review {review_id} is already decided ({item['status']} by {item['decided_by']}); undo it first"
+            )
         a, b = _keys(item)
         kind = "must_link" if match else "cannot_link"
         cid = _add_constraint(conn, a, b, kind, by, now, review_id)
         R = store.REVIEW
-        conn.execute(R.update().where(R.c.review_id == review_id).values(
-            status=MATCH if match else NO_MATCH, decided_by=by, decided_at=now, note=note))
+        conn.execute(
+            R.update()
+            .where(R.c.review_id == review_id)
+            .values(status=MATCH if match else NO_MATCH, decided_by=by, decided_at=now, note=note)
+        )
     return {"review_id": review_id, "constraint_id": cid, "kind": kind, "left": a, "right": b, "by": by}
 
 
 def decide_pair(engine: Engine, key_a: str, key_b: str, match: bool, by: str, note: str | None = None) -> dict:
     """A decision on any two records (not only a queued pair): files a decided review item with the
     pair's explanation as evidence, and its constraint. Undo it with `undo_decision` like any other."""
-    from matching.explain import ExplainError, Explainer
+    from matching.explain import Explainer, ExplainError
 
     if not by or not by.strip():
         raise ReviewError("a decision needs the name of who takes it (--by)")
     a, b = store.ordered_pair(key_a, key_b)
     try:
         e = Explainer(engine).explain(a, b)
-        ev = {"reason": "decided directly", "prior_weight": e["prior_weight"], "match_weight": e["match_weight"],
-              "probability": e["match_probability"],
-              "comparisons": [{"comparison": r["comparison"], "level": r["label"], "weight": r["weight"],
-                               "tf_adjustment": r["tf_adjustment"]} for r in e["comparisons"]]}
+        ev = {
+            "reason": "decided directly",
+            "prior_weight": e["prior_weight"],
+            "match_weight": e["match_weight"],
+            "probability": e["match_probability"],
+            "comparisons": [
+                {
+                    "comparison": r["comparison"],
+                    "level": r["label"],
+                    "weight": r["weight"],
+                    "tf_adjustment": r["tf_adjustment"],
+                }
+                for r in e["comparisons"]
+            ],
+        }
         w, p = e["match_weight"], e["match_probability"]
     except ExplainError as exc:
         raise ReviewError(str(exc)) from None
-    now = utcnow()
     R = store.REVIEW
     with engine.begin() as conn:
-        open_item = conn.execute(sa.select(R.c.review_id).where(*[R.c[k] == v for k, v in store.pair_columns(a, b).items()],
-                                                               R.c.status == OPEN)).scalar()
+        open_item = conn.execute(
+            sa.select(R.c.review_id).where(
+                *[R.c[k] == v for k, v in store.pair_columns(a, b).items()], R.c.status == OPEN
+            )
+        ).scalar()
         if open_item is not None:
             review_id = open_item
         else:
-            review_id = conn.execute(R.insert().values(**store.pair_columns(a, b), match_weight=float(w), probability=float(p),
-                                                       evidence=ev, status=OPEN, created_run_id=e["model_run_id"]).returning(R.c.review_id)).scalar_one()
+            review_id = conn.execute(
+                R.insert()
+                .values(
+                    **store.pair_columns(a, b),
+                    match_weight=float(w),
+                    probability=float(p),
+                    evidence=ev,
+                    status=OPEN,
+                    created_run_id=e["model_run_id"],
+                )
+                .returning(R.c.review_id)
+            ).scalar_one()
     return decide(engine, review_id, match, by, note)
 
 
@@ -139,26 +186,39 @@ def undo_decision(engine: Engine, review_id: int, by: str) -> dict:
         if item["status"] == OPEN:
             raise ReviewError(f"review {review_id} is open: nothing to undo")
         C = store.CONSTRAINT
-        revoked = conn.execute(C.update().where(C.c.review_id == review_id, C.c.revoked_at.is_(None)).values(
-            revoked_by=by, revoked_at=now)).rowcount
-        note = (item["note"] + "\n" if item["note"] else "") + \
-            f"decision {item['status']} by {item['decided_by']} undone by {by} at {now.isoformat(timespec='seconds')}"
+        revoked = conn.execute(
+            C.update().where(C.c.review_id == review_id, C.c.revoked_at.is_(None)).values(revoked_by=by, revoked_at=now)
+        ).rowcount
+        note = (
+            item["note"] + "\n" if item["note"] else ""
+        ) + f"decision {item['status']} by {item['decided_by']} undone by {by} at {now.isoformat(timespec='seconds')}"
         R = store.REVIEW
-        conn.execute(R.update().where(R.c.review_id == review_id).values(status=OPEN, decided_by=None, decided_at=None,
-                                                                         note=note))
+        conn.execute(
+            R.update()
+            .where(R.c.review_id == review_id)
+            .values(status=OPEN, decided_by=None, decided_at=None, note=note)
+        )
     return {"review_id": review_id, "revoked_constraints": int(revoked or 0)}
 
 
 def _add_constraint(conn, a: str, b: str, kind: str, by: str, now, review_id: int | None = None) -> int:
     C = store.CONSTRAINT
-    return conn.execute(C.insert().values(**store.pair_columns(a, b), kind=kind, review_id=review_id, created_by=by,
-                                          created_at=now).returning(C.c.constraint_id)).scalar_one()
+    return conn.execute(
+        C.insert()
+        .values(**store.pair_columns(a, b), kind=kind, review_id=review_id, created_by=by, created_at=now)
+        .returning(C.c.constraint_id)
+    ).scalar_one()
 
 
 def _revoke_between(conn, group_a: set, group_b: set, kind: str, by: str, now) -> int:
     cons = store.active_constraints(conn)
-    hit = cons[(cons["kind"] == kind) & ((cons["left_key"].isin(group_a) & cons["right_key"].isin(group_b))
-                                         | (cons["left_key"].isin(group_b) & cons["right_key"].isin(group_a)))]
+    hit = cons[
+        (cons["kind"] == kind)
+        & (
+            (cons["left_key"].isin(group_a) & cons["right_key"].isin(group_b))
+            | (cons["left_key"].isin(group_b) & cons["right_key"].isin(group_a))
+        )
+    ]
     C = store.CONSTRAINT
     for cid in hit["constraint_id"].tolist():
         conn.execute(C.update().where(C.c.constraint_id == cid).values(revoked_by=by, revoked_at=now))
@@ -168,9 +228,12 @@ def _revoke_between(conn, group_a: set, group_b: set, kind: str, by: str, now) -
 def _merge_event(conn, beneficiary_id: str) -> tuple[str, dict]:
     """(absorbed id, merge record from linkage_run.metrics) of the latest merge involving `beneficiary_id`."""
     CH, L = store.CHANGE, store.LRUN
-    row = conn.execute(sa.select(CH.c.beneficiary_id, CH.c.merged_into, CH.c.run_id).where(
-        CH.c.kind == "merged", sa.or_(CH.c.beneficiary_id == beneficiary_id, CH.c.merged_into == beneficiary_id))
-        .order_by(CH.c.seq.desc()).limit(1)).first()
+    row = conn.execute(
+        sa.select(CH.c.beneficiary_id, CH.c.merged_into, CH.c.run_id)
+        .where(CH.c.kind == "merged", sa.or_(CH.c.beneficiary_id == beneficiary_id, CH.c.merged_into == beneficiary_id))
+        .order_by(CH.c.seq.desc())
+        .limit(1)
+    ).first()
     if row is None:
         raise ReviewError(f"{beneficiary_id} was never merged")
     metrics = conn.execute(sa.select(L.c.metrics).where(L.c.run_id == row.run_id)).scalar() or {}
@@ -189,8 +252,12 @@ def undo_merge(engine: Engine, beneficiary_id: str, by: str) -> dict:
     with engine.begin() as conn:
         absorbed, event = _merge_event(conn, beneficiary_id)
         survivor = event["into"]
-        current = {store.record_key(s, i) for s, i in conn.execute(
-            sa.select(X.c.source_system, X.c.source_person_id).where(X.c.beneficiary_id == survivor)).all()}
+        current = {
+            store.record_key(s, i)
+            for s, i in conn.execute(
+                sa.select(X.c.source_system, X.c.source_person_id).where(X.c.beneficiary_id == survivor)
+            ).all()
+        }
         group_a = set(event["records"]) & current
         group_b = current - group_a
         if not group_a or not group_b:
@@ -201,8 +268,14 @@ def undo_merge(engine: Engine, beneficiary_id: str, by: str) -> dict:
             for b in sorted(group_b):
                 _add_constraint(conn, a, b, "cannot_link", by, now)
                 added += 1
-    return {"absorbed": absorbed, "survivor": survivor, "records_absorbed": sorted(group_a),
-            "records_survivor": sorted(group_b), "revoked_must_links": revoked, "cannot_links_added": added}
+    return {
+        "absorbed": absorbed,
+        "survivor": survivor,
+        "records_absorbed": sorted(group_a),
+        "records_survivor": sorted(group_b),
+        "revoked_must_links": revoked,
+        "cannot_links_added": added,
+    }
 
 
 def undo_split(engine: Engine, beneficiary_id: str, by: str) -> dict:
@@ -210,16 +283,21 @@ def undo_split(engine: Engine, beneficiary_id: str, by: str) -> dict:
     now = utcnow()
     CH, X = store.CHANGE, store.XW
     with engine.begin() as conn:
-        rows = conn.execute(sa.select(CH.c.beneficiary_id, CH.c.related_ids).where(CH.c.kind == "split")
-                            .order_by(CH.c.seq.desc())).all()
+        rows = conn.execute(
+            sa.select(CH.c.beneficiary_id, CH.c.related_ids).where(CH.c.kind == "split").order_by(CH.c.seq.desc())
+        ).all()
         event = next(((b, ids) for b, ids in rows if b == beneficiary_id or beneficiary_id in (ids or [])), None)
         if event is None:
             raise ReviewError(f"{beneficiary_id} was never split")
         origin, parts = event
         groups = {}
         for b in parts:
-            groups[b] = {store.record_key(s, i) for s, i in conn.execute(
-                sa.select(X.c.source_system, X.c.source_person_id).where(X.c.beneficiary_id == b)).all()}
+            groups[b] = {
+                store.record_key(s, i)
+                for s, i in conn.execute(
+                    sa.select(X.c.source_system, X.c.source_person_id).where(X.c.beneficiary_id == b)
+                ).all()
+            }
         groups = {b: g for b, g in groups.items() if g}
         if len(groups) < 2:
             raise ReviewError(f"the parts of {origin}'s split are no longer separate")

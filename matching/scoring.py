@@ -16,12 +16,14 @@ rare names. TF tables come from the data being scored and are never stored in th
 `FSClassifier` wraps the same as a recordlinkage classifier (fit / predict / prob on the feature
 frame that `recordlinkage.Compare` builds with our comparators).
 """
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ def group_key(a: Any, b: Any) -> str:
     """Key of the unordered pair of group values (e.g. two source systems): 'anagrafe|sat'."""
     a, b = sorted((str(a), str(b)))
     return f"{a}|{b}"
+
 
 LN2 = math.log(2.0)
 DISAGREEMENT_LEVELS = {"different_valid"}
@@ -44,26 +47,26 @@ class ComparisonParams:
     neutral: list[int]
     m: list[float | None]
     u: list[float | None]
-    weights: list[float]                # log2(m/u) per level (0 for neutral levels)
+    weights: list[float]  # log2(m/u) per level (0 for neutral levels)
     u_random: list[float | None] | None = None
-    tf: dict[str, Any] | None = None    # {"column", "also", "weight", "min_frequency", "exact_level", "fuzzy_levels"}
+    tf: dict[str, Any] | None = None  # {"column", "also", "weight", "min_frequency", "exact_level", "fuzzy_levels"}
     given: dict[str, Any] | None = None  # {"comparison", "level", "u", "weights"}: weights used when that
-                                         # comparison is at that level (em.household)
+    # comparison is at that level (em.household)
 
 
 @dataclass
 class FittedModel:
     comparisons: list[ComparisonParams]
-    prior: float                         # lambda: prior match probability of a candidate pair
-    method: str = "em"                  # em | counts | logistic
+    prior: float  # lambda: prior match probability of a candidate pair
+    method: str = "em"  # em | counts | logistic
     iterations: int = 0
     converged: bool = True
     n_pairs: int = 0
     settings_name: str = ""
     history: list[float] = field(default_factory=list)
-    untrained: list[str] = field(default_factory=list)   # comparisons training could not estimate (weight 0)
-    group_column: str | None = None      # column of the per-group priors (em.prior_by)
-    group_priors: dict[str, float] = field(default_factory=dict)   # group_key(a, b) -> lambda of those pairs
+    untrained: list[str] = field(default_factory=list)  # comparisons training could not estimate (weight 0)
+    group_column: str | None = None  # column of the per-group priors (em.prior_by)
+    group_priors: dict[str, float] = field(default_factory=dict)  # group_key(a, b) -> lambda of those pairs
 
     # ------------------------------------------------------------------ weights
     @property
@@ -76,7 +79,7 @@ class FittedModel:
         if not self.group_priors or self.group_column not in records.columns:
             return None
         codes, uniques = pd.factorize(records[self.group_column].astype(object))
-        table = np.full((len(uniques) + 1, len(uniques) + 1), self.prior_weight)   # last row: null group
+        table = np.full((len(uniques) + 1, len(uniques) + 1), self.prior_weight)  # last row: null group
         for a, x in enumerate(uniques):
             for b, y in enumerate(uniques):
                 lam = self.group_priors.get(group_key(x, y))
@@ -99,8 +102,9 @@ class FittedModel:
                 out[:, k] = np.where(levels[:, names.index(c.given["comparison"])] == c.given["level"], alt, out[:, k])
         return out
 
-    def match_weight(self, levels: np.ndarray, tf_adjustments: np.ndarray | None = None,
-                     prior_weights: np.ndarray | None = None) -> np.ndarray:
+    def match_weight(
+        self, levels: np.ndarray, tf_adjustments: np.ndarray | None = None, prior_weights: np.ndarray | None = None
+    ) -> np.ndarray:
         """Total match weight per pair: prior weight (per pair when given) + sum of level weights (+ TF)."""
         levels = np.asarray(levels)
         if prior_weights is not None:
@@ -117,7 +121,9 @@ class FittedModel:
         return 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
 
     # ------------------------------------------------------------------ term frequencies
-    def tf_adjustments(self, levels: np.ndarray, tf_left: dict[str, np.ndarray], tf_right: dict[str, np.ndarray]) -> np.ndarray:
+    def tf_adjustments(
+        self, levels: np.ndarray, tf_left: dict[str, np.ndarray], tf_right: dict[str, np.ndarray]
+    ) -> np.ndarray:
         """(n, K) TF weight adjustments (0 where not applicable). tf_* map comparison name -> per-pair tf."""
         levels = np.asarray(levels)
         out = np.zeros(levels.shape, dtype=np.float32)
@@ -154,15 +160,17 @@ class FittedModel:
             if not (u[0] and u[1] and both.any()):
                 continue
             floor = c.tf["min_frequency"]
-            own = (np.maximum(np.maximum(tf_left[c.name][both], tf_right[c.name][both]), floor)
-                   * np.maximum(np.maximum(tf_left[other.name][both], tf_right[other.name][both]), floor))
+            own = np.maximum(np.maximum(tf_left[c.name][both], tf_right[c.name][both]), floor) * np.maximum(
+                np.maximum(tf_left[other.name][both], tf_right[other.name][both]), floor
+            )
             together = np.fmax(np.maximum(tf_left[key][both], tf_right[key][both]), own)
             out[both, k] = c.tf["weight"] * np.log2(u[0] * u[1] / together)
             out[both, kj] = 0.0
 
     # ------------------------------------------------------------------ explanation
-    def explain(self, levels: Sequence[int], tf_adjustment: Sequence[float] | None = None,
-                prior_weight: float | None = None) -> dict:
+    def explain(
+        self, levels: Sequence[int], tf_adjustment: Sequence[float] | None = None, prior_weight: float | None = None
+    ) -> dict:
         """Per comparison: level, label, m, u, weight (incl. TF); total match weight and probability."""
         rows = []
         prior_weight = self.prior_weight if prior_weight is None else float(prior_weight)
@@ -172,15 +180,30 @@ class FittedModel:
         for k, c in enumerate(self.comparisons):
             lv = int(levels[k])
             w = float(partial[k])
-            conditional = bool(c.given and lv not in c.neutral
-                               and int(levels[names.index(c.given["comparison"])]) == c.given["level"])
+            conditional = bool(
+                c.given and lv not in c.neutral and int(levels[names.index(c.given["comparison"])]) == c.given["level"]
+            )
             adj = float(tf_adjustment[k]) if tf_adjustment is not None else 0.0
-            rows.append({"comparison": c.name, "level": lv, "label": c.labels[lv], "household": conditional,
-                         "m": c.m[lv], "u": c.given["u"][lv] if conditional else c.u[lv], "weight": w + adj,
-                         "tf_adjustment": adj, "neutral": lv in c.neutral})
+            rows.append(
+                {
+                    "comparison": c.name,
+                    "level": lv,
+                    "label": c.labels[lv],
+                    "household": conditional,
+                    "m": c.m[lv],
+                    "u": c.given["u"][lv] if conditional else c.u[lv],
+                    "weight": w + adj,
+                    "tf_adjustment": adj,
+                    "neutral": lv in c.neutral,
+                }
+            )
             total += w + adj
-        return {"prior_weight": prior_weight, "comparisons": rows, "match_weight": total,
-                "match_probability": float(self.probability(total))}
+        return {
+            "prior_weight": prior_weight,
+            "comparisons": rows,
+            "match_weight": total,
+            "match_probability": float(self.probability(total)),
+        }
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
@@ -190,13 +213,13 @@ class FittedModel:
         return json.dumps(self.to_dict(), **kw)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "FittedModel":
+    def from_dict(cls, d: dict) -> FittedModel:
         d = dict(d)
         d["comparisons"] = [ComparisonParams(**c) for c in d["comparisons"]]
         return cls(**d)
 
     @classmethod
-    def from_json(cls, s: str) -> "FittedModel":
+    def from_json(cls, s: str) -> FittedModel:
         return cls.from_dict(json.loads(s))
 
 
@@ -215,19 +238,24 @@ class LevelMeta:
         return len(self.labels)
 
     @classmethod
-    def from_comparator(cls, comp, tf_spec=None) -> "LevelMeta":
+    def from_comparator(cls, comp, tf_spec=None) -> LevelMeta:
         tf = None
         if tf_spec is not None:
-            tf = {"column": tf_spec.column or comp.columns.get("value"), "also": list(tf_spec.also),
-                  "weight": tf_spec.weight, "min_frequency": tf_spec.min_frequency,
-                  "exact_level": comp.labels.index("exact"),
-                  "fuzzy_levels": [comp.labels.index(label) for label in tf_spec.fuzzy],
-                  "joint": tf_spec.joint.model_dump() if tf_spec.joint else None}
+            tf = {
+                "column": tf_spec.column or comp.columns.get("value"),
+                "also": list(tf_spec.also),
+                "weight": tf_spec.weight,
+                "min_frequency": tf_spec.min_frequency,
+                "exact_level": comp.labels.index("exact"),
+                "fuzzy_levels": [comp.labels.index(label) for label in tf_spec.fuzzy],
+                "joint": tf_spec.joint.model_dump() if tf_spec.joint else None,
+            }
         return cls(comp.label, list(comp.labels), list(comp.neutral_codes), tf)
 
 
-def level_frequencies(levels: np.ndarray, metas: Sequence[LevelMeta], pseudo_count: float = 0.5,
-                      weights: np.ndarray | None = None) -> list[np.ndarray]:
+def level_frequencies(
+    levels: np.ndarray, metas: Sequence[LevelMeta], pseudo_count: float = 0.5, weights: np.ndarray | None = None
+) -> list[np.ndarray]:
     """Per comparison, smoothed level distribution over the non-neutral levels (neutral -> nan)."""
     out = []
     for k, meta in enumerate(metas):
@@ -257,7 +285,7 @@ def _initial_m(meta: LevelMeta) -> np.ndarray:
         if lab == "else" or lab in DISAGREEMENT_LEVELS:
             m[c] = 0.02
         else:
-            m[c] = 0.9 * (0.5 ** r)
+            m[c] = 0.9 * (0.5**r)
             r += 1
     return _normalise(m, meta, 0.0)
 
@@ -273,12 +301,18 @@ def _finish(metas, m, u, u_random, weights_override=None) -> list[ComparisonPara
             w = np.where(np.isfinite(w), w, 0.0)
         w[meta.neutral] = 0.0
         tolist = lambda a: None if a is None else [None if not np.isfinite(x) else float(x) for x in a]  # noqa: E731
-        out.append(ComparisonParams(
-            name=meta.name, labels=meta.labels, neutral=meta.neutral,
-            m=tolist(m[k]) if m is not None else [None] * meta.n_levels,
-            u=tolist(u[k]) if u is not None else [None] * meta.n_levels,
-            weights=[float(x) for x in w],
-            u_random=tolist(u_random[k]) if u_random is not None else None, tf=meta.tf))
+        out.append(
+            ComparisonParams(
+                name=meta.name,
+                labels=meta.labels,
+                neutral=meta.neutral,
+                m=tolist(m[k]) if m is not None else [None] * meta.n_levels,
+                u=tolist(u[k]) if u is not None else [None] * meta.n_levels,
+                weights=[float(x) for x in w],
+                u_random=tolist(u_random[k]) if u_random is not None else None,
+                tf=meta.tf,
+            )
+        )
     return out
 
 
@@ -298,9 +332,20 @@ def _patterns(levels: np.ndarray, metas: Sequence[LevelMeta]) -> tuple[np.ndarra
     return levels[first], counts
 
 
-def fit_em(levels: np.ndarray, metas: Sequence[LevelMeta], u_init: list[np.ndarray], *, prior: float = 0.01,
-           max_iterations: int = 200, tolerance: float = 1e-6, fix_u: bool = False, fix_prior: bool = False,
-           pseudo_count: float = 0.5, m_init: list[np.ndarray] | None = None, settings_name: str = "") -> FittedModel:
+def fit_em(
+    levels: np.ndarray,
+    metas: Sequence[LevelMeta],
+    u_init: list[np.ndarray],
+    *,
+    prior: float = 0.01,
+    max_iterations: int = 200,
+    tolerance: float = 1e-6,
+    fix_u: bool = False,
+    fix_prior: bool = False,
+    pseudo_count: float = 0.5,
+    m_init: list[np.ndarray] | None = None,
+    settings_name: str = "",
+) -> FittedModel:
     """Multi-level EM (unsupervised Fellegi–Sunter) on a level matrix."""
     levels = np.asarray(levels)
     pat, w = _patterns(levels, metas)
@@ -312,10 +357,10 @@ def fit_em(levels: np.ndarray, metas: Sequence[LevelMeta], u_init: list[np.ndarr
     history: list[float] = []
     it = 0
     alpha = pseudo_count
-    for it in range(1, max_iterations + 1):
+    for it in range(1, max_iterations + 1):  # noqa: B007 - `it` is the iteration count reported after the loop
         lm = np.full(len(pat), math.log(lam))
         lu = np.full(len(pat), math.log1p(-lam))
-        for k, meta in enumerate(metas):
+        for k in range(len(metas)):
             logm = np.log(np.nan_to_num(m[k], nan=1.0))
             logu = np.log(np.nan_to_num(u[k], nan=1.0))
             lm += logm[pat[:, k]]
@@ -337,14 +382,31 @@ def fit_em(levels: np.ndarray, metas: Sequence[LevelMeta], u_init: list[np.ndarr
         if delta < tolerance:
             converged = True
             break
-    return FittedModel(_finish(metas, m, u, u_init), prior=lam, method="em", iterations=it, converged=converged,
-                       n_pairs=int(n_total), settings_name=settings_name, history=history)
+    return FittedModel(
+        _finish(metas, m, u, u_init),
+        prior=lam,
+        method="em",
+        iterations=it,
+        converged=converged,
+        n_pairs=int(n_total),
+        settings_name=settings_name,
+        history=history,
+    )
 
 
 # =========================================================================== supervised
-def fit_supervised(levels: np.ndarray, is_match: np.ndarray, metas: Sequence[LevelMeta], *, method: str = "counts",
-                   prior: float | None = None, pseudo_count: float = 0.5, u_random: list[np.ndarray] | None = None,
-                   settings_name: str = "", C: float = 10.0) -> FittedModel:
+def fit_supervised(
+    levels: np.ndarray,
+    is_match: np.ndarray,
+    metas: Sequence[LevelMeta],
+    *,
+    method: str = "counts",
+    prior: float | None = None,
+    pseudo_count: float = 0.5,
+    u_random: list[np.ndarray] | None = None,
+    settings_name: str = "",
+    C: float = 10.0,
+) -> FittedModel:
     """Train on labelled decisions (1 match, 0 non-match).
 
     counts: m and u counted from the labelled matches / non-matches (smoothed);
@@ -359,8 +421,9 @@ def fit_supervised(levels: np.ndarray, is_match: np.ndarray, metas: Sequence[Lev
         m = level_frequencies(levels[y], metas, pseudo_count)
         u = level_frequencies(levels[~y], metas, pseudo_count)
         lam = float(y.mean()) if prior is None else prior
-        return FittedModel(_finish(metas, m, u, u_random), prior=lam, method="counts", n_pairs=len(y),
-                           settings_name=settings_name)
+        return FittedModel(
+            _finish(metas, m, u, u_random), prior=lam, method="counts", n_pairs=len(y), settings_name=settings_name
+        )
     if method == "logistic":
         from sklearn.linear_model import LogisticRegression
 
@@ -380,8 +443,13 @@ def fit_supervised(levels: np.ndarray, is_match: np.ndarray, metas: Sequence[Lev
         lam = 1.0 / (1.0 + 2.0 ** (-intercept))
         m = level_frequencies(levels[y], metas, pseudo_count)
         u = level_frequencies(levels[~y], metas, pseudo_count)
-        return FittedModel(_finish(metas, m, u, u_random, weights_override=weights), prior=lam, method="logistic",
-                           n_pairs=len(y), settings_name=settings_name)
+        return FittedModel(
+            _finish(metas, m, u, u_random, weights_override=weights),
+            prior=lam,
+            method="logistic",
+            n_pairs=len(y),
+            settings_name=settings_name,
+        )
     raise ValueError(f"unknown supervised method {method!r} (counts | logistic)")
 
 
@@ -407,8 +475,14 @@ class FSClassifier(BaseClassifier):
             u0 = self.u_init or level_frequencies(lv, self.metas)
             kw = {}
             if self.em is not None:
-                kw = dict(prior=self.em.prior, max_iterations=self.em.max_iterations, tolerance=self.em.tolerance,
-                          fix_u=self.em.fix_u, fix_prior=self.em.fix_prior, pseudo_count=self.em.pseudo_count)
+                kw = dict(
+                    prior=self.em.prior,
+                    max_iterations=self.em.max_iterations,
+                    tolerance=self.em.tolerance,
+                    fix_u=self.em.fix_u,
+                    fix_prior=self.em.fix_prior,
+                    pseudo_count=self.em.pseudo_count,
+                )
             self.model = fit_em(lv, self.metas, u0, **kw)
         else:
             self.model = fit_supervised(lv, y, self.metas)

@@ -4,9 +4,10 @@ Records are identified by their key ``"system:source_person_id"`` (`record_key`)
 key order, so that positions are the same in every process. Nothing here decides anything: the
 pipeline (matching/pipeline.py) and the id assignment (matching/identity.py) do.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,13 @@ def person_columns(settings: LinkageSettings) -> list[str]:
     return [c.name for c in STG.columns if c.name in wanted]
 
 
-def read_persons(conn_or_engine, settings: LinkageSettings, *, columns: Sequence[str] | None = None,
-                 keys: Iterable[str] | None = None) -> pd.DataFrame:
+def read_persons(
+    conn_or_engine,
+    settings: LinkageSettings,
+    *,
+    columns: Sequence[str] | None = None,
+    keys: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """stg_person rows (the columns the settings read), index = record key, sorted by key."""
     cols = list(columns) if columns is not None else person_columns(settings)
     for c in KEY_COLUMNS:
@@ -97,30 +103,64 @@ class _connect:
 # --------------------------------------------------------------------------- identity tables
 def read_crosswalk(conn) -> pd.DataFrame:
     """Current crosswalk: index = record key; beneficiary_id, match_probability, linked_run_id."""
-    rows = conn.execute(sa.select(XW.c.source_system, XW.c.source_person_id, XW.c.beneficiary_id,
-                                  XW.c.match_probability, XW.c.linked_run_id)).all()
-    df = pd.DataFrame(rows, columns=["source_system", "source_person_id", "beneficiary_id", "match_probability",
-                                     "linked_run_id"])
+    rows = conn.execute(
+        sa.select(
+            XW.c.source_system, XW.c.source_person_id, XW.c.beneficiary_id, XW.c.match_probability, XW.c.linked_run_id
+        )
+    ).all()
+    df = pd.DataFrame(
+        rows, columns=["source_system", "source_person_id", "beneficiary_id", "match_probability", "linked_run_id"]
+    )
     df.index = pd.Index(keys_of(df), name="record_key")
     return df.sort_index()
 
 
 def read_beneficiaries(conn) -> pd.DataFrame:
-    rows = conn.execute(sa.select(BEN.c.beneficiary_id, BEN.c.status, BEN.c.merged_into, BEN.c.record_count,
-                                  BEN.c.created_run_id, BEN.c.created_at)).all()
-    df = pd.DataFrame(rows, columns=["beneficiary_id", "status", "merged_into", "record_count", "created_run_id",
-                                     "created_at"])
+    rows = conn.execute(
+        sa.select(
+            BEN.c.beneficiary_id,
+            BEN.c.status,
+            BEN.c.merged_into,
+            BEN.c.record_count,
+            BEN.c.created_run_id,
+            BEN.c.created_at,
+        )
+    ).all()
+    df = pd.DataFrame(
+        rows, columns=["beneficiary_id", "status", "merged_into", "record_count", "created_run_id", "created_at"]
+    )
     return df.set_index("beneficiary_id", drop=False)
 
 
 def active_constraints(conn) -> pd.DataFrame:
     """Link constraints not revoked: constraint_id, kind, left key, right key, review_id, created_by."""
-    rows = conn.execute(sa.select(CONSTRAINT.c.constraint_id, CONSTRAINT.c.kind, CONSTRAINT.c.left_system,
-                                  CONSTRAINT.c.left_id, CONSTRAINT.c.right_system, CONSTRAINT.c.right_id,
-                                  CONSTRAINT.c.review_id, CONSTRAINT.c.created_by)
-                        .where(CONSTRAINT.c.revoked_at.is_(None)).order_by(CONSTRAINT.c.constraint_id)).all()
-    df = pd.DataFrame(rows, columns=["constraint_id", "kind", "left_system", "left_id", "right_system", "right_id",
-                                     "review_id", "created_by"])
+    rows = conn.execute(
+        sa.select(
+            CONSTRAINT.c.constraint_id,
+            CONSTRAINT.c.kind,
+            CONSTRAINT.c.left_system,
+            CONSTRAINT.c.left_id,
+            CONSTRAINT.c.right_system,
+            CONSTRAINT.c.right_id,
+            CONSTRAINT.c.review_id,
+            CONSTRAINT.c.created_by,
+        )
+        .where(CONSTRAINT.c.revoked_at.is_(None))
+        .order_by(CONSTRAINT.c.constraint_id)
+    ).all()
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "constraint_id",
+            "kind",
+            "left_system",
+            "left_id",
+            "right_system",
+            "right_id",
+            "review_id",
+            "created_by",
+        ],
+    )
     df["left_key"] = keys_of(df, "left_system", "left_id")
     df["right_key"] = keys_of(df, "right_system", "right_id")
     return df
@@ -138,14 +178,21 @@ def pair_columns(a: str, b: str) -> dict:
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict], chunk: int = WRITE_CHUNK) -> int:
     for start in range(0, len(rows), chunk):
-        conn.execute(table.insert(), rows[start:start + chunk])
+        conn.execute(table.insert(), rows[start : start + chunk])
     return len(rows)
 
 
 def read_pairs(conn, run_id: int, with_levels: bool = False) -> pd.DataFrame:
     """The scored pairs stored for a run: left_key, right_key, match_weight, probability, decision (+ levels)."""
-    cols = [PAIR.c.left_system, PAIR.c.left_id, PAIR.c.right_system, PAIR.c.right_id, PAIR.c.match_weight,
-            PAIR.c.probability, PAIR.c.decision] + ([PAIR.c.levels] if with_levels else [])
+    cols = [
+        PAIR.c.left_system,
+        PAIR.c.left_id,
+        PAIR.c.right_system,
+        PAIR.c.right_id,
+        PAIR.c.match_weight,
+        PAIR.c.probability,
+        PAIR.c.decision,
+    ] + ([PAIR.c.levels] if with_levels else [])
     rows = conn.execute(sa.select(*cols).where(PAIR.c.run_id == run_id)).all()
     names = ["left_system", "left_id", "right_system", "right_id", "match_weight", "probability", "decision"]
     df = pd.DataFrame(rows, columns=names + (["levels"] if with_levels else []))

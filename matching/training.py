@@ -16,6 +16,7 @@ sessions    as Splink does: u from uniformly random record pairs (held fixed); m
             e.g. a first linkage over one small system) gets m = u, i.e. weight 0, no evidence either
             way; the model lists it in `untrained` and the next linkage run refits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,14 +34,31 @@ MIN_GROUP_PAIRS = 100
 """Fewest candidate pairs for a group (pair of systems) to get a prior of its own."""
 
 
-def train_model(prepared, settings: LinkageSettings, comparators, metas, levels: np.ndarray, u_random,
-                compute_levels, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> FittedModel:
+def train_model(
+    prepared,
+    settings: LinkageSettings,
+    comparators,
+    metas,
+    levels: np.ndarray,
+    u_random,
+    compute_levels,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> FittedModel:
     """`levels` are those of the candidate pairs `pairs` (positions i, j; needed for `em.prior_by`)."""
     em = settings.em
     if em.training == "candidates":
-        return fit_em(levels, metas, u_random, prior=em.prior, max_iterations=em.max_iterations,
-                      tolerance=em.tolerance, fix_u=em.fix_u, fix_prior=em.fix_prior, pseudo_count=em.pseudo_count,
-                      settings_name=settings.name)
+        return fit_em(
+            levels,
+            metas,
+            u_random,
+            prior=em.prior,
+            max_iterations=em.max_iterations,
+            tolerance=em.tolerance,
+            fix_u=em.fix_u,
+            fix_prior=em.fix_prior,
+            pseudo_count=em.pseudo_count,
+            settings_name=settings.name,
+        )
     return fit_sessions(prepared, settings, comparators, metas, levels, u_random, compute_levels, pairs)
 
 
@@ -57,9 +75,18 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
         lv = compute_levels(prepared, i, j, comparators).copy()
         excl = [names.index(c) for c in s.exclude]
         for k in excl:
-            lv[:, k] = 0          # missing: neutral, no evidence either way
-        fit = fit_em(lv, metas, u_random, prior=em.prior, max_iterations=em.max_iterations, tolerance=em.tolerance,
-                     fix_u=True, pseudo_count=em.pseudo_count, settings_name=settings.name)
+            lv[:, k] = 0  # missing: neutral, no evidence either way
+        fit = fit_em(
+            lv,
+            metas,
+            u_random,
+            prior=em.prior,
+            max_iterations=em.max_iterations,
+            tolerance=em.tolerance,
+            fix_u=True,
+            pseudo_count=em.pseudo_count,
+            settings_name=settings.name,
+        )
         iterations += fit.iterations
         converged &= fit.converged
         history.append({"session": s.name, "pairs": int(i.size), "lambda": fit.prior, "iterations": fit.iterations})
@@ -70,25 +97,36 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
             m_cnt[k] += 1
     untrained = [n for n, c in zip(names, m_cnt) if c == 0]
     if untrained:
-        log.warning("training sessions found too few pairs to estimate m for %s: no evidence from them "
-                    "until a later run refits", ", ".join(untrained))
+        log.warning(
+            "training sessions found too few pairs to estimate m for %s: no evidence from them "
+            "until a later run refits",
+            ", ".join(untrained),
+        )
     m = []
     for k, meta in enumerate(metas):
-        mk = m_sum[k] / m_cnt[k] if m_cnt[k] else np.array(u_random[k], dtype=float)   # untrained: m = u
+        mk = m_sum[k] / m_cnt[k] if m_cnt[k] else np.array(u_random[k], dtype=float)  # untrained: m = u
         mk[meta.neutral] = np.nan
         m.append(mk)
     params = _finish(metas, m, u_random, u_random)
-    for c in params:                     # an untrained comparison is no evidence, its term frequencies neither
+    for c in params:  # an untrained comparison is no evidence, its term frequencies neither
         if c.name in untrained:
             c.tf = None
-    for c in params:                     # no level is stronger evidence than exact agreement (e.g. swapped names)
+    for c in params:  # no level is stronger evidence than exact agreement (e.g. swapped names)
         if "exact" in c.labels:
             top = c.weights[c.labels.index("exact")]
             c.weights = [min(w, top) if k not in c.neutral else w for k, w in enumerate(c.weights)]
     if em.household is not None:
         _household_weights(prepared, settings, comparators, metas, params, compute_levels, untrained)
-    model = FittedModel(params, prior=0.5, method="em_sessions", iterations=iterations, converged=converged,
-                        n_pairs=int(levels.shape[0]), settings_name=settings.name, untrained=untrained)
+    model = FittedModel(
+        params,
+        prior=0.5,
+        method="em_sessions",
+        iterations=iterations,
+        converged=converged,
+        n_pairs=int(levels.shape[0]),
+        settings_name=settings.name,
+        untrained=untrained,
+    )
     lam_cand = _lambda(model, levels, em.prior, em.max_iterations, em.tolerance)
     n = len(prepared)
     total = n * (n - 1) / 2
@@ -100,8 +138,9 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
     return model
 
 
-def _household_weights(prepared, settings: LinkageSettings, comparators, metas, params, compute_levels,
-                       untrained: list[str]) -> None:
+def _household_weights(
+    prepared, settings: LinkageSettings, comparators, metas, params, compute_levels, untrained: list[str]
+) -> None:
     """u and weights of the household comparisons among pairs agreeing on `given` but not on `differ`."""
     h, em = settings.em.household, settings.em
     names = [m.name for m in metas]
@@ -114,8 +153,9 @@ def _household_weights(prepared, settings: LinkageSettings, comparators, metas, 
     kd = names.index(h.differ)
     lv = lv[lv[:, kd] != metas[kd].labels.index("exact")]
     if lv.shape[0] < 100:
-        log.warning("em.household: only %d pairs agree on %s: household comparisons keep their weights",
-                    lv.shape[0], h.given)
+        log.warning(
+            "em.household: only %d pairs agree on %s: household comparisons keep their weights", lv.shape[0], h.given
+        )
         return
     u_given = level_frequencies(lv, metas, em.pseudo_count)
     level = metas[names.index(h.given)].labels.index("exact")
@@ -125,8 +165,12 @@ def _household_weights(prepared, settings: LinkageSettings, comparators, metas, 
             w = np.log2(_floats(c.m) / u_given[k])
         w = np.where(np.isfinite(w), w, 0.0)
         w[list(c.neutral)] = 0.0
-        c.given = {"comparison": h.given, "level": level, "u": [None if not np.isfinite(x) else float(x) for x in u_given[k]],
-                   "weights": [float(x) for x in w]}
+        c.given = {
+            "comparison": h.given,
+            "level": level,
+            "u": [None if not np.isfinite(x) else float(x) for x in u_given[k]],
+            "weights": [float(x) for x in w],
+        }
 
 
 def _floats(values) -> np.ndarray:
@@ -157,7 +201,7 @@ def _group_priors(model: FittedModel, groups, levels: np.ndarray, i: np.ndarray,
 
 def _lambda(model: FittedModel, levels: np.ndarray, start: float, iterations: int, tol: float) -> float:
     """EM for the share of candidate pairs that match, with m and u held (weights without the prior)."""
-    w = model.match_weight(levels) - model.prior_weight          # log2 Bayes factor per pair
+    w = model.match_weight(levels) - model.prior_weight  # log2 Bayes factor per pair
     bf = np.exp2(np.clip(w, -200, 200))
     lam = start
     for _ in range(iterations):

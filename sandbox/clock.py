@@ -4,9 +4,10 @@ The sandbox clock is a date (``world.json`` ``today``); each simulated day's cha
 timestamps inside that local day (a 25-hour day on 2026-10-25, when 03:00 CEST becomes
 02:00 CET and local times 02:00-02:59 happen twice).
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ def repeated_hour(day: date) -> tuple[float, float] | None:
     start, end = day_bounds(day)
     if end - start <= 86400:
         return None
-    first = datetime.combine(day, time(2), ROME).timestamp()      # fold=0: 02:00 CEST
+    first = datetime.combine(day, time(2), ROME).timestamp()  # fold=0: 02:00 CEST
     return first, first + 7200
 
 
@@ -48,4 +49,4 @@ def naive_local(ts: float) -> datetime:
 
 def utc(ts: float) -> datetime:
     """Aware UTC datetime."""
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)

@@ -5,15 +5,16 @@ orders by: ``sort_ts`` (UTC epoch seconds of ``updated_at``/``modified``) and ``
 The generator and ``advance`` write here; the servers read here at every request, so a
 change made while a client pages is seen by the next page, as in the real systems.
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 COLLECTIONS = {
     "sat": {"ospiti": ("id_ospite", "updated_at"), "accoglienze": ("id_accoglienza", "updated_at")},
@@ -47,7 +48,8 @@ class HttpStore:
         conn.execute("PRAGMA journal_mode=WAL")
         for coll in COLLECTIONS[system]:
             conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {coll} (id TEXT PRIMARY KEY, sort_ts REAL NOT NULL, item TEXT NOT NULL)")
+                f"CREATE TABLE IF NOT EXISTS {coll} (id TEXT PRIMARY KEY, sort_ts REAL NOT NULL, item TEXT NOT NULL)"
+            )
             conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{coll}_sort ON {coll} (sort_ts, id)")
         conn.commit()
 
@@ -71,8 +73,14 @@ class HttpStore:
     def upsert(self, collection: str, items: Iterable[dict]) -> int:
         """Insert or replace items (dicts in the API's exact format); returns how many were written."""
         id_field, ts_field = self._spec(collection)
-        rows = [(_sort_id(it[id_field]), datetime.fromisoformat(it[ts_field]).timestamp(),
-                 json.dumps(it, ensure_ascii=False)) for it in items]
+        rows = [
+            (
+                _sort_id(it[id_field]),
+                datetime.fromisoformat(it[ts_field]).timestamp(),
+                json.dumps(it, ensure_ascii=False),
+            )
+            for it in items
+        ]
         with self._conn:
             self._conn.executemany(f"INSERT OR REPLACE INTO {collection} (id, sort_ts, item) VALUES (?, ?, ?)", rows)
         return len(rows)
@@ -82,8 +90,15 @@ class HttpStore:
         row = self._conn.execute(f"SELECT item FROM {collection} WHERE id = ?", (_sort_id(item_id),)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def page_after(self, collection: str, since_ts: float | None, inclusive: bool,
-                   after_key: tuple[float, str] | None, limit: int, offset: int = 0) -> list[dict]:
+    def page_after(
+        self,
+        collection: str,
+        since_ts: float | None,
+        inclusive: bool,
+        after_key: tuple[float, str] | None,
+        limit: int,
+        offset: int = 0,
+    ) -> list[dict]:
         """Items ordered by (sort_ts, id) with sort_ts >= / > since_ts, strictly after after_key, paged."""
         self._spec(collection)
         where, args = [], []

@@ -5,6 +5,7 @@ counting per error kind how often the error was possible (``eligible``) and made
 so that the realised rates can be reported and checked against the configured ones.
 Names come back upper case; each system module applies its own casing.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -52,7 +53,7 @@ def particle_of(surname: str) -> str | None:
 def compound_variant(rng: Random, surname: str) -> str:
     """DE LUCA -> DELUCA / DE-LUCA; D'ANGELO -> DANGELO / D ANGELO / D' ANGELO."""
     particle = particle_of(surname)
-    rest = surname[len(particle):]
+    rest = surname[len(particle) :]
     head = particle.rstrip(" '")
     if particle.endswith("'"):
         return rng.choice((head + rest, head + " " + rest, particle + " " + rest))
@@ -67,27 +68,36 @@ def typo(rng: Random, text: str) -> str:
     i = rng.choice(positions[1:])
     kind = rng.randrange(4)
     if kind == 0:
-        return text[:i] + rng.choice(_LETTERS.replace(text[i], "")) + text[i + 1:]
+        return text[:i] + rng.choice(_LETTERS.replace(text[i], "")) + text[i + 1 :]
     if kind == 1:
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     if kind == 2 and i + 1 < len(text) and text[i + 1].isalpha() and text[i + 1] != text[i]:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     return text[:i] + text[i] + text[i:]
 
 
 def mistype_cf(rng: Random, code: str) -> str:
     """One character of the code replaced by another."""
     i = rng.randrange(16)
-    return code[:i] + rng.choice(_CF_CHARS.replace(code[i], "")) + code[i + 1:]
+    return code[:i] + rng.choice(_CF_CHARS.replace(code[i], "")) + code[i + 1 :]
 
 
 def phone_variant(rng: Random, digits: str) -> str:
     """The same number in another of the formats people write."""
     if digits.startswith("0"):
-        return rng.choice((f"{digits[:3]}/{digits[3:]}", f"{digits[:3]} {digits[3:]}", f"+39 {digits}",
-                           f"{digits[:3]}-{digits[3:]}"))
-    return rng.choice((f"+39 {digits[:3]} {digits[3:]}", f"{digits[:3]} {digits[3:]}", f"{digits[:3]}-{digits[3:]}",
-                       f"+39{digits}", f"0039 {digits}", f"{digits[:3]} {digits[3:6]} {digits[6:]}"))
+        return rng.choice(
+            (f"{digits[:3]}/{digits[3:]}", f"{digits[:3]} {digits[3:]}", f"+39 {digits}", f"{digits[:3]}-{digits[3:]}")
+        )
+    return rng.choice(
+        (
+            f"+39 {digits[:3]} {digits[3:]}",
+            f"{digits[:3]} {digits[3:]}",
+            f"{digits[:3]}-{digits[3:]}",
+            f"+39{digits}",
+            f"0039 {digits}",
+            f"{digits[:3]} {digits[3:6]} {digits[6:]}",
+        )
+    )
 
 
 def address_line(address: Address, abbreviated: bool = False, rng: Random | None = None) -> str:
@@ -163,8 +173,11 @@ class Clerk:
         r = self.rates
         if p.codice_fiscale is None:
             return None
-        missing = (self._hit("cf_missing_foreign", r.cf_missing_foreign) if p.foreign_born
-                   else self._hit("cf_missing", r.cf_missing))
+        missing = (
+            self._hit("cf_missing_foreign", r.cf_missing_foreign)
+            if p.foreign_born
+            else self._hit("cf_missing", r.cf_missing)
+        )
         if missing:
             return None
         others = [m.codice_fiscale for m in relatives if m.codice_fiscale and m is not p]

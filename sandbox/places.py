@@ -1,26 +1,59 @@
 """Hand-written places and organisations of the sandbox: Florence streets, shelters, associations, providers."""
+
 from __future__ import annotations
 
 STREETS: tuple[tuple[str, str, str], ...] = (
     # (toponym, street name, CAP)
-    ("VIA", "DEI NERI", "50122"), ("VIA", "DE' GINORI", "50123"), ("VIA", "GUELFA", "50129"),
-    ("VIA", "FAENZA", "50123"), ("VIA", "PALAZZUOLO", "50123"), ("VIA", "DELL'AGNOLO", "50122"),
-    ("VIA", "PISANA", "50143"), ("VIA", "BACCIO DA MONTELUPO", "50142"), ("VIA", "DEL PONTE DI MEZZO", "50127"),
-    ("VIA", "CAMPANIA", "50127"), ("VIA", "DELL'ARCOVATA", "50127"), ("VIA", "CANOVA", "50142"),
-    ("VIA", "DI NOVOLI", "50127"), ("VIA", "DEL GIGLIO", "50123"), ("VIA", "GIOVANNI DELLE BANDE NERE", "50126"),
-    ("VIA", "ARETINA", "50136"), ("VIA", "DEL PAVONE", "50143"), ("VIA", "TORCICODA", "50142"),
-    ("VIA", "ERBOSA", "50126"), ("VIA", "DI CASELLINA", "50143"), ("VIA", "SEBASTIANO DEL PIOMBO", "50143"),
-    ("VIALE", "MORGAGNI", "50134"), ("VIALE", "DEI MILLE", "50131"), ("VIALE", "GIANNOTTI", "50126"),
-    ("VIALE", "EUROPA", "50126"), ("VIALE", "GUIDONI", "50127"), ("VIALE", "FRATELLI ROSSELLI", "50123"),
-    ("VIALE", "DON MINZONI", "50129"), ("VIALE", "DELLE CASCINE", "50144"),
-    ("PIAZZA", "SANTO SPIRITO", "50125"), ("PIAZZA", "DEI CIOMPI", "50122"), ("PIAZZA", "DALMAZIA", "50141"),
-    ("PIAZZA", "LEOPOLDO", "50134"), ("PIAZZA", "BECCARIA", "50121"), ("PIAZZA", "TASSO", "50124"),
-    ("BORGO", "SAN FREDIANO", "50124"), ("BORGO", "ALLEGRI", "50122"), ("BORGO", "LA CROCE", "50121"),
-    ("BORGO", "PINTI", "50121"), ("BORGO", "OGNISSANTI", "50123"),
-    ("LUNGARNO", "DEL TEMPIO", "50121"), ("LUNGARNO", "SODERINI", "50124"), ("LUNGARNO", "FERRUCCI", "50126"),
-    ("VICOLO", "DEL CANNETO", "50125"), ("VICOLO", "DELL'ONESTA'", "50122"), ("VICOLO", "DEI PANDOLFINI", "50122"),
-    ("CORSO", "DEI TINTORI", "50122"), ("CORSO", "ITALIA", "50123"),
-    ("LARGO", "FRATELLI ALINARI", "50123"), ("LARGO", "PIERO CALAMANDREI", "50134"),
+    ("VIA", "DEI NERI", "50122"),
+    ("VIA", "DE' GINORI", "50123"),
+    ("VIA", "GUELFA", "50129"),
+    ("VIA", "FAENZA", "50123"),
+    ("VIA", "PALAZZUOLO", "50123"),
+    ("VIA", "DELL'AGNOLO", "50122"),
+    ("VIA", "PISANA", "50143"),
+    ("VIA", "BACCIO DA MONTELUPO", "50142"),
+    ("VIA", "DEL PONTE DI MEZZO", "50127"),
+    ("VIA", "CAMPANIA", "50127"),
+    ("VIA", "DELL'ARCOVATA", "50127"),
+    ("VIA", "CANOVA", "50142"),
+    ("VIA", "DI NOVOLI", "50127"),
+    ("VIA", "DEL GIGLIO", "50123"),
+    ("VIA", "GIOVANNI DELLE BANDE NERE", "50126"),
+    ("VIA", "ARETINA", "50136"),
+    ("VIA", "DEL PAVONE", "50143"),
+    ("VIA", "TORCICODA", "50142"),
+    ("VIA", "ERBOSA", "50126"),
+    ("VIA", "DI CASELLINA", "50143"),
+    ("VIA", "SEBASTIANO DEL PIOMBO", "50143"),
+    ("VIALE", "MORGAGNI", "50134"),
+    ("VIALE", "DEI MILLE", "50131"),
+    ("VIALE", "GIANNOTTI", "50126"),
+    ("VIALE", "EUROPA", "50126"),
+    ("VIALE", "GUIDONI", "50127"),
+    ("VIALE", "FRATELLI ROSSELLI", "50123"),
+    ("VIALE", "DON MINZONI", "50129"),
+    ("VIALE", "DELLE CASCINE", "50144"),
+    ("PIAZZA", "SANTO SPIRITO", "50125"),
+    ("PIAZZA", "DEI CIOMPI", "50122"),
+    ("PIAZZA", "DALMAZIA", "50141"),
+    ("PIAZZA", "LEOPOLDO", "50134"),
+    ("PIAZZA", "BECCARIA", "50121"),
+    ("PIAZZA", "TASSO", "50124"),
+    ("BORGO", "SAN FREDIANO", "50124"),
+    ("BORGO", "ALLEGRI", "50122"),
+    ("BORGO", "LA CROCE", "50121"),
+    ("BORGO", "PINTI", "50121"),
+    ("BORGO", "OGNISSANTI", "50123"),
+    ("LUNGARNO", "DEL TEMPIO", "50121"),
+    ("LUNGARNO", "SODERINI", "50124"),
+    ("LUNGARNO", "FERRUCCI", "50126"),
+    ("VICOLO", "DEL CANNETO", "50125"),
+    ("VICOLO", "DELL'ONESTA'", "50122"),
+    ("VICOLO", "DEI PANDOLFINI", "50122"),
+    ("CORSO", "DEI TINTORI", "50122"),
+    ("CORSO", "ITALIA", "50123"),
+    ("LARGO", "FRATELLI ALINARI", "50123"),
+    ("LARGO", "PIERO CALAMANDREI", "50134"),
 )
 """Florence streets of the population's addresses (historic centre streets get red numbers, `12/R`)."""
 
@@ -28,9 +61,14 @@ CENTRE_CAPS = frozenset({"50121", "50122", "50123", "50124", "50125"})
 """Postcodes of the historic centre, where shops and some flats carry red numbers."""
 
 TOPONYM_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "VIA": ("V.", "V"), "VIALE": ("V.le", "V.LE", "Vle"), "PIAZZA": ("P.zza", "P.za", "P.ZZA"),
-    "BORGO": ("B.go", "B.GO"), "LUNGARNO": ("L.no", "Lung.no"), "VICOLO": ("V.lo", "Vic."),
-    "CORSO": ("C.so", "C.SO"), "LARGO": ("L.go", "L.GO"),
+    "VIA": ("V.", "V"),
+    "VIALE": ("V.le", "V.LE", "Vle"),
+    "PIAZZA": ("P.zza", "P.za", "P.ZZA"),
+    "BORGO": ("B.go", "B.GO"),
+    "LUNGARNO": ("L.no", "Lung.no"),
+    "VICOLO": ("V.lo", "Vic."),
+    "CORSO": ("C.so", "C.SO"),
+    "LARGO": ("L.go", "L.GO"),
 }
 """How clerks abbreviate a toponym in a one-line address."""
 
@@ -52,14 +90,26 @@ SAT_STRUCTURES: tuple[tuple[str, str, str], ...] = (
 """SAT structures; protected shelters (`struttura_protetta`) are where `riservato` guests stay."""
 
 ASSOCIATIONS = (
-    "Caritas Firenze", "Banco Alimentare", "Misericordia di Firenze", "Fratellanza Militare",
-    "Comunità di Sant'Egidio", "Croce Rossa Firenze", "Associazione Il Cenacolo", "Ronda della Carità",
+    "Caritas Firenze",
+    "Banco Alimentare",
+    "Misericordia di Firenze",
+    "Fratellanza Militare",
+    "Comunità di Sant'Egidio",
+    "Croce Rossa Firenze",
+    "Associazione Il Cenacolo",
+    "Ronda della Carità",
 )
 """Partner associations of the volunteering network."""
 
 POLIS_PROVIDERS = (
-    "Consorzio CO&SO", "Fondazione CR Firenze Lavoro", "Centro per l'Impiego Firenze", "Cooperativa Il Cerro",
-    "ENAIP Toscana", "Cooperativa Ulisse", "Formatica Scarl", "Cooperativa Arca",
+    "Consorzio CO&SO",
+    "Fondazione CR Firenze Lavoro",
+    "Centro per l'Impiego Firenze",
+    "Cooperativa Il Cerro",
+    "ENAIP Toscana",
+    "Cooperativa Ulisse",
+    "Formatica Scarl",
+    "Cooperativa Arca",
 )
 """Organisations that run POLIS placements."""
 

@@ -4,14 +4,15 @@
 ``CfRegistry`` issues codici fiscali (built from python-codicefiscale's parts, cached per name
 and birthplace) and gives the later of two colliding people the omocodic variant.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from random import Random
-from typing import Iterable
 
 from codicefiscale import codicefiscale as cflib
 
@@ -24,12 +25,44 @@ _MONTH_CODES = "ABCDEHLMPRST"
 _OMOCODE_POSITIONS = (14, 13, 12, 10, 9, 7, 6)
 _OMOCODE_LETTERS = str.maketrans("0123456789", "LMNPQRSTUV")
 
-_ORIGIN_WEIGHTS = (("IT", 68), ("RO", 8), ("AL", 5), ("MA", 5), ("CN", 4), ("UA", 3), ("PE", 3), ("PH", 2),
-                   ("SN", 2))
-_KIND_WEIGHTS = (("single", 22), ("couple", 10), ("family", 30), ("single_mother", 10), ("three_generations", 8),
-                 ("elderly", 12), ("homeless", 4))
-_MOBILE_PREFIXES = ("320", "324", "327", "328", "329", "330", "333", "334", "335", "338", "339", "340", "342",
-                    "345", "347", "348", "349", "350", "351", "366", "380", "388", "389", "391", "392", "393")
+_ORIGIN_WEIGHTS = (("IT", 68), ("RO", 8), ("AL", 5), ("MA", 5), ("CN", 4), ("UA", 3), ("PE", 3), ("PH", 2), ("SN", 2))
+_KIND_WEIGHTS = (
+    ("single", 22),
+    ("couple", 10),
+    ("family", 30),
+    ("single_mother", 10),
+    ("three_generations", 8),
+    ("elderly", 12),
+    ("homeless", 4),
+)
+_MOBILE_PREFIXES = (
+    "320",
+    "324",
+    "327",
+    "328",
+    "329",
+    "330",
+    "333",
+    "334",
+    "335",
+    "338",
+    "339",
+    "340",
+    "342",
+    "345",
+    "347",
+    "348",
+    "349",
+    "350",
+    "351",
+    "366",
+    "380",
+    "388",
+    "389",
+    "391",
+    "392",
+    "393",
+)
 _BANK_ABI = ("03069", "02008", "05034", "01030", "06230", "07601", "03032", "08673", "05387", "03111")
 _MAIL_DOMAINS = ("gmail.com", "libero.it", "hotmail.it", "yahoo.it", "outlook.com", "virgilio.it")
 _BBAN_ODD = (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23)
@@ -51,16 +84,16 @@ class Person:
     person_id: int
     household_id: int
     surname: str
-    first_name: str          # second names included, space separated
-    sex: str                 # "M" / "F"
+    first_name: str  # second names included, space separated
+    sex: str  # "M" / "F"
     birth_date: date
-    birth_place: str         # comune for Italian-born, city for foreign-born
-    birth_country: str       # ISO 3166-1 alpha-2
-    citizenship: str         # ISO 3166-1 alpha-2
-    relation: str            # anagrafe code: IS, CG, CV, FG, GE
+    birth_place: str  # comune for Italian-born, city for foreign-born
+    birth_country: str  # ISO 3166-1 alpha-2
+    citizenship: str  # ISO 3166-1 alpha-2
+    relation: str  # anagrafe code: IS, CG, CV, FG, GE
     codice_fiscale: str | None = None
-    provisional_code: str | None = None   # 11-digit numeric code of people without a CF
-    phone: str | None = None              # digits only, as the true number
+    provisional_code: str | None = None  # 11-digit numeric code of people without a CF
+    phone: str | None = None  # digits only, as the true number
     email: str | None = None
     iban: str | None = None
 
@@ -78,9 +111,9 @@ class Household:
     household_id: int
     kind: str
     origin: str
-    address: Address | None       # None for homeless people
+    address: Address | None  # None for homeless people
     phone: str | None
-    registered: bool              # known to the residence registry
+    registered: bool  # known to the residence registry
     members: list[Person] = field(default_factory=list)
 
 
@@ -89,17 +122,17 @@ def country_name(iso2: str) -> str:
     return "ITALIA" if iso2 == ITALY else names.ORIGINS[iso2].country_it
 
 
-@lru_cache(maxsize=None)
+@cache
 def _surname_code(surname: str) -> str:
     return cflib.encode_lastname(surname)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _first_name_code(first_name: str) -> str:
     return cflib.encode_firstname(first_name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _place_code(place: str) -> str:
     return cflib.encode_birthplace(place)
 
@@ -107,8 +140,10 @@ def _place_code(place: str) -> str:
 def fiscal_code(surname: str, first_name: str, sex: str, birth_date: date, cf_place: str) -> str:
     """The (non-omocodic) codice fiscale, identical to ``codicefiscale.encode`` but ~50x faster (cached parts)."""
     day = birth_date.day + (40 if sex == "F" else 0)
-    code = (f"{_surname_code(surname)}{_first_name_code(first_name)}{birth_date.year % 100:02d}"
-            f"{_MONTH_CODES[birth_date.month - 1]}{day:02d}{_place_code(cf_place)}")
+    code = (
+        f"{_surname_code(surname)}{_first_name_code(first_name)}{birth_date.year % 100:02d}"
+        f"{_MONTH_CODES[birth_date.month - 1]}{day:02d}{_place_code(cf_place)}"
+    )
     return code + cflib.encode_cin(code)
 
 
@@ -129,7 +164,9 @@ class CfRegistry:
         self.omocodes = 0
 
     def issue(self, person: Person) -> str:
-        place = person.birth_place.title() if not person.foreign_born else names.ORIGINS[person.birth_country].cf_country
+        place = (
+            person.birth_place.title() if not person.foreign_born else names.ORIGINS[person.birth_country].cf_country
+        )
         base = fiscal_code(person.surname, person.first_name, person.sex, person.birth_date, place)
         code, level = base, 0
         while code in self.taken:
@@ -143,7 +180,7 @@ class CfRegistry:
 
 def iban(rng: Random) -> str:
     """A realistic Italian IBAN: valid national CIN letter and valid ISO 13616 check digits."""
-    bban = rng.choice(_BANK_ABI) + f"{rng.randrange(100000):05d}" + f"{rng.randrange(10 ** 12):012d}"
+    bban = rng.choice(_BANK_ABI) + f"{rng.randrange(100000):05d}" + f"{rng.randrange(10**12):012d}"
     total = sum((_BBAN_ODD[int(c)] if i % 2 == 0 else int(c)) for i, c in enumerate(bban))
     bban = chr(65 + total % 26) + bban
     numeric = "".join(str(int(c, 36)) for c in bban + "IT00")
@@ -152,7 +189,7 @@ def iban(rng: Random) -> str:
 
 def mobile_number(rng: Random) -> str:
     """An Italian mobile number, digits only (3331234567)."""
-    return rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10 ** 7):07d}"
+    return rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**7):07d}"
 
 
 def _ascii(text: str) -> str:
@@ -176,7 +213,7 @@ class PopulationGenerator:
         self.today = today
         self.counters = counters
         self.cfs = cf_registry
-        self._recent: list[Person] = []      # candidates for explicit homonyms (omocodia)
+        self._recent: list[Person] = []  # candidates for explicit homonyms (omocodia)
         self._it_places = tuple(p for p, _ in names.ITALIAN_BIRTHPLACES)
         self._it_weights = tuple(w for _, w in names.ITALIAN_BIRTHPLACES)
 
@@ -195,8 +232,17 @@ class PopulationGenerator:
     def _surname(self, origin: str) -> str:
         return name_pools.surname_pool(origin).draw(self.rng)
 
-    def _person(self, h: Household, origin: str, sex: str, birth: date, relation: str, surname: str | None = None,
-                first_name: str | None = None, born_abroad: bool | None = None) -> Person:
+    def _person(
+        self,
+        h: Household,
+        origin: str,
+        sex: str,
+        birth: date,
+        relation: str,
+        surname: str | None = None,
+        first_name: str | None = None,
+        born_abroad: bool | None = None,
+    ) -> Person:
         rng = self.rng
         if born_abroad is None:
             born_abroad = origin != ITALY
@@ -206,9 +252,18 @@ class PopulationGenerator:
             birth_country = ITALY
             birth_place = FLORENCE if origin != ITALY else rng.choices(self._it_places, self._it_weights)[0]
         citizenship = ITALY if origin == ITALY or rng.random() < 0.12 else origin
-        p = Person(self._next("person"), h.household_id, surname or self._surname(origin),
-                   first_name or self._first_name(origin, sex), sex, birth, birth_place, birth_country,
-                   citizenship, relation)
+        p = Person(
+            self._next("person"),
+            h.household_id,
+            surname or self._surname(origin),
+            first_name or self._first_name(origin, sex),
+            sex,
+            birth,
+            birth_place,
+            birth_country,
+            citizenship,
+            relation,
+        )
         self._identify(p, h)
         self._contacts(p, h)
         h.members.append(p)
@@ -219,7 +274,7 @@ class PopulationGenerator:
         if has_cf:
             p.codice_fiscale = self.cfs.issue(p)
         elif self.rng.random() < 0.5:
-            p.provisional_code = f"{self.rng.randrange(10 ** 10, 10 ** 11)}"
+            p.provisional_code = f"{self.rng.randrange(10**10, 10**11)}"
 
     def _contacts(self, p: Person, h: Household) -> None:
         rng = self.rng
@@ -229,8 +284,10 @@ class PopulationGenerator:
         else:
             p.phone = h.phone
         if age >= 18 and rng.random() < 0.4:
-            p.email = (f"{_ascii(p.first_name.split()[0]).lower()}.{_ascii(p.surname).replace(' ', '').replace(chr(39), '').lower()}"
-                       f"{rng.randrange(100) if rng.random() < 0.5 else ''}@{rng.choice(_MAIL_DOMAINS)}")
+            p.email = (
+                f"{_ascii(p.first_name.split()[0]).lower()}.{_ascii(p.surname).replace(' ', '').replace(chr(39), '').lower()}"
+                f"{rng.randrange(100) if rng.random() < 0.5 else ''}@{rng.choice(_MAIL_DOMAINS)}"
+            )
         if age >= 18 and rng.random() < (0.75 if h.registered else 0.3):
             p.iban = iban(rng)
 
@@ -243,7 +300,7 @@ class PopulationGenerator:
         homeless = kind == "homeless"
         registered = not homeless and (origin == ITALY or rng.random() < 0.8)
         address = None if homeless else random_address(rng)
-        phone = None if homeless else ("055" + f"{rng.randrange(10 ** 6, 10 ** 7)}" if rng.random() < 0.35 else None)
+        phone = None if homeless else ("055" + f"{rng.randrange(10**6, 10**7)}" if rng.random() < 0.35 else None)
         h = Household(self._next("household"), kind, origin, address, phone, registered)
         getattr(self, "_" + kind)(h)
         if h.phone is None and not homeless:
@@ -257,8 +314,18 @@ class PopulationGenerator:
         if self._recent and self.rng.random() < 0.01:
             # A homonym of someone already issued a code: same name, sex, birth date and place -> omocodia.
             twin_of = self.rng.choice(self._recent)
-            p = Person(self._next("person"), h.household_id, twin_of.surname, twin_of.first_name, twin_of.sex,
-                       twin_of.birth_date, twin_of.birth_place, twin_of.birth_country, twin_of.citizenship, "IS")
+            p = Person(
+                self._next("person"),
+                h.household_id,
+                twin_of.surname,
+                twin_of.first_name,
+                twin_of.sex,
+                twin_of.birth_date,
+                twin_of.birth_place,
+                twin_of.birth_country,
+                twin_of.citizenship,
+                "IS",
+            )
             p.codice_fiscale = self.cfs.issue(p)
             self._contacts(p, h)
             h.members.append(p)
@@ -273,8 +340,9 @@ class PopulationGenerator:
         head = self._person(h, h.origin, "M", self._birth(min_age, max_age), "IS")
         spouse_origin = h.origin if rng.random() < 0.94 else rng.choice(("IT", "RO", "AL", "UA", "PE"))
         spouse_age = max(19, head.age(self.today) + rng.randrange(-8, 4))
-        spouse = self._person(h, spouse_origin, "F", self._birth(spouse_age, spouse_age),
-                              "CG" if rng.random() < 0.8 else "CV")   # she keeps her own surname
+        spouse = self._person(
+            h, spouse_origin, "F", self._birth(spouse_age, spouse_age), "CG" if rng.random() < 0.8 else "CV"
+        )  # she keeps her own surname
         return head, spouse
 
     def _children(self, h: Household, father: Person | None, mother: Person, max_age: int) -> None:
@@ -291,12 +359,12 @@ class PopulationGenerator:
             sex = rng.choice("MF")
             first = None
             if namesake and sex == "M":
-                first, namesake = father.first_name, False       # a son named after his father
+                first, namesake = father.first_name, False  # a son named after his father
             first = first or self._unused_name(origin, sex, used)
             used.add(first)
             born_abroad = origin != ITALY and rng.random() < 0.4
             child = self._person(h, origin, sex, birth, "FG", surname, first, born_abroad)
-            if i == 0 and rng.random() < 0.08:                   # twins: same birth date and surname
+            if i == 0 and rng.random() < 0.08:  # twins: same birth date and surname
                 sex2 = rng.choice("MF")
                 name2 = self._unused_name(origin, sex2, used)
                 used.add(name2)
@@ -321,8 +389,14 @@ class PopulationGenerator:
         head, spouse = self._couple(h, 30, 55)
         self._children(h, head, spouse, 20)
         grand_age = min(98, head.age(self.today) + self.rng.randrange(22, 36))
-        self._person(h, h.origin, self.rng.choice("MF"), self._birth(grand_age, grand_age), "GE",
-                     surname=head.surname if self.rng.random() < 0.5 else None)
+        self._person(
+            h,
+            h.origin,
+            self.rng.choice("MF"),
+            self._birth(grand_age, grand_age),
+            "GE",
+            surname=head.surname if self.rng.random() < 0.5 else None,
+        )
 
     def _elderly(self, h: Household) -> None:
         if self.rng.random() < 0.55:

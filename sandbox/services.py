@@ -3,6 +3,7 @@
 `running(folder)` starts both simulators in this process (demo, tests); `start_background` /
 `stop_background` keep them alive across commands (`fase sandbox up` / `down`).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -55,8 +56,14 @@ def free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def write_hub_config(folder: Path, urls: dict[str, str], path: Path, warehouse_url: str,
-                     volontariato_url: str | None = None, contabilita_url: str | None = None) -> Path:
+def write_hub_config(
+    folder: Path,
+    urls: dict[str, str],
+    path: Path,
+    warehouse_url: str,
+    volontariato_url: str | None = None,
+    contabilita_url: str | None = None,
+) -> Path:
     """Write a hub configuration pointing at this sandbox (secrets by name only)."""
     folder = Path(folder)
     data = {
@@ -74,8 +81,9 @@ def write_hub_config(folder: Path, urls: dict[str, str], path: Path, warehouse_u
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# written by fase sandbox; secrets are named, never stored here\n"
-                    + yaml.safe_dump(data, sort_keys=False))
+    path.write_text(
+        "# written by fase sandbox; secrets are named, never stored here\n" + yaml.safe_dump(data, sort_keys=False)
+    )
     return path
 
 
@@ -84,9 +92,15 @@ def running(folder: Path, fault_rate: float = 0.0, seed: int = 0) -> Iterator[di
     """Both HTTP simulators in daemon threads of this process for the duration of the block; yields their URLs."""
     folder = Path(folder)
     ensure_secrets(folder)
-    handles = [start_server(system, folder / f"{system}.db", secret=os.environ[SERVER_SECRET[system]],
-                            faults=FaultConfig(rate=fault_rate, seed=seed))
-               for system in ("sat", "polis")]
+    handles = [
+        start_server(
+            system,
+            folder / f"{system}.db",
+            secret=os.environ[SERVER_SECRET[system]],
+            faults=FaultConfig(rate=fault_rate, seed=seed),
+        )
+        for system in ("sat", "polis")
+    ]
     try:
         yield {h.system: h.url for h in handles}
     finally:
@@ -106,11 +120,25 @@ def start_background(folder: Path, fault_rate: float = 0.0) -> dict[str, str]:
     procs = {}
     for system in ("sat", "polis"):
         port = free_port(DEFAULT_PORTS[system])
-        log = open(folder / f"{system}-server.log", "ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sandbox.servers", system, "--store", str(folder / f"{system}.db"),
-             "--port", str(port), "--fault-rate", str(fault_rate)],
-            stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True)
+        with open(folder / f"{system}-server.log", "ab") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "sandbox.servers",
+                    system,
+                    "--store",
+                    str(folder / f"{system}.db"),
+                    "--port",
+                    str(port),
+                    "--fault-rate",
+                    str(fault_rate),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=os.environ.copy(),
+                start_new_session=True,
+            )
         procs[system] = {"pid": proc.pid, "url": f"http://127.0.0.1:{port}"}
     for system, info in procs.items():
         _wait_listening(info["url"], system)

@@ -4,11 +4,12 @@
 own id as text) to the true person; ``person`` holds the true attributes and household id.
 Matching evaluation reads it with ``source_person_map`` / ``true_pairs``.
 """
+
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from sandbox.popstore import PERSON_DDL, person_row
 from sandbox.population import Person
@@ -21,8 +22,10 @@ class TruthWriter:
         self.conn = sqlite3.connect(Path(folder) / "truth.db")
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute("CREATE TABLE IF NOT EXISTS truth (system TEXT NOT NULL, source_person_id TEXT NOT NULL, "
-                          "person_id INTEGER NOT NULL, PRIMARY KEY (system, source_person_id))")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS truth (system TEXT NOT NULL, source_person_id TEXT NOT NULL, "
+            "person_id INTEGER NOT NULL, PRIMARY KEY (system, source_person_id))"
+        )
         self.conn.execute(PERSON_DDL)
         self._links: list[tuple[str, str, int]] = []
         self._people: list[tuple] = []
@@ -70,9 +73,14 @@ def source_person_map(folder: str | Path, system: str | None = None) -> dict[tup
         return {(s, sid): pid for s, sid, pid in conn.execute(q, args)}
 
 
+def record_truth(folder: str | Path) -> dict[str, int]:
+    """Record key "system:source_person_id" -> true person_id (the truth the linkage is scored against)."""
+    return {f"{s}:{sid}": pid for (s, sid), pid in source_person_map(folder).items()}
+
+
 def true_pairs(folder: str | Path) -> set[frozenset[tuple[str, str]]]:
     """Every pair of source person records that belong to the same true person (for matching evaluation)."""
     by_person: dict[int, list[tuple[str, str]]] = {}
     for key, pid in sorted(source_person_map(folder).items()):
         by_person.setdefault(pid, []).append(key)
-    return {frozenset((a, b)) for recs in by_person.values() for i, a in enumerate(recs) for b in recs[i + 1:]}
+    return {frozenset((a, b)) for recs in by_person.values() for i, a in enumerate(recs) for b in recs[i + 1 :]}

@@ -5,6 +5,7 @@ system's storage), so ``advance`` and ``status`` work from a fresh process. Rand
 only from ``random.Random`` streams seeded by (seed, day, part): the same seed and size give
 byte-identical files and identical database contents.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,13 +26,27 @@ from sandbox.systems.volontariato import Volontariato
 from sandbox.truth import TruthWriter
 
 SYSTEMS = ("sat", "anagrafe", "polis", "volontariato", "contabilita")
-PERSON_TABLES = {"sat": "ospiti", "anagrafe": "residenti", "polis": "participants", "volontariato": "anagrafiche",
-                 "contabilita": "soggetti"}
+PERSON_TABLES = {
+    "sat": "ospiti",
+    "anagrafe": "residenti",
+    "polis": "participants",
+    "volontariato": "anagrafiche",
+    "contabilita": "soggetti",
+}
 """The table/collection of each system that holds person records (the others hold events)."""
 COUNTER_START = {
-    "person": 0, "household": 0, "sat_ospite": 7000, "sat_accoglienza": 20000, "sat_nucleo": 2000,
-    "ana_individuo": 100000, "ana_famiglia": 55000, "polis_placement": 0, "vol_anagrafica": 0, "vol_servizio": 0,
-    "cont_soggetto": 0, "cont_erogazione": 0,
+    "person": 0,
+    "household": 0,
+    "sat_ospite": 7000,
+    "sat_accoglienza": 20000,
+    "sat_nucleo": 2000,
+    "ana_individuo": 100000,
+    "ana_famiglia": 55000,
+    "polis_placement": 0,
+    "vol_anagrafica": 0,
+    "vol_servizio": 0,
+    "cont_soggetto": 0,
+    "cont_erogazione": 0,
 }
 HISTORY_START = datetime(2021, 1, 1, tzinfo=clock.ROME).timestamp()
 """Initial records carry timestamps between this and the end of the first sandbox day."""
@@ -75,8 +90,12 @@ def _summary(state: dict, systems: dict[str, System], population: PopulationStor
     records = {key: s.counts() for key, s in systems.items()}
     households, persons = population.count()
     return {
-        "seed": state["seed"], "size": state["size"], "today": state["today"], "households": households,
-        "persons": persons, "records": records,
+        "seed": state["seed"],
+        "size": state["size"],
+        "today": state["today"],
+        "households": households,
+        "persons": persons,
+        "records": records,
         "person_records": {key: records[key][PERSON_TABLES[key]] for key in SYSTEMS},
         "total_records": sum(n for tables in records.values() for n in tables.values()),
     }
@@ -89,8 +108,9 @@ def _close(systems: dict[str, System], truth: TruthWriter, population: Populatio
     population.close()
 
 
-def generate(folder: str | Path, size: int, seed: int, volontariato_url: str | None = None,
-             contabilita_url: str | None = None) -> dict:
+def generate(
+    folder: str | Path, size: int, seed: int, volontariato_url: str | None = None, contabilita_url: str | None = None
+) -> dict:
     """Create a world of ``size`` true people in an empty folder (and empty databases); returns a summary."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,8 +118,12 @@ def generate(folder: str | Path, size: int, seed: int, volontariato_url: str | N
         raise FileExistsError(f"{folder} already holds a world")
     today = clock.START_DATE
     state = {
-        "seed": seed, "size": size, "today": today.isoformat(), "counters": dict(COUNTER_START),
-        "volontariato_url": volontariato_url, "contabilita_url": contabilita_url,   # None: a SQLite file here
+        "seed": seed,
+        "size": size,
+        "today": today.isoformat(),
+        "counters": dict(COUNTER_START),
+        "volontariato_url": volontariato_url,
+        "contabilita_url": contabilita_url,  # None: a SQLite file here
     }
     truth, population = TruthWriter(folder), PopulationStore(folder)
     systems = _open_systems(folder, state, today, "generate", truth)
@@ -110,7 +134,7 @@ def generate(folder: str | Path, size: int, seed: int, volontariato_url: str | N
     while state["counters"]["person"] < size:
         h = people.household()
         extra = state["counters"]["person"] - size
-        if extra > 0:                      # the last household is cut to reach exactly `size` people
+        if extra > 0:  # the last household is cut to reach exactly `size` people
             del h.members[-extra:]
             state["counters"]["person"] = size
         for s in systems.values():
@@ -128,8 +152,7 @@ def generate(folder: str | Path, size: int, seed: int, volontariato_url: str | N
     return summary
 
 
-def _flush(batch: list[Household], systems: dict[str, System], truth: TruthWriter,
-           population: PopulationStore) -> None:
+def _flush(batch: list[Household], systems: dict[str, System], truth: TruthWriter, population: PopulationStore) -> None:
     population.save(batch)
     truth.people(p for h in batch for p in h.members)
     for s in systems.values():
@@ -160,8 +183,9 @@ def _advance_day(folder: Path, state: dict, day: date, incomplete: bool) -> dict
     seed = state["seed"]
     truth, population = TruthWriter(folder), PopulationStore(folder)
     systems = _open_systems(folder, state, day, "advance", truth)
-    people = PopulationGenerator(Random(f"{seed}:population:{day.isoformat()}"), day, state["counters"],
-                                 CfRegistry(population.codes()))
+    people = PopulationGenerator(
+        Random(f"{seed}:population:{day.isoformat()}"), day, state["counters"], CfRegistry(population.codes())
+    )
     new = [people.household() for _ in range(max(1, round(state["size"] * NEW_HOUSEHOLDS_PER_DAY)))]
     population.save(new)
     truth.people(p for h in new for p in h.members)

@@ -3,6 +3,7 @@
 Matching reads only these columns. Names are kept twice: as typed (display) and normalised
 (upper case ASCII, accents and apostrophes folded, particles joined: the matching form).
 """
+
 from __future__ import annotations
 
 STG_PERSON_COLUMNS: dict[str, str] = {

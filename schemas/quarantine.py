@@ -4,9 +4,10 @@
 adds nothing) and `release_superseded` closes the open entries of records whose current version is
 another one (it passed, was deleted, or failed anew and has its own entry). `open_entries` lists them.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 import sqlalchemy as sa
@@ -27,8 +28,9 @@ def open_raw_ids(conn: Connection, system: str, stream: str, ids: list[str]) -> 
     """source_id -> raw_ids of its open entries, for the given ids."""
     found: dict[str, set[int]] = {}
     for i in range(0, len(ids), IN_CHUNK):
-        for sid, raw_id in conn.execute(sa.select(Q.c.source_id, Q.c.raw_id).where(
-                _open(system, stream), Q.c.source_id.in_(ids[i:i + IN_CHUNK]))):
+        for sid, raw_id in conn.execute(
+            sa.select(Q.c.source_id, Q.c.raw_id).where(_open(system, stream), Q.c.source_id.in_(ids[i : i + IN_CHUNK]))
+        ):
             found.setdefault(sid, set()).add(raw_id)
     return found
 
@@ -37,25 +39,43 @@ def release_superseded(conn: Connection, system: str, stream: str, current: pd.D
     """Close open entries whose raw version is no longer the record's current one; returns how many."""
     ids = sorted(set(current["source_id"]))
     current_raw = dict(zip(current["source_id"], current["raw_id"]))
-    superseded = [(sid, raw_id) for sid, raws in open_raw_ids(conn, system, stream, ids).items()
-                  for raw_id in raws if raw_id != current_raw[sid]]
+    superseded = [
+        (sid, raw_id)
+        for sid, raws in open_raw_ids(conn, system, stream, ids).items()
+        for raw_id in raws
+        if raw_id != current_raw[sid]
+    ]
     for i in range(0, len(superseded), IN_CHUNK):
-        conn.execute(sa.update(Q).where(_open(system, stream), sa.tuple_(Q.c.source_id, Q.c.raw_id).in_(
-            superseded[i:i + IN_CHUNK])).values(released_run_id=run_id))
+        conn.execute(
+            sa.update(Q)
+            .where(_open(system, stream), sa.tuple_(Q.c.source_id, Q.c.raw_id).in_(superseded[i : i + IN_CHUNK]))
+            .values(released_run_id=run_id)
+        )
     return len(superseded)
 
 
-def quarantine_failures(conn: Connection, system: str, stream: str, failing: pd.DataFrame,
-                        rules: Iterable[list[str]], run_id: int) -> int:
+def quarantine_failures(
+    conn: Connection, system: str, stream: str, failing: pd.DataFrame, rules: Iterable[list[str]], run_id: int
+) -> int:
     """File each failing current version (columns source_id, raw_id, payload) unless already open.
 
     Returns the number of new entries."""
     already = open_raw_ids(conn, system, stream, sorted(set(failing["source_id"])))
     now = utcnow()
-    rows = [{"run_id": run_id, "system": system, "stream": stream, "source_id": sid, "raw_id": int(raw_id),
-             "rules": list(why), "payload": payload, "quarantined_at": now}
-            for sid, raw_id, payload, why in zip(failing["source_id"], failing["raw_id"], failing["payload"], rules)
-            if raw_id not in already.get(sid, ())]
+    rows = [
+        {
+            "run_id": run_id,
+            "system": system,
+            "stream": stream,
+            "source_id": sid,
+            "raw_id": int(raw_id),
+            "rules": list(why),
+            "payload": payload,
+            "quarantined_at": now,
+        }
+        for sid, raw_id, payload, why in zip(failing["source_id"], failing["raw_id"], failing["payload"], rules)
+        if raw_id not in already.get(sid, ())
+    ]
     if rows:
         conn.execute(sa.insert(Q), rows)
     return len(rows)
@@ -63,9 +83,12 @@ def quarantine_failures(conn: Connection, system: str, stream: str, failing: pd.
 
 def open_entries(conn: Connection, system: str | None = None, limit: int = 50) -> list[dict]:
     """Open quarantine entries, newest first: system, stream, source_id, raw_id, rules, run_id, quarantined_at."""
-    q = sa.select(Q.c.system, Q.c.stream, Q.c.source_id, Q.c.raw_id, Q.c.rules, Q.c.run_id, Q.c.quarantined_at) \
-        .where(Q.c.released_run_id.is_(None)).order_by(Q.c.quarantine_id.desc()).limit(limit)
+    q = (
+        sa.select(Q.c.system, Q.c.stream, Q.c.source_id, Q.c.raw_id, Q.c.rules, Q.c.run_id, Q.c.quarantined_at)
+        .where(Q.c.released_run_id.is_(None))
+        .order_by(Q.c.quarantine_id.desc())
+        .limit(limit)
+    )
     if system:
         q = q.where(Q.c.system == system)
     return [dict(r) for r in conn.execute(q).mappings()]
-

@@ -6,25 +6,26 @@ difference, deletes the rows of deleted records, and moves the watermark — all
 so a `SchemaDriftError` leaves staging, quarantine and watermarks as they were. Per stream the run
 summary says received = staged + quarantined + deleted.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from connectors.base import load_state, save_state
-from hub.config import SYSTEMS, HubConfig
+from configuration import SYSTEMS, HubConfig
 from schemas import quarantine
 from schemas.contracts import CONTRACTS, check_drift, validate_payloads
 from schemas.staging import events, person, reader
 from schemas.staging.writer import WriteStats, replace_scope
 from warehouse.models import RAW_STREAMS, RAW_TABLES, STAGING_TABLES
 from warehouse.runs import recorded_run
+from warehouse.state import load_state, save_state
 
 log = logging.getLogger(__name__)
 CHUNK = 50_000
@@ -45,9 +46,9 @@ class Batch:
 @dataclass(frozen=True)
 class Target:
     table: str
-    scope: str                                  # column holding the source record's id
+    scope: str  # column holding the source record's id
     build: Callable[[Batch], pd.DataFrame]
-    history: bool = False                       # built from every passing version, not only the current one
+    history: bool = False  # built from every passing version, not only the current one
 
 
 def _persons(build: Callable[[pd.DataFrame, pd.DataFrame, int], pd.DataFrame]) -> Target:
@@ -59,18 +60,29 @@ STREAM_TARGETS: dict[tuple[str, str], tuple[Target, ...]] = {
     ("sat", "accoglienze"): (Target("stg_stay", "stay_id", lambda b: events.stays(b.frame, b.riservato, b.run_id)),),
     ("anagrafe", "residenti"): (
         _persons(person.anagrafe_persons),
-        Target("stg_residence", "source_person_id",
-               lambda b: events.residence_periods(b.history, b.history_meta, b.run_id), history=True)),
+        Target(
+            "stg_residence",
+            "source_person_id",
+            lambda b: events.residence_periods(b.history, b.history_meta, b.run_id),
+            history=True,
+        ),
+    ),
     ("polis", "participants"): (_persons(person.polis_persons),),
     ("polis", "placements"): (Target("stg_placement", "placement_id", lambda b: events.placements(b.frame, b.run_id)),),
     ("volontariato", "anagrafiche"): (_persons(person.volontariato_persons),),
     ("volontariato", "servizi"): (
-        Target("stg_volunteer_service", "service_id", lambda b: events.volunteer_services(b.frame, b.run_id)),),
+        Target("stg_volunteer_service", "service_id", lambda b: events.volunteer_services(b.frame, b.run_id)),
+    ),
     ("contabilita", "soggetti"): (_persons(person.contabilita_persons),),
     ("contabilita", "erogazioni"): (
         Target("stg_payment", "id_erogazione", lambda b: events.payments(b.frame, b.run_id)),
-        Target("stg_payment_status", "id_erogazione",
-               lambda b: events.payment_statuses(b.history, b.history_meta, b.run_id), history=True)),
+        Target(
+            "stg_payment_status",
+            "id_erogazione",
+            lambda b: events.payment_statuses(b.history, b.history_meta, b.run_id),
+            history=True,
+        ),
+    ),
 }
 """What each raw stream stages into; the first target holds one row per staged record."""
 
@@ -90,11 +102,20 @@ class StreamCounts:
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
-        return {"system": self.system, "stream": self.stream, "received": self.received, "staged": self.staged,
-                "quarantined": self.quarantined, "deleted": self.deleted,
-                "adds_up": self.received == self.staged + self.quarantined + self.deleted,
-                "newly_quarantined": self.newly_quarantined, "released": self.released, "reread": self.reread,
-                "writes": {t: w.as_dict() for t, w in self.writes.items()}, "seconds": round(self.seconds, 3)}
+        return {
+            "system": self.system,
+            "stream": self.stream,
+            "received": self.received,
+            "staged": self.staged,
+            "quarantined": self.quarantined,
+            "deleted": self.deleted,
+            "adds_up": self.received == self.staged + self.quarantined + self.deleted,
+            "newly_quarantined": self.newly_quarantined,
+            "released": self.released,
+            "reread": self.reread,
+            "writes": {t: w.as_dict() for t, w in self.writes.items()},
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def watermark_stream(stream: str) -> str:
@@ -138,7 +159,8 @@ class StreamStager:
         why = result.rules_by_row()
         c = self.counts
         c.newly_quarantined += quarantine.quarantine_failures(
-            self.conn, self.system, self.stream, failing, [why[i] for i in failing.index], self.run_id)
+            self.conn, self.system, self.stream, failing, [why[i] for i in failing.index], self.run_id
+        )
         c.released += quarantine.release_superseded(self.conn, self.system, self.stream, chunk, self.run_id)
         batch = Batch(result.frame[ok].reset_index(drop=True), live[ok].reset_index(drop=True), self.run_id)
         self._add_context(batch)
@@ -148,7 +170,8 @@ class StreamStager:
             where = table.c.source_system == self.system if target.table == "stg_person" else None
             rows = target.build(batch)
             c.writes.setdefault(target.table, WriteStats()).add(
-                replace_scope(self.conn, table, target.scope, scope, rows, where))
+                replace_scope(self.conn, table, target.scope, scope, rows, where)
+            )
         c.received += len(chunk)
         c.deleted += int(chunk["deleted"].astype(bool).sum())
         c.quarantined += len(failing)
@@ -165,10 +188,13 @@ class StreamStager:
             batch.history = pd.concat([checked.frame[passed], batch.frame], ignore_index=True)
             batch.history_meta = pd.concat([older.reset_index(drop=True)[passed], batch.meta], ignore_index=True)
         if (self.system, self.stream) == ("sat", "accoglienze"):
-            guests = reader.current_of(self.conn, RAW_TABLES[("sat", "ospiti")],
-                                       {str(g) for g in batch.frame["id_ospite"]})
-            batch.riservato = {sid: bool(gone) or payload.get("riservato") is not False
-                               for sid, gone, payload in zip(guests["source_id"], guests["deleted"], guests["payload"])}
+            guests = reader.current_of(
+                self.conn, RAW_TABLES[("sat", "ospiti")], {str(g) for g in batch.frame["id_ospite"]}
+            )
+            batch.riservato = {
+                sid: bool(gone) or payload.get("riservato") is not False
+                for sid, gone, payload in zip(guests["source_id"], guests["deleted"], guests["payload"])
+            }
 
 
 def _stays_of(conn: Connection, guests: set[str]) -> set[str]:
@@ -177,8 +203,11 @@ def _stays_of(conn: Connection, guests: set[str]) -> set[str]:
     ids = sorted(guests)
     found: set[str] = set()
     for i in range(0, len(ids), reader.IN_CHUNK):
-        found.update(conn.execute(sa.select(stay.c.stay_id).where(
-            stay.c.source_person_id.in_(ids[i:i + reader.IN_CHUNK]))).scalars())
+        found.update(
+            conn.execute(
+                sa.select(stay.c.stay_id).where(stay.c.source_person_id.in_(ids[i : i + reader.IN_CHUNK]))
+            ).scalars()
+        )
     return found
 
 

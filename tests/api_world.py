@@ -4,21 +4,22 @@
 then a few history cases the feed and the redirects need: an id merged into another (and one merged
 into that: a chain), a split, a retired id. ``serving`` runs an app with uvicorn on a free loopback port.
 """
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 import uvicorn
 
+from configuration import SYSTEMS, load_env_file
 from connectors.registry import sync_system
-from hub.config import SYSTEMS, load_env_file
 from sandbox import services, world
 from sandbox.truth import source_person_map
 from schemas.stage import stage_all
@@ -42,10 +43,15 @@ def build_sandbox_warehouse(url: str, tmp: Path, size: int = 600, seed: int = 7)
     load_env_file(folder / "secrets.env")
     engine = fresh_warehouse(url)
     with services.running(folder) as urls:
-        cfg = make_config(tmp, warehouse_url=url, sat_url=urls["sat"], polis_url=urls["polis"],
-                          anagrafe_folder=folder / "anagrafe",
-                          volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
-                          contabilita_url=f"sqlite:///{folder / 'contabilita.db'}")
+        cfg = make_config(
+            tmp,
+            warehouse_url=url,
+            sat_url=urls["sat"],
+            polis_url=urls["polis"],
+            anagrafe_folder=folder / "anagrafe",
+            volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
+            contabilita_url=f"sqlite:///{folder / 'contabilita.db'}",
+        )
         for system in SYSTEMS:
             sync_system(cfg, engine, system)
         stage_all(cfg, engine)
@@ -65,16 +71,36 @@ def _members(engine: sa.Engine, folder: Path) -> dict[str, list[tuple[str, str]]
 
 def _link(conn, run_id: int, at, members: dict[str, list[tuple[str, str]]], extra: list[dict] = ()) -> None:
     stamp = dict(created_run_id=run_id, updated_run_id=run_id, created_at=at, updated_at=at)
-    conn.execute(BEN.insert(), [dict(beneficiary_id=b, status="active", merged_into=None, record_count=len(r), **stamp)
-                                for b, r in members.items()] + [{**e, **stamp} for e in extra])
-    conn.execute(XW.insert(), [dict(source_system=s, source_person_id=sid, beneficiary_id=b, match_probability=0.99,
-                                    linked_run_id=run_id, linked_at=at)
-                               for b, recs in members.items() for s, sid in recs])
+    conn.execute(
+        BEN.insert(),
+        [
+            dict(beneficiary_id=b, status="active", merged_into=None, record_count=len(r), **stamp)
+            for b, r in members.items()
+        ]
+        + [{**e, **stamp} for e in extra],
+    )
+    conn.execute(
+        XW.insert(),
+        [
+            dict(
+                source_system=s,
+                source_person_id=sid,
+                beneficiary_id=b,
+                match_probability=0.99,
+                linked_run_id=run_id,
+                linked_at=at,
+            )
+            for b, recs in members.items()
+            for s, sid in recs
+        ],
+    )
 
 
 def _feed(conn, run_id: int, at, entries: list[dict]) -> None:
-    conn.execute(CHANGE.insert(), [dict(e, run_id=run_id, changed_at=at + timedelta(milliseconds=i))
-                                   for i, e in enumerate(entries)])
+    conn.execute(
+        CHANGE.insert(),
+        [dict(e, run_id=run_id, changed_at=at + timedelta(milliseconds=i)) for i, e in enumerate(entries)],
+    )
 
 
 def fill_identity(engine: sa.Engine, folder: Path) -> dict:
@@ -83,20 +109,31 @@ def fill_identity(engine: sa.Engine, folder: Path) -> dict:
     survivor (active, two systems), merged (into survivor), chained (merged into merged), split, retired, late."""
     members = _members(engine, folder)
     multi = sorted(b for b, recs in members.items() if len({s for s, _ in recs}) >= 2)
-    cases = {"survivor": multi[0], "late": multi[-1], "merged": "M00000001", "chained": "M00000002",
-             "split": "S00000001", "retired": "R00000001"}
+    cases = {
+        "survivor": multi[0],
+        "late": multi[-1],
+        "merged": "M00000001",
+        "chained": "M00000002",
+        "split": "S00000001",
+        "retired": "R00000001",
+    }
     members.pop(cases["late"])
     cases["split_into"] = sorted(members)[:2]
     retired = dict(status="retired", merged_into=None, record_count=0)
-    extra = [dict(beneficiary_id=cases["merged"], status="merged", merged_into=cases["survivor"], record_count=0),
-             dict(beneficiary_id=cases["chained"], status="merged", merged_into=cases["merged"], record_count=0),
-             dict(beneficiary_id=cases["split"], **retired), dict(beneficiary_id=cases["retired"], **retired)]
+    extra = [
+        dict(beneficiary_id=cases["merged"], status="merged", merged_into=cases["survivor"], record_count=0),
+        dict(beneficiary_id=cases["chained"], status="merged", merged_into=cases["merged"], record_count=0),
+        dict(beneficiary_id=cases["split"], **retired),
+        dict(beneficiary_id=cases["retired"], **retired),
+    ]
     created = sorted([*members, *(e["beneficiary_id"] for e in extra)])
     feed = [dict(beneficiary_id=b, kind="created", merged_into=None, related_ids=None) for b in created]
-    feed += [dict(beneficiary_id=cases["chained"], kind="merged", merged_into=cases["merged"], related_ids=None),
-             dict(beneficiary_id=cases["merged"], kind="merged", merged_into=cases["survivor"], related_ids=None),
-             dict(beneficiary_id=cases["split"], kind="split", merged_into=None, related_ids=cases["split_into"]),
-             dict(beneficiary_id=cases["retired"], kind="retired", merged_into=None, related_ids=None)]
+    feed += [
+        dict(beneficiary_id=cases["chained"], kind="merged", merged_into=cases["merged"], related_ids=None),
+        dict(beneficiary_id=cases["merged"], kind="merged", merged_into=cases["survivor"], related_ids=None),
+        dict(beneficiary_id=cases["split"], kind="split", merged_into=None, related_ids=cases["split_into"]),
+        dict(beneficiary_id=cases["retired"], kind="retired", merged_into=None, related_ids=None),
+    ]
     run_id = start_run(engine, "link", trigger="test")
     at = utcnow() - timedelta(hours=1)
     with engine.begin() as conn:
@@ -122,8 +159,9 @@ def free_port() -> int:
 @contextmanager
 def serving(app) -> Iterator[str]:
     """Serve `app` with uvicorn in a thread on 127.0.0.1; yields the base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

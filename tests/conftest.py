@@ -1,4 +1,5 @@
 """Shared fixtures: fresh PostgreSQL / MariaDB databases per test session, temp warehouses."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """stg_person rows written directly (as the stage step would) for the identity tests, and readers of the result."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -80,18 +81,74 @@ def changes(engine, run_id: int | None = None) -> list[tuple]:
 
 
 # ---- the cases: a person whose two records only a third one bridges, and a strong triple
-BRIDGE_A = row("900001", "volontariato", first="ORAZZIO", last="FALLACCI", sex="M", birth=None, cf=None,
-               phone="+393470000001", place=PLACES[0])
-BRIDGE_B = row("900002", "anagrafe", first="ORAZIO", last="FALLACI", sex="M", birth=D(1955, 5, 5), place=PLACES[0],
-               street="DEI BARDI", number="3")
-BRIDGE_C = row("900003", "sat", first="ORAZIO", last="FALLACI", sex="M", birth=D(1955, 5, 5), cf=None,
-               phone="+393470000001", place=PLACES[0])
-TRIPLE = [row("800001", "anagrafe", first="ERSILIA", last="MONTAUTI", sex="F", birth=D(1963, 9, 30), place=PLACES[3],
-              street="ROMANA", number="12"),
-          row("800002", "sat", first="ERSILIA", last="MONTAUTI", sex="F", birth=D(1963, 9, 30), place=PLACES[3],
-              phone="+393471234500"),
-          row("800003", "polis", first="ERSILIA", last="MONTAUTI", sex="F", birth=D(1963, 9, 30), place=PLACES[3],
-              phone="+393471234500", street="ROMANA", number="12")]
+BRIDGE_A = row(
+    "900001",
+    "volontariato",
+    first="ORAZZIO",
+    last="FALLACCI",
+    sex="M",
+    birth=None,
+    cf=None,
+    phone="+393470000001",
+    place=PLACES[0],
+)
+BRIDGE_B = row(
+    "900002",
+    "anagrafe",
+    first="ORAZIO",
+    last="FALLACI",
+    sex="M",
+    birth=D(1955, 5, 5),
+    place=PLACES[0],
+    street="DEI BARDI",
+    number="3",
+)
+BRIDGE_C = row(
+    "900003",
+    "sat",
+    first="ORAZIO",
+    last="FALLACI",
+    sex="M",
+    birth=D(1955, 5, 5),
+    cf=None,
+    phone="+393470000001",
+    place=PLACES[0],
+)
+TRIPLE = [
+    row(
+        "800001",
+        "anagrafe",
+        first="ERSILIA",
+        last="MONTAUTI",
+        sex="F",
+        birth=D(1963, 9, 30),
+        place=PLACES[3],
+        street="ROMANA",
+        number="12",
+    ),
+    row(
+        "800002",
+        "sat",
+        first="ERSILIA",
+        last="MONTAUTI",
+        sex="F",
+        birth=D(1963, 9, 30),
+        place=PLACES[3],
+        phone="+393471234500",
+    ),
+    row(
+        "800003",
+        "polis",
+        first="ERSILIA",
+        last="MONTAUTI",
+        sex="F",
+        birth=D(1963, 9, 30),
+        place=PLACES[3],
+        phone="+393471234500",
+        street="ROMANA",
+        number="12",
+    ),
+]
 
 
 def key(r: dict) -> str:

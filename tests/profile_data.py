@@ -1,19 +1,20 @@
 """Test data for the profile: a staged sandbox and a crosswalk built from its ground truth (not from matching)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from hub.config import load_env_file
+from configuration import load_env_file
 from sandbox import services, world
 from sandbox.truth import source_person_map
 from tests.helpers import sandbox_config, sync_and_stage
 from warehouse.models import IDENTITY_TABLES, STAGING_TABLES
 from warehouse.runs import start_run
 
-LINKED_AT = datetime(2026, 10, 22, tzinfo=timezone.utc)
+LINKED_AT = datetime(2026, 10, 22, tzinfo=UTC)
 
 
 def beneficiary_of(person_id: int) -> str:
@@ -36,15 +37,41 @@ def crosswalk_from_truth(engine, folder: Path) -> dict[tuple[str, str], str]:
     with engine.begin() as conn:
         conn.execute(sa.delete(x))
         conn.execute(sa.delete(b))
-        conn.execute(sa.insert(b), [{"beneficiary_id": bid, "status": "active", "record_count": n,
-                                     "created_run_id": run_id, "updated_run_id": run_id, "created_at": LINKED_AT,
-                                     "updated_at": LINKED_AT} for bid, n in sorted(counts.items())])
-        conn.execute(sa.insert(x), [{"source_system": s, "source_person_id": i, "beneficiary_id": bid,
-                                     "match_probability": 1.0, "linked_run_id": run_id, "linked_at": LINKED_AT}
-                                    for (s, i), bid in sorted(mapping.items())])
+        conn.execute(
+            sa.insert(b),
+            [
+                {
+                    "beneficiary_id": bid,
+                    "status": "active",
+                    "record_count": n,
+                    "created_run_id": run_id,
+                    "updated_run_id": run_id,
+                    "created_at": LINKED_AT,
+                    "updated_at": LINKED_AT,
+                }
+                for bid, n in sorted(counts.items())
+            ],
+        )
+        conn.execute(
+            sa.insert(x),
+            [
+                {
+                    "source_system": s,
+                    "source_person_id": i,
+                    "beneficiary_id": bid,
+                    "match_probability": 1.0,
+                    "linked_run_id": run_id,
+                    "linked_at": LINKED_AT,
+                }
+                for (s, i), bid in sorted(mapping.items())
+            ],
+        )
     with engine.begin() as conn:
-        conn.execute(sa.update(sa.table("pipeline_run", sa.column("run_id"), sa.column("status")))
-                     .where(sa.column("run_id") == run_id).values(status="success"))
+        conn.execute(
+            sa.update(sa.table("pipeline_run", sa.column("run_id"), sa.column("status")))
+            .where(sa.column("run_id") == run_id)
+            .values(status="success")
+        )
     return mapping
 
 
@@ -90,5 +117,9 @@ def truth_people(folder: Path) -> dict[int, tuple]:
     import sqlite3
 
     with sqlite3.connect(folder / "truth.db") as conn:
-        return {r[0]: r[1:] for r in conn.execute(
-            "SELECT person_id, household_id, surname, first_name, sex, birth_date, codice_fiscale, phone FROM person")}
+        return {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "SELECT person_id, household_id, surname, first_name, sex, birth_date, codice_fiscale, phone FROM person"
+            )
+        }

@@ -1,11 +1,12 @@
 """Fresh databases on the machine's real servers for tests; skip only when unreachable outside CI."""
+
 from __future__ import annotations
 
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa

@@ -7,6 +7,7 @@ staging asset schedules `fase_link_publish`, and that whole run (plan, the mappe
 finalize, publish) succeeds on the worker too. A failed or retrying task fails the test at once,
 with the tail of its task log.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -32,12 +33,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
-REDIS_DB = 13          # a Redis database of this test's own; flushed before and after
+REDIS_DB = 13  # a Redis database of this test's own; flushed before and after
 RUN_TIMEOUT = 240
 
 
-def wait_until(what: str, check: Callable[[], object], timeout: float, topology: "Topology",
-               details: Callable[[], str] = lambda: "") -> object:
+def wait_until(
+    what: str, check: Callable[[], object], timeout: float, topology: Topology, details: Callable[[], str] = lambda: ""
+) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
@@ -62,8 +64,9 @@ class Topology:
 
     def start(self, name: str, *args: str) -> None:
         log = (self.log_dir / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen([AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+        self.procs[name] = subprocess.Popen(
+            [AIRFLOW, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def check_alive(self) -> None:
         dead = {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
@@ -113,9 +116,10 @@ def sandbox(tmp_path, servers, monkeypatch):
     world.generate(folder, 60, seed=9)
     wh = sa.make_url(servers[1])
     with services.running(folder) as urls:
-        path = services.write_hub_config(folder, urls, tmp_path / "hub.yaml",
-                                         wh.set(password=None).render_as_string(hide_password=False))
-        if wh.password:   # a hub config never holds a password: name its variable
+        path = services.write_hub_config(
+            folder, urls, tmp_path / "hub.yaml", wh.set(password=None).render_as_string(hide_password=False)
+        )
+        if wh.password:  # a hub config never holds a password: name its variable
             monkeypatch.setenv("FASE_TEST_WAREHOUSE_PASSWORD", wh.password)
             data = yaml.safe_load(path.read_text())
             data["warehouse"]["password_env"] = "FASE_TEST_WAREHOUSE_PASSWORD"
@@ -128,34 +132,45 @@ def airflow_environment(home: Path, meta_url: str, config: str) -> dict[str, str
     meta = sa.make_url(meta_url).render_as_string(hide_password=False)
     api_port, log_port = services.free_port(0), services.free_port(0)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta,
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": meta.replace("postgresql+psycopg://", "postgresql+psycopg_async://"),
-        "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
-        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),
-        "FASE_CONFIG": config,
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__API__PORT": str(api_port),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": meta.replace(
+                "postgresql+psycopg://", "postgresql+psycopg_async://"
+            ),
+            "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),
+            "FASE_CONFIG": config,
+        }
+    )
     return env
 
 
 def _require_working_celery_executor(env: dict[str, str]) -> None:
     """Fail early, with the cause, when the installed celery and Celery provider cannot work together."""
-    done = subprocess.run([sys.executable, "-c", "import airflow.providers.celery.executors.celery_executor_utils"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", "import airflow.providers.celery.executors.celery_executor_utils"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if done.returncode:
-        pytest.fail("the CeleryExecutor cannot be imported with the locked packages (celery 5.7 dropped "
-                    "celery.backends.database.retry, which apache-airflow-providers-celery imports: pin "
-                    "celery<5.7 in pyproject.toml and requirements.lock):\n" + done.stderr[-2000:])
+        pytest.fail(
+            "the CeleryExecutor cannot be imported with the locked packages (celery 5.7 dropped "
+            "celery.backends.database.retry, which apache-airflow-providers-celery imports: pin "
+            "celery<5.7 in pyproject.toml and requirements.lock):\n" + done.stderr[-2000:]
+        )
 
 
 FINISHED = ("success", "failed")
@@ -171,22 +186,30 @@ class Metadata:
 
     def dags_parsed(self, dag_ids: tuple[str, ...]) -> bool:
         with self.engine.connect() as conn:
-            return conn.execute(sa.text("SELECT COUNT(*) FROM serialized_dag WHERE dag_id IN :d")
-                                .bindparams(sa.bindparam("d", expanding=True)), {"d": list(dag_ids)}).scalar_one() \
-                == len(dag_ids)
+            return conn.execute(
+                sa.text("SELECT COUNT(*) FROM serialized_dag WHERE dag_id IN :d").bindparams(
+                    sa.bindparam("d", expanding=True)
+                ),
+                {"d": list(dag_ids)},
+            ).scalar_one() == len(dag_ids)
 
     def first_run(self, dag_id: str, run_type: str):
         """The DAG's first run of `run_type` (run_id, state), or None."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.text("SELECT run_id, state FROM dag_run WHERE dag_id = :d AND run_type = :t "
-                                        "ORDER BY id LIMIT 1"), {"d": dag_id, "t": run_type}).first()
+            return conn.execute(
+                sa.text("SELECT run_id, state FROM dag_run WHERE dag_id = :d AND run_type = :t ORDER BY id LIMIT 1"),
+                {"d": dag_id, "t": run_type},
+            ).first()
 
     def task_instances(self, dag_id: str, run_id: str) -> list:
         with self.engine.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT task_id, map_index, state, try_number, queue, hostname, external_executor_id "
-                "FROM task_instance WHERE dag_id = :d AND run_id = :r ORDER BY task_id, map_index"),
-                {"d": dag_id, "r": run_id}).all()
+            return conn.execute(
+                sa.text(
+                    "SELECT task_id, map_index, state, try_number, queue, hostname, external_executor_id "
+                    "FROM task_instance WHERE dag_id = :d AND run_id = :r ORDER BY task_id, map_index"
+                ),
+                {"d": dag_id, "r": run_id},
+            ).all()
 
     def task_log(self, dag_id: str, run_id: str, ti, tail: int = 40) -> str:
         """The last lines of every attempt's log of `ti`, errors with their exception (the logs are JSON lines)."""
@@ -196,16 +219,25 @@ class Metadata:
         attempts = sorted(folder.glob("attempt=*.log"))
         if not attempts:
             return f"(no task log under {folder})"
-        return "\n".join(f"--- {path.relative_to(self.log_root)}\n" + "\n".join(
-            _log_line(line) for line in path.read_text(errors="replace").splitlines()[-tail:]) for path in attempts)
+        return "\n".join(
+            f"--- {path.relative_to(self.log_root)}\n"
+            + "\n".join(_log_line(line) for line in path.read_text(errors="replace").splitlines()[-tail:])
+            for path in attempts
+        )
 
     def report(self, dag_id: str, run_id: str) -> str:
         """Each task instance of the run, and the log tail of every one that started and did not succeed."""
         tis = self.task_instances(dag_id, run_id)
-        lines = [f"{dag_id} {run_id}:"] + [f"  {t.task_id}[{t.map_index}] {t.state} try {t.try_number} "
-                                           f"celery task {t.external_executor_id} on {t.hostname}" for t in tis]
-        lines += [f"\n{t.task_id}[{t.map_index}] {t.state}:\n{self.task_log(dag_id, run_id, t)}"
-                  for t in tis if t.state not in ("success", None, "scheduled", "queued")]
+        lines = [f"{dag_id} {run_id}:"] + [
+            f"  {t.task_id}[{t.map_index}] {t.state} try {t.try_number} "
+            f"celery task {t.external_executor_id} on {t.hostname}"
+            for t in tis
+        ]
+        lines += [
+            f"\n{t.task_id}[{t.map_index}] {t.state}:\n{self.task_log(dag_id, run_id, t)}"
+            for t in tis
+            if t.state not in ("success", None, "scheduled", "queued")
+        ]
         return "\n".join(lines)
 
 
@@ -218,28 +250,34 @@ def _log_line(line: str) -> str:
     for error in entry.get("error_detail") or ():
         frames = error.get("frames") or [{}]
         where = frames[-1]
-        text += (f"\n    {error.get('exc_type')}: {error.get('exc_value')} "
-                 f"(at {where.get('filename')}:{where.get('lineno')} {where.get('name')})")
+        text += (
+            f"\n    {error.get('exc_type')}: {error.get('exc_value')} "
+            f"(at {where.get('filename')}:{where.get('lineno')} {where.get('name')})"
+        )
     return text
 
 
 def wait_for_run(meta: Metadata, dag_id: str, run_type: str, topology: Topology, timeout: float = RUN_TIMEOUT):
     """Wait until the DAG's first run of `run_type` finished; fail at once, with the task logs, when a task
     failed or waits for a retry."""
+
     def finished():
         run = meta.first_run(dag_id, run_type)
         if run is None:
             return None
         wrong = [t for t in meta.task_instances(dag_id, run.run_id) if t.state in GONE_WRONG]
         if wrong or run.state == "failed":
-            pytest.fail(f"{dag_id} {run.run_id} is {run.state}, task instances went wrong: "
-                        f"{[(t.task_id, t.map_index, t.state) for t in wrong]}\n{meta.report(dag_id, run.run_id)}\n"
-                        f"{topology.logs(2000)}")
+            pytest.fail(
+                f"{dag_id} {run.run_id} is {run.state}, task instances went wrong: "
+                f"{[(t.task_id, t.map_index, t.state) for t in wrong]}\n{meta.report(dag_id, run.run_id)}\n"
+                f"{topology.logs(2000)}"
+            )
         return run if run.state in FINISHED else None
 
     def details() -> str:
         run = meta.first_run(dag_id, run_type)
         return meta.report(dag_id, run.run_id) if run else f"no {run_type} run of {dag_id} was created"
+
     return wait_until(f"the first {run_type} run of {dag_id} to finish", finished, timeout, topology, details)
 
 
@@ -250,8 +288,8 @@ def assert_ran_on_celery(meta: Metadata, dag_id: str, run, expected: set[str]) -
     report = meta.report(dag_id, run.run_id)
     assert run.state == "success", report
     assert {t.task_id for t in tis} == expected, report
-    assert all(t.state == "success" and t.try_number == 1 for t in tis), report     # first try, no retries
-    assert all(t.external_executor_id and t.queue == "default" for t in tis), report   # Celery task ids
+    assert all(t.state == "success" and t.try_number == 1 for t in tis), report  # first try, no retries
+    assert all(t.external_executor_id and t.queue == "default" for t in tis), report  # Celery task ids
     return tis
 
 
@@ -267,6 +305,7 @@ def test_celery_topology_runs_the_sync_dag_and_its_asset_chain(tmp_path, servers
 
     def phase(name: str) -> None:
         phases[name] = round(time.monotonic() - started - sum(phases.values()), 1)
+
     try:
         _require_working_celery_executor(topology.env)
         topology.run("db", "migrate")
@@ -275,8 +314,12 @@ def test_celery_topology_runs_the_sync_dag_and_its_asset_chain(tmp_path, servers
         topology.start("scheduler", "scheduler")
         topology.start("dag-processor", "dag-processor")
         topology.start("worker", "celery", "worker")
-        wait_until("the dag-processor to serialize the DAGs",
-                   lambda: meta.dags_parsed(("fase_sync_sat", "fase_link_publish")), 180, topology)
+        wait_until(
+            "the dag-processor to serialize the DAGs",
+            lambda: meta.dags_parsed(("fase_sync_sat", "fase_link_publish")),
+            180,
+            topology,
+        )
         phase("start + parse")
         topology.run("dags", "unpause", "fase_link_publish")
         # catchup=False: unpausing makes the scheduler create the run of the latest schedule (hh:05) at once;
@@ -286,23 +329,29 @@ def test_celery_topology_runs_the_sync_dag_and_its_asset_chain(tmp_path, servers
         sync_run = wait_for_run(meta, "fase_sync_sat", "scheduled", topology)
         phase("fase_sync_sat")
         assert_ran_on_celery(meta, "fase_sync_sat", sync_run, {"sync", "stage"})
-        assert "execute_workload" in topology.log("worker") and "succeeded" in topology.log("worker"), \
-            topology.log("worker")[-4000:]
+        assert "execute_workload" in topology.log("worker") and "succeeded" in topology.log("worker"), topology.log(
+            "worker"
+        )[-4000:]
 
         _, engine = pipeline.open_hub(config)
         with engine.connect() as conn:
-            counts = {stream: conn.execute(sa.select(sa.func.count(sa.distinct(t.c.source_id)))).scalar_one()
-                      for (system, stream), t in RAW_TABLES.items() if system == "sat"}
+            counts = {
+                stream: conn.execute(sa.select(sa.func.count(sa.distinct(t.c.source_id)))).scalar_one()
+                for (system, stream), t in RAW_TABLES.items()
+                if system == "sat"
+            }
         assert counts == world.status(folder)["records"]["sat"]
 
         # the staging asset written on the worker schedules the linkage DAG, which runs there too
         link_run = wait_for_run(meta, "fase_link_publish", "asset_triggered", topology)
         phase("fase_link_publish")
-        tis = assert_ran_on_celery(meta, "fase_link_publish", link_run,
-                                   {"link_plan", "link_partition", "link_finalize", "publish"})
+        tis = assert_ran_on_celery(
+            meta, "fase_link_publish", link_run, {"link_plan", "link_partition", "link_finalize", "publish"}
+        )
         partitions = [t for t in tis if t.task_id == "link_partition"]
-        assert partitions and all(t.map_index >= 0 for t in partitions), meta.report("fase_link_publish",
-                                                                                       link_run.run_id)
+        assert partitions and all(t.map_index >= 0 for t in partitions), meta.report(
+            "fase_link_publish", link_run.run_id
+        )
 
         with engine.connect() as conn:
             staged = conn.execute(sa.text("SELECT COUNT(*) FROM stg_person")).scalar_one()

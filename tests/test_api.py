@@ -5,6 +5,7 @@ One warehouse per backend: a 600-person sandbox synced, staged, linked from the 
 endpoint, each role's view and what it must not see, redirects of merged ids, the change feed, the
 audit rows of every read (refusals too), hostile input and the rate limit.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,7 +24,7 @@ from tests.servers import postgres_database
 from warehouse.models import ACCESS_TABLES, IDENTITY_TABLES, PROFILE_TABLES
 from warehouse.profile.publish import publish
 
-LEAKS = ("Traceback", "SELECT", "INSERT", "sqlalchemy", "psycopg", "sqlite3", "File \"", "stg_person", "iban")
+LEAKS = ("Traceback", "SELECT", "INSERT", "sqlalchemy", "psycopg", "sqlite3", 'File "', "stg_person", "iban")
 XW, AUDIT = IDENTITY_TABLES["beneficiary_crosswalk"], ACCESS_TABLES["api_audit"]
 GOLDEN = PROFILE_TABLES["golden_record"]
 
@@ -43,8 +44,9 @@ class World:
         headers = {"X-API-Key": self.keys[who]} if who else {}
         headers.update(kw.pop("headers", {}))
         data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        return requests.post(self.base + path, data=data, headers={"Content-Type": "application/json", **headers},
-                             timeout=30, **kw)
+        return requests.post(
+            self.base + path, data=data, headers={"Content-Type": "application/json", **headers}, timeout=30, **kw
+        )
 
     def scalar(self, query):
         with self.engine.connect() as conn:
@@ -79,8 +81,16 @@ def world(request, tmp_path_factory):
     link_late(engine, tmp / "sandbox", cases["late"])
     keys, clients = {}, {}
     for name, (role, grants, ids, systems, limit) in CLIENTS.items():
-        clients[name], keys[name] = create_client(engine, name, role, "test: casework", grants=grants,
-                                                  beneficiary_ids=ids, systems=systems, rate_limit_per_minute=limit)
+        clients[name], keys[name] = create_client(
+            engine,
+            name,
+            role,
+            "test: casework",
+            grants=grants,
+            beneficiary_ids=ids,
+            systems=systems,
+            rate_limit_per_minute=limit,
+        )
     revoke_client(engine, clients["revoked"].client_id)
     with serving(create_app(engine, pseudonym_key="test-pseudonym-key")) as base:
         yield World(base, engine, cases, keys, clients)
@@ -107,8 +117,15 @@ def test_health_readiness_and_openapi(world):
     ready = requests.get(world.base + "/v1/ready").json()
     assert ready["status"] == "ready" and ready["revision"] == ready["head"]
     spec = requests.get(world.base + "/openapi.json").json()
-    for path in ("/v1/beneficiaries/{beneficiary_id}", "/v1/beneficiaries/lookup", "/v1/beneficiaries/search",
-                 "/v1/sources/{system}/{source_person_id}", "/v1/changes", "/v1/crosswalk", "/v1/ready"):
+    for path in (
+        "/v1/beneficiaries/{beneficiary_id}",
+        "/v1/beneficiaries/lookup",
+        "/v1/beneficiaries/search",
+        "/v1/sources/{system}/{source_person_id}",
+        "/v1/changes",
+        "/v1/crosswalk",
+        "/v1/ready",
+    ):
         assert path in spec["paths"], path
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
     assert "308" in spec["paths"]["/v1/beneficiaries/{beneficiary_id}"]["get"]["responses"]
@@ -132,15 +149,20 @@ def test_case_worker_reads_the_merged_record(world):
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     rec = r.json()
     assert rec["beneficiary_id"] == bid and rec["published"] and rec["id_space"] == "beneficiary"
-    expected = {tuple(x) for x in world.rows(sa.select(XW.c.source_system, XW.c.source_person_id)
-                                             .where(XW.c.beneficiary_id == bid))}
+    expected = {
+        tuple(x)
+        for x in world.rows(sa.select(XW.c.source_system, XW.c.source_person_id).where(XW.c.beneficiary_id == bid))
+    }
     assert {(s["source_system"], s["source_person_id"]) for s in rec["sources"]} == expected
     name = rec["person"]["last_name"]
     assert name["value"] and (name["source"]["system"], name["source"]["source_person_id"]) in expected
     assert name["source"]["rule"]
     assert rec["households"] and rec["households"][0]["members"]
-    payer = world.scalar(sa.select(PROFILE_TABLES["fact_payment_status"].c.beneficiary_id).order_by(
-        PROFILE_TABLES["fact_payment_status"].c.beneficiary_id))
+    payer = world.scalar(
+        sa.select(PROFILE_TABLES["fact_payment_status"].c.beneficiary_id).order_by(
+            PROFILE_TABLES["fact_payment_status"].c.beneficiary_id
+        )
+    )
     payments = world.get(f"/v1/beneficiaries/{payer}").json()["payments"]
     assert payments and all(p["status_history"] for p in payments)
     assert isinstance(payments[0]["amount"], str)  # exact decimal
@@ -207,8 +229,12 @@ def test_merged_ids_redirect_to_the_survivor(world):
     for old in (c["merged"], c["chained"]):
         r = world.get(f"/v1/beneficiaries/{old}", allow_redirects=False)
         assert r.status_code == 308 and r.headers["location"] == f"/v1/beneficiaries/{c['survivor']}"
-        assert r.json() == {"beneficiary_id": old, "status": "merged", "merged_into": c["survivor"],
-                            "location": f"/v1/beneficiaries/{c['survivor']}"}
+        assert r.json() == {
+            "beneficiary_id": old,
+            "status": "merged",
+            "merged_into": c["survivor"],
+            "location": f"/v1/beneficiaries/{c['survivor']}",
+        }
     followed = world.get(f"/v1/beneficiaries/{c['chained']}")
     assert followed.status_code == 200 and followed.json()["beneficiary_id"] == c["survivor"]
     r = world.get(f"/v1/beneficiaries/{c['merged']}/sources", who="integration", allow_redirects=False)
@@ -234,8 +260,10 @@ def test_lookup_by_codice_fiscale(world):
         assert r.status_code == 200, r.text
         assert world.cases["survivor"] in {m["beneficiary_id"] for m in r.json()["matches"]}
         assert r.json()["codice_fiscale"] == cf
-    assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": cf[:15] + "Z" if cf[15] != "Z"
-                                                          else cf[:15] + "A"}), 400)
+    assert_error(
+        world.post("/v1/beneficiaries/lookup", {"codice_fiscale": cf[:15] + "Z" if cf[15] != "Z" else cf[:15] + "A"}),
+        400,
+    )
     assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": "not a code"}), 400)
     unknown = "ZZZZZZ00A01H501"
     assert_error(world.post("/v1/beneficiaries/lookup", {"codice_fiscale": unknown + check_char(unknown)}), 404)
@@ -262,8 +290,10 @@ def test_fuzzy_search_ranks_and_pages(world):
     swapped = world.post("/v1/beneficiaries/search", {"last_name": first, "first_name": last, "birth_date": born})
     assert world.cases["survivor"] in [h["beneficiary_id"] for h in swapped.json()["items"]]
     broad = world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page_size": 100}).json()
-    pages = [world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page": p, "page_size": 2}).json()
-             for p in (1, 2)]
+    pages = [
+        world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page": p, "page_size": 2}).json()
+        for p in (1, 2)
+    ]
     assert [h["beneficiary_id"] for p in pages for h in p["items"]] == [h["beneficiary_id"] for h in broad["items"]][:4]
     scores = [h["score"] for h in broad["items"]]
     assert scores == sorted(scores, reverse=True)
@@ -275,8 +305,9 @@ def test_fuzzy_search_ranks_and_pages(world):
 def test_change_feed_pages_with_merges_and_splits(world):
     seen, cursor = [], None
     while True:
-        page = world.get("/v1/changes", who="integration", params={"since": cursor, "limit": 97} if cursor
-                         else {"limit": 97}).json()
+        page = world.get(
+            "/v1/changes", who="integration", params={"since": cursor, "limit": 97} if cursor else {"limit": 97}
+        ).json()
         seen += page["changes"]
         cursor = page["next_cursor"]
         if not page["has_more"]:
@@ -301,14 +332,16 @@ def test_change_feed_pages_with_merges_and_splits(world):
 def test_crosswalk_pages_and_system_scope(world):
     items, cursor = [], None
     while True:
-        page = world.get("/v1/crosswalk", who="integration", params={"limit": 150, **({"cursor": cursor} if cursor
-                                                                                       else {})}).json()
+        page = world.get(
+            "/v1/crosswalk", who="integration", params={"limit": 150, **({"cursor": cursor} if cursor else {})}
+        ).json()
         items += page["items"]
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert {(i["source_system"], i["source_person_id"], i["beneficiary_id"]) for i in items} == \
-        {tuple(r) for r in world.rows(sa.select(XW.c.source_system, XW.c.source_person_id, XW.c.beneficiary_id))}
+    assert {(i["source_system"], i["source_person_id"], i["beneficiary_id"]) for i in items} == {
+        tuple(r) for r in world.rows(sa.select(XW.c.source_system, XW.c.source_person_id, XW.c.beneficiary_id))
+    }
     scoped = world.get("/v1/crosswalk", who="int_sat", params={"limit": 5000}).json()["items"]
     assert scoped and {i["source_system"] for i in scoped} == {"sat"}
     assert_error(world.get("/v1/crosswalk", who="int_sat", params={"system": "anagrafe"}), 403)
@@ -348,20 +381,32 @@ def test_every_read_is_audited_refusals_included(world):
     assert anonymous and all(r.client_id is None for r in anonymous)
     everything = " ".join(str(tuple(r)) for r in world.rows(sa.select(AUDIT)))
     assert cf not in everything and world.keys["cw"] not in everything
-    with pytest.raises(sa.exc.DBAPIError):
-        with world.engine.begin() as conn:
-            conn.execute(AUDIT.delete())
+    with pytest.raises(sa.exc.DBAPIError), world.engine.begin() as conn:
+        conn.execute(AUDIT.delete())
 
 
-@pytest.mark.parametrize("hostile", ["1' OR '1'='1", "x'; DROP TABLE beneficiary; --", "\" OR 1=1 --",
-                                     "%27%20UNION%20SELECT%20*%20FROM%20api_client--", "../../etc/passwd",
-                                     "%00", "a\x00b", "é" * 70])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "1' OR '1'='1",
+        "x'; DROP TABLE beneficiary; --",
+        '" OR 1=1 --',
+        "%27%20UNION%20SELECT%20*%20FROM%20api_client--",
+        "../../etc/passwd",
+        "%00",
+        "a\x00b",
+        "é" * 70,
+    ],
+)
 def test_hostile_input_gets_clean_4xx(world, hostile):
     before = world.scalar(sa.select(sa.func.count()).select_from(IDENTITY_TABLES["beneficiary"]))
     q = requests.utils.quote(hostile, safe="")
     responses = [
-        world.get(f"/v1/beneficiaries/{q}"), world.get(f"/v1/beneficiaries/{q}/sources"),
-        world.get(f"/v1/sources/sat/{q}"), world.get(f"/v1/sources/{q}/1"), world.get(f"/v1/sources/sat/{q}/record"),
+        world.get(f"/v1/beneficiaries/{q}"),
+        world.get(f"/v1/beneficiaries/{q}/sources"),
+        world.get(f"/v1/sources/sat/{q}"),
+        world.get(f"/v1/sources/{q}/1"),
+        world.get(f"/v1/sources/sat/{q}/record"),
         world.get("/v1/changes", who="integration", params={"since": hostile}),
         world.get("/v1/changes", who="integration", params={"limit": hostile}),
         world.get("/v1/crosswalk", who="integration", params={"cursor": hostile}),
@@ -373,8 +418,9 @@ def test_hostile_input_gets_clean_4xx(world, hostile):
         world.post("/v1/beneficiaries/search", hostile),
     ]
     if hostile.isprintable():
-        responses.append(world.get(f"/v1/beneficiaries/{world.cases['survivor']}", who=None,
-                                   headers={"X-API-Key": hostile}))
+        responses.append(
+            world.get(f"/v1/beneficiaries/{world.cases['survivor']}", who=None, headers={"X-API-Key": hostile})
+        )
     for r in responses:
         assert 400 <= r.status_code < 500, (r.request.url, r.status_code, r.text[:200])
         assert_error(r, r.status_code)

@@ -1,5 +1,6 @@
 """`fase api-keys`, `fase audit` and `fase serve` end to end: a key created by the CLI works against a
 served API (a uvicorn subprocess with two workers), its reads show in `fase audit`, revocation bites."""
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def write_config(tmp_path: Path) -> tuple[Path, str]:
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     config = tmp_path / "hub.yaml"
-    config.write_text(f"warehouse: {{url: '{url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
-                      f"  polis: {{base_url: 'http://x'}}\n  anagrafe: {{folder: '{tmp_path}'}}\n"
-                      f"  volontariato: {{url: 'sqlite://'}}\n  contabilita: {{url: 'sqlite://'}}\n")
+    config.write_text(
+        f"warehouse: {{url: '{url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
+        f"  polis: {{base_url: 'http://x'}}\n  anagrafe: {{folder: '{tmp_path}'}}\n"
+        f"  volontariato: {{url: 'sqlite://'}}\n  contabilita: {{url: 'sqlite://'}}\n"
+    )
     return config, url
 
 
@@ -52,8 +55,21 @@ def wait_ready(base: str, proc: subprocess.Popen) -> None:
 def test_keys_serve_audit_revoke(tmp_path):
     config, url = write_config(tmp_path)
     engine = fresh_warehouse(url)
-    out = fase(config, "api-keys", "create", "--name", "cartella Q4", "--role", "integration",
-               "--purpose", "sync of case files", "--scope-system", "sat", "--rate-limit", "50")
+    out = fase(
+        config,
+        "api-keys",
+        "create",
+        "--name",
+        "cartella Q4",
+        "--role",
+        "integration",
+        "--purpose",
+        "sync of case files",
+        "--scope-system",
+        "sat",
+        "--rate-limit",
+        "50",
+    )
     client_id = re.search(r"client (cl_\w+)", out).group(1)
     key = re.search(r"key: (\S+)", out).group(1)
     with engine.connect() as conn:
@@ -61,14 +77,23 @@ def test_keys_serve_audit_revoke(tmp_path):
     assert stored.key_hash.startswith("scrypt$") and key not in stored.key_hash and stored.key_prefix in key
     listing = fase(config, "api-keys", "list")
     assert client_id in listing and "integration" in listing and key not in listing and "scrypt" not in listing
-    bad = CliRunner().invoke(cli, ["--config", str(config), "api-keys", "create", "--name", "x", "--role", "boss",
-                                   "--purpose", "p"])
+    bad = CliRunner().invoke(
+        cli, ["--config", str(config), "api-keys", "create", "--name", "x", "--role", "boss", "--purpose", "p"]
+    )
     assert bad.exit_code != 0
 
     port = free_port()
     env = {**os.environ, "FASE_PSEUDONYM_KEY": "k"}
-    command = [str(Path(sys.executable).with_name("fase")), "--config", str(config), "serve", "--port", str(port),
-               "--workers", "2"]
+    command = [
+        str(Path(sys.executable).with_name("fase")),
+        "--config",
+        str(config),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"

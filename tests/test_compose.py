@@ -2,6 +2,7 @@
 
 (That the topology actually runs is tests/test_airflow_celery.py's job, against local servers.)
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.config import parse_config
+from configuration import parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_SHOT = {"airflow-init", "sandbox-world"}
@@ -29,14 +30,21 @@ def command_of(service: dict) -> str:
 def test_the_topology_has_every_service(compose):
     services = compose["services"]
     commands = {name: command_of(s) for name, s in services.items()}
-    for role in ("airflow api-server", "airflow scheduler", "airflow dag-processor", "airflow triggerer",
-                 "airflow celery worker", "fase serve"):
+    for role in (
+        "airflow api-server",
+        "airflow scheduler",
+        "airflow dag-processor",
+        "airflow triggerer",
+        "airflow celery worker",
+        "fase serve",
+    ):
         assert any(c.startswith(role) for c in commands.values()), f"no service runs `{role}`"
     for system in ("sat", "polis"):
         assert any(c.startswith(f"python -m sandbox.servers {system}") for c in commands.values()), system
     postgres = {n: s for n, s in services.items() if s.get("image", "").startswith("postgres:")}
-    assert {s["environment"]["POSTGRES_DB"] for s in postgres.values()} == {"airflow", "fase"}, \
+    assert {s["environment"]["POSTGRES_DB"] for s in postgres.values()} == {"airflow", "fase"}, (
         "Airflow's metadata and the warehouse live on separate PostgreSQL servers"
+    )
     assert len({tuple(s["volumes"]) for s in postgres.values()}) == 2
     assert any(s.get("image", "").startswith("redis:") for s in services.values())
 
@@ -85,8 +93,11 @@ def test_named_volumes_are_declared(compose):
 def test_every_variable_is_in_env_example():
     text = (ROOT / "docker-compose.yml").read_text()
     referenced = set(re.findall(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(?::?[-?][^}]*)?\}", text))
-    defined = {line.split("=", 1)[0].strip() for line in (ROOT / ".env.example").read_text().splitlines()
-               if "=" in line and not line.lstrip().startswith("#")}
+    defined = {
+        line.split("=", 1)[0].strip()
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
     assert referenced, "expected ${VAR} references"
     assert referenced <= defined, f"missing from .env.example: {sorted(referenced - defined)}"
 

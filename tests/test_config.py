@@ -1,11 +1,12 @@
 """The configuration file is validated, names the broken field, and keeps secrets out of the file."""
+
 import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from hub.config import ConfigError, HubConfig, load_config, parse_config
+from configuration import ConfigError, HubConfig, load_config, parse_config
 
 SAMPLE = Path(__file__).resolve().parents[1] / "config" / "sandbox.yaml"
 
@@ -21,16 +22,19 @@ def test_sample_config_is_valid():
     assert cfg.warehouse.url.startswith("sqlite:///")
 
 
-@pytest.mark.parametrize("path, value, field", [
-    (("sources", "sat", "base_url"), "ftp://nope", "sources.sat.base_url"),
-    (("sources", "sat", "page_size"), 501, "sources.sat.page_size"),
-    (("sources", "polis", "page_size"), 0, "sources.polis.page_size"),
-    (("sources", "volontariato", "url"), "not a url", "sources.volontariato.url"),
-    (("warehouse", "url"), "postgresql://fase:hunter2@db/fase", "warehouse.url"),
-    (("sources", "sat", "token_env"), "lower-case", "sources.sat.token_env"),
-    (("sources", "sat", "token"), "abc", "sources.sat.token"),
-    (("quarantine_threshold",), 2, "quarantine_threshold"),
-])
+@pytest.mark.parametrize(
+    "path, value, field",
+    [
+        (("sources", "sat", "base_url"), "ftp://nope", "sources.sat.base_url"),
+        (("sources", "sat", "page_size"), 501, "sources.sat.page_size"),
+        (("sources", "polis", "page_size"), 0, "sources.polis.page_size"),
+        (("sources", "volontariato", "url"), "not a url", "sources.volontariato.url"),
+        (("warehouse", "url"), "postgresql://fase:hunter2@db/fase", "warehouse.url"),
+        (("sources", "sat", "token_env"), "lower-case", "sources.sat.token_env"),
+        (("sources", "sat", "token"), "abc", "sources.sat.token"),
+        (("quarantine_threshold",), 2, "quarantine_threshold"),
+    ],
+)
 def test_bad_config_names_the_field(path, value, field):
     data = _sample()
     node = data

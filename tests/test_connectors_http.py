@@ -1,8 +1,9 @@
 """SAT and POLIS connectors against the HTTP simulators over real HTTP: complete, exactly once, resumable."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -27,27 +28,68 @@ def _secrets(monkeypatch):
 
 
 def ospite(i: int, ts: datetime, **extra) -> dict:
-    return {"id_ospite": i, "cognome": f"Rossi{i}", "nome": "Maria", "sesso": "F", "data_nascita": "1984-02-11",
-            "luogo_nascita": "Firenze", "codice_fiscale": None, "cittadinanza": "Italia", "telefono": None,
-            "nucleo": f"N-{i // 3}", "riservato": False, "updated_at": ts.isoformat(), "deleted": False, **extra}
+    return {
+        "id_ospite": i,
+        "cognome": f"Rossi{i}",
+        "nome": "Maria",
+        "sesso": "F",
+        "data_nascita": "1984-02-11",
+        "luogo_nascita": "Firenze",
+        "codice_fiscale": None,
+        "cittadinanza": "Italia",
+        "telefono": None,
+        "nucleo": f"N-{i // 3}",
+        "riservato": False,
+        "updated_at": ts.isoformat(),
+        "deleted": False,
+        **extra,
+    }
 
 
 def accoglienza(i: int, ts: datetime) -> dict:
-    return {"id_accoglienza": i, "id_ospite": i, "struttura": "Casa Volano 1", "tipo": "appartamento_volano",
-            "indirizzo": "Via dei Neri 12", "data_ingresso": "2026-01-10", "data_uscita": None,
-            "motivo_uscita": None, "updated_at": ts.isoformat(), "deleted": False}
+    return {
+        "id_accoglienza": i,
+        "id_ospite": i,
+        "struttura": "Casa Volano 1",
+        "tipo": "appartamento_volano",
+        "indirizzo": "Via dei Neri 12",
+        "data_ingresso": "2026-01-10",
+        "data_uscita": None,
+        "motivo_uscita": None,
+        "updated_at": ts.isoformat(),
+        "deleted": False,
+    }
 
 
 def participant(i: int, ts: datetime) -> dict:
-    return {"id": str(uuid.UUID(int=i)), "first_name": "Ion", "last_name": f"Popescu{i}", "fiscal_code": None,
-            "birth_date": "1990-03-01", "gender": "male", "birth_country": "RO", "phone": None, "email": None,
-            "address": "Via dei Neri 12, 50122 Firenze", "is_active": True, "modified": ts.isoformat()}
+    return {
+        "id": str(uuid.UUID(int=i)),
+        "first_name": "Ion",
+        "last_name": f"Popescu{i}",
+        "fiscal_code": None,
+        "birth_date": "1990-03-01",
+        "gender": "male",
+        "birth_country": "RO",
+        "phone": None,
+        "email": None,
+        "address": "Via dei Neri 12, 50122 Firenze",
+        "is_active": True,
+        "modified": ts.isoformat(),
+    }
 
 
 def placement(i: int, ts: datetime) -> dict:
-    return {"id": i, "participant": str(uuid.UUID(int=i)), "programme": "tirocinio", "provider": "Coop X",
-            "start_date": "2026-02-01", "end_date": None, "status": "active", "hours_completed": 10,
-            "modified": ts.isoformat()}
+    return {
+        "id": i,
+        "participant": str(uuid.UUID(int=i)),
+        "programme": "tirocinio",
+        "provider": "Coop X",
+        "start_date": "2026-02-01",
+        "end_date": None,
+        "status": "active",
+        "hours_completed": 10,
+        "modified": ts.isoformat(),
+    }
 
 
 def fill_sat(path, n=230) -> HttpStore:
@@ -110,8 +152,9 @@ def test_sat_sync_is_complete_incremental_and_applies_tombstones(tmp_path, sat):
     assert (o2["new"], o2["changed"], o2["deleted"]) == (0, 0, 0)  # only the tie at the watermark re-read
 
     later = BASE + timedelta(days=1)
-    store.upsert("ospiti", [ospite(5, later, telefono="3331234567"), ospite(6, later, deleted=True),
-                            ospite(999, later)])
+    store.upsert(
+        "ospiti", [ospite(5, later, telefono="3331234567"), ospite(6, later, deleted=True), ospite(999, later)]
+    )
     third = sync_system(cfg, engine, "sat")
     o3 = next(s for s in third["streams"] if s["stream"] == "ospiti")
     assert (o3["new"], o3["changed"], o3["deleted"]) == (1, 1, 1)
@@ -133,7 +176,7 @@ def test_sat_survives_faults_at_twenty_percent(tmp_path, sat):
 
 def test_sat_expired_cursor_restarts_from_committed_state(tmp_path):
     store = fill_sat(tmp_path / "sat.db")
-    now = [datetime(2026, 10, 22, 12, 0, tzinfo=timezone.utc)]
+    now = [datetime(2026, 10, 22, 12, 0, tzinfo=UTC)]
     with start_server("sat", tmp_path / "sat.db", secret=TOKEN, clock=lambda: now[0]) as handle:
         cfg = make_config(tmp_path, sat_url=handle.url, page_size=40)
         engine = _engine(cfg)
@@ -156,8 +199,10 @@ class Crash(RuntimeError):
 def test_sat_crash_then_rerun_equals_uninterrupted_sync(tmp_path, point):
     fill_sat(tmp_path / "a" / "sat.db")
     fill_sat(tmp_path / "b" / "sat.db")
-    with start_server("sat", tmp_path / "a" / "sat.db", secret=TOKEN) as ha, \
-            start_server("sat", tmp_path / "b" / "sat.db", secret=TOKEN) as hb:
+    with (
+        start_server("sat", tmp_path / "a" / "sat.db", secret=TOKEN) as ha,
+        start_server("sat", tmp_path / "b" / "sat.db", secret=TOKEN) as hb,
+    ):
         cfg_a = make_config(tmp_path / "a", sat_url=ha.url, page_size=30)
         cfg_b = make_config(tmp_path / "b", sat_url=hb.url, page_size=30)
         ea, eb = _engine(cfg_a), _engine(cfg_b)
@@ -257,7 +302,7 @@ def test_auth_failure_is_a_clear_error_not_a_retry(tmp_path, sat, monkeypatch):
 
 def test_retry_after_parsing_and_bounded_attempts(tmp_path):
     assert parse_retry_after("3") == 3.0
-    when = datetime(2026, 1, 1, 0, 0, 10, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC)
     assert parse_retry_after("Thu, 01 Jan 2026 00:00:10 GMT", now=lambda: when - timedelta(seconds=4)) == 4.0
     assert parse_retry_after("soon") is None
     cfg = make_config(tmp_path, max_attempts=3)

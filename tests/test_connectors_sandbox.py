@@ -2,6 +2,7 @@
 
 volontariato runs on the real MariaDB server and contabilita on the real PostgreSQL server here.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,21 +12,29 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from configuration import SYSTEMS
+from connectors import sql_source
 from connectors.anagrafe import check_snapshot, read_snapshot, snapshot_files
 from connectors.registry import sync_system
-from connectors import sql_source
 from connectors.sql_source import json_value
-from hub.config import SYSTEMS
 from sandbox import services, world
 from sandbox.http_store import HttpStore
 from tests.helpers import current_payloads, make_config, raw_rows
 from warehouse import db
 from warehouse.models import RAW_TABLES
 
-SQL_KEYS = {("volontariato", "anagrafiche"): "id", ("volontariato", "servizi"): "id",
-            ("contabilita", "soggetti"): "id_soggetto", ("contabilita", "erogazioni"): "id_erogazione"}
-HTTP_KEYS = {("sat", "ospiti"): "id_ospite", ("sat", "accoglienze"): "id_accoglienza",
-             ("polis", "participants"): "id", ("polis", "placements"): "id"}
+SQL_KEYS = {
+    ("volontariato", "anagrafiche"): "id",
+    ("volontariato", "servizi"): "id",
+    ("contabilita", "soggetti"): "id_soggetto",
+    ("contabilita", "erogazioni"): "id_erogazione",
+}
+HTTP_KEYS = {
+    ("sat", "ospiti"): "id_ospite",
+    ("sat", "accoglienze"): "id_accoglienza",
+    ("polis", "participants"): "id",
+    ("polis", "placements"): "id",
+}
 
 
 def expected_sql(url: str, table: str, key: str) -> dict[str, dict]:
@@ -76,8 +85,15 @@ def world_on_servers(tmp_path, source_mariadb_url, source_pg_url, monkeypatch):
     world.generate(folder, 300, seed=11, volontariato_url=mariadb_url, contabilita_url=pg_url)
     monkeypatch.setenv("FASE_IBAN_HASH_KEY", "test-iban-key")
     with services.running(folder) as urls:
-        cfg = make_config(tmp_path, sat_url=urls["sat"], polis_url=urls["polis"], anagrafe_folder=folder / "anagrafe",
-                          volontariato_url=mariadb_url, contabilita_url=pg_url, page_size=40)
+        cfg = make_config(
+            tmp_path,
+            sat_url=urls["sat"],
+            polis_url=urls["polis"],
+            anagrafe_folder=folder / "anagrafe",
+            volontariato_url=mariadb_url,
+            contabilita_url=pg_url,
+            page_size=40,
+        )
         engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
         db.upgrade(engine)
         yield folder, cfg, engine
@@ -151,9 +167,12 @@ def test_crash_mid_transaction_then_rerun_equals_uninterrupted(tmp_path, monkeyp
     world.advance(folder, 1)
     runs = {}
     for label, crash_at in (("clean", None), ("crashed", ("before_commit", 2)), ("between", ("after_commit", 1))):
-        cfg = make_config(tmp_path / label, anagrafe_folder=folder / "anagrafe",
-                          volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
-                          contabilita_url=f"sqlite:///{folder / 'contabilita.db'}")
+        cfg = make_config(
+            tmp_path / label,
+            anagrafe_folder=folder / "anagrafe",
+            volontariato_url=f"sqlite:///{folder / 'volontariato.db'}",
+            contabilita_url=f"sqlite:///{folder / 'contabilita.db'}",
+        )
         engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
         db.upgrade(engine)
 
@@ -174,17 +193,26 @@ def test_volontariato_rows_written_in_the_repeated_hour_are_not_missed(tmp_path)
     src = f"sqlite:///{tmp_path / 'vol.db'}"
     engine_src = sa.create_engine(src)
     from sandbox.systems.volontariato import metadata as vol_meta
+
     vol_meta.create_all(engine_src)
     with engine_src.begin() as conn:
-        conn.execute(sa.text("INSERT INTO anagrafiche (id, nominativo, ultima_modifica) VALUES "
-                             "(1, 'ROSSI MARIO', '2026-10-25 01:40:00'), (2, 'BIANCHI ANNA', '2026-10-25 02:50:00')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO anagrafiche (id, nominativo, ultima_modifica) VALUES "
+                "(1, 'ROSSI MARIO', '2026-10-25 01:40:00'), (2, 'BIANCHI ANNA', '2026-10-25 02:50:00')"
+            )
+        )
     cfg = make_config(tmp_path, volontariato_url=src)
     engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
     db.upgrade(engine)
     sync_system(cfg, engine, "volontariato")
     with engine_src.begin() as conn:  # an hour later in real time, the clock shows 02:10 again (CET)
-        conn.execute(sa.text("INSERT INTO anagrafiche (id, nominativo, ultima_modifica) VALUES "
-                             "(3, 'VERDI LUCA', '2026-10-25 02:10:00')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO anagrafiche (id, nominativo, ultima_modifica) VALUES "
+                "(3, 'VERDI LUCA', '2026-10-25 02:10:00')"
+            )
+        )
     summary = sync_system(cfg, engine, "volontariato")
     assert set(current_payloads(engine, "volontariato", "anagrafiche")) == {"1", "2", "3"}
     assert summary["streams"][0]["new"] == 1
@@ -198,8 +226,7 @@ def test_http_systems_complete_with_faults_at_twenty_percent(tmp_path):
         cfg = make_config(tmp_path, sat_url=urls["sat"], polis_url=urls["polis"], page_size=10)
         engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
         db.upgrade(engine)
-        retries = sum(s["retries"] for system in ("sat", "polis")
-                      for s in sync_system(cfg, engine, system)["streams"])
+        retries = sum(s["retries"] for system in ("sat", "polis") for s in sync_system(cfg, engine, system)["streams"])
     assert retries > 0
     for (system, stream), key in HTTP_KEYS.items():
         store = HttpStore(folder / f"{system}.db", system)

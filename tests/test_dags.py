@@ -3,6 +3,7 @@
 Airflow reads its configuration when first imported, so nothing here imports it at module level:
 the `dags` fixture points this process's Airflow at a temp home (SQLite metadata) first.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from configuration import SYSTEMS
 from hub import airflow_local, pipeline
-from hub.config import SYSTEMS
 from sandbox import services, world
 from warehouse.models import RAW_TABLES, PipelineRun
 
@@ -47,8 +48,11 @@ def raw_ids(config: str, system: str) -> dict[str, int]:
     """Distinct source records per stream of `system` in the raw layer (deleted ones included, like the sandbox)."""
     _, engine = pipeline.open_hub(config)
     with engine.connect() as conn:
-        return {stream: conn.execute(sa.select(sa.func.count(sa.distinct(t.c.source_id)))).scalar_one()
-                for (s, stream), t in RAW_TABLES.items() if s == system}
+        return {
+            stream: conn.execute(sa.select(sa.func.count(sa.distinct(t.c.source_id)))).scalar_one()
+            for (s, stream), t in RAW_TABLES.items()
+            if s == system
+        }
 
 
 def runs(config: str) -> list:
@@ -58,6 +62,7 @@ def runs(config: str) -> list:
 
 
 # --- structure -------------------------------------------------------------------------------------------------
+
 
 def test_every_dag_file_imports(dags):
     assert set(dags) == ALL_DAGS
@@ -101,14 +106,15 @@ def test_link_publish_runs_on_any_staging_asset_and_maps_partitions(dags):
 
 def test_dag_files_import_no_pipeline_code(tmp_path):
     """Parsing must stay cheap: the hub's pipeline, connectors and pandas load only when a task runs."""
-    code = ("import runpy, sys\n"
-            "for f in ('fase_sync', 'fase_link_publish', 'fase_quality'):\n"
-            f"    runpy.run_path({str(ROOT / 'dags')!r} + '/' + f + '.py')\n"
-            "heavy = [m for m in ('pandas', 'hub.pipeline', 'connectors', 'schemas', 'matching', 'warehouse')"
-            " if m in sys.modules]\n"
-            "assert not heavy, heavy\n")
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    code = (
+        "import runpy, sys\n"
+        "for f in ('fase_sync', 'fase_link_publish', 'fase_quality'):\n"
+        f"    runpy.run_path({str(ROOT / 'dags')!r} + '/' + f + '.py')\n"
+        "heavy = [m for m in ('pandas', 'hub.pipeline', 'connectors', 'schemas', 'matching', 'warehouse')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -131,6 +137,7 @@ def test_failed_expectations_fail_the_task_without_retry_other_errors_retry(monk
 
 # --- runs ------------------------------------------------------------------------------------------------------
 
+
 def test_sync_dag_loads_the_sandbox_into_the_raw_layer(dags, sandbox):
     folder, config = sandbox
     result = airflow_local.run_dag(dags["fase_sync_sat"])
@@ -143,13 +150,22 @@ def test_sync_dag_loads_the_sandbox_into_the_raw_layer(dags, sandbox):
 
 def test_failed_task_is_recorded_with_its_task_id(dags, tmp_path, monkeypatch):
     config = tmp_path / "dead.yaml"
-    config.write_text(yaml.safe_dump({
-        "mode": "sandbox", "warehouse": {"url": f"sqlite:///{tmp_path / 'wh.db'}"},
-        "http": {"timeout_seconds": 2, "max_attempts": 1, "backoff_base_seconds": 0, "backoff_max_seconds": 0},
-        "sources": {"sat": {"base_url": "http://127.0.0.1:1"}, "polis": {"base_url": "http://127.0.0.1:1"},
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "mode": "sandbox",
+                "warehouse": {"url": f"sqlite:///{tmp_path / 'wh.db'}"},
+                "http": {"timeout_seconds": 2, "max_attempts": 1, "backoff_base_seconds": 0, "backoff_max_seconds": 0},
+                "sources": {
+                    "sat": {"base_url": "http://127.0.0.1:1"},
+                    "polis": {"base_url": "http://127.0.0.1:1"},
                     "anagrafe": {"folder": str(tmp_path / "anagrafe")},
                     "volontariato": {"url": f"sqlite:///{tmp_path / 'v.db'}"},
-                    "contabilita": {"url": f"sqlite:///{tmp_path / 'c.db'}"}}}))
+                    "contabilita": {"url": f"sqlite:///{tmp_path / 'c.db'}"},
+                },
+            }
+        )
+    )
     monkeypatch.setenv("FASE_CONFIG", str(config))
     monkeypatch.setenv("FASE_SAT_TOKEN", "any")
     result = airflow_local.run_dag(dags["fase_sync_sat"], retries=0)
@@ -204,7 +220,7 @@ def test_quality_dag_runs_the_suites_and_builds_data_docs(dags, sandbox):
     own = [r for r in runs(config) if r.step == "quality" and r.task is None]
     assert own and own[-1].status == "success" and own[-1].trigger == "airflow", own
     assert Path(own[-1].summary["data_docs"]).exists()
-    if result["state"] != "success":   # expectations failed on this data: said so, once, without retries
+    if result["state"] != "success":  # expectations failed on this data: said so, once, without retries
         failed = [r for r in runs(config) if r.task == "fase_quality.quality"]
         assert len(failed) == 1 and "expectations failed" in failed[0].error, failed
 
@@ -212,8 +228,14 @@ def test_quality_dag_runs_the_suites_and_builds_data_docs(dags, sandbox):
 def test_demo_runs_end_to_end(tmp_path):
     """`fase demo` in a fresh folder: both rounds run, every sync succeeds, the report says where to look."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FASE_"))}
-    done = subprocess.run([str(Path(sys.executable).with_name("fase")), "demo", "--size", "150", "--seed", "3"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("fase")), "demo", "--size", "150", "--seed", "3"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert "Round 1: initial load" in out and "Round 2: incremental" in out and "Where to look next" in out

@@ -1,4 +1,5 @@
 """Stable ids without a database: overlap carries ids, merges keep the oldest, splits mint, undo revives."""
+
 from __future__ import annotations
 
 from matching.identity import Known, assign_ids, mint_id
@@ -42,7 +43,7 @@ def test_merge_keeps_the_oldest_id_ties_by_id():
     prev = {"sat:1": "BZZZ", "anagrafe:9": "BAAA", "polis:x": "BMMM"}
     known = {"BZZZ": Known("active", None, 3), "BAAA": Known("active", None, 5), "BMMM": Known("active", None, 3)}
     a = run([["sat:1", "anagrafe:9", "polis:x"]], prev, known)
-    assert set(a.crosswalk) == {"BMMM"}                     # run 3 is older than run 5; BMMM < BZZZ
+    assert set(a.crosswalk) == {"BMMM"}  # run 3 is older than run 5; BMMM < BZZZ
     assert a.merged == {"BZZZ": "BMMM", "BAAA": "BMMM"}
     kinds = [(c["beneficiary_id"], c["kind"], c["merged_into"]) for c in a.changes()]
     assert ("BAAA", "merged", "BMMM") in kinds and ("BZZZ", "merged", "BMMM") in kinds

@@ -1,5 +1,6 @@
 """The engine rules added for the warehouse linkage: name-only blocking for records without a birth date,
 ambiguous links to review, EM sessions (Splink-style) with level weights capped at exact agreement."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,7 @@ def test_only_if_missing_pairs_records_one_of_which_lacks_the_column():
     df = pd.DataFrame({"name": ["A", "A", "A", "A", "B"], "birth": ["1", None, "2", None, None]})
     i, j, st = block_pass(df, BlockingPass(name="p", keys=["name"], only_if_missing="birth"), 100)
     got = sorted(zip(i.tolist(), j.tolist()))
-    assert got == [(0, 1), (0, 3), (1, 2), (1, 3), (2, 3)]          # never (0, 2): both have a birth date
+    assert got == [(0, 1), (0, 3), (1, 2), (1, 3), (2, 3)]  # never (0, 2): both have a birth date
     i, j, _ = block_pass(df, BlockingPass(name="p", keys=["name"]), 100)
     assert len(i) == 6
 
@@ -34,7 +35,7 @@ def test_ambiguous_links_go_to_review():
 def test_em_sessions_model():
     res = link_dataframe(generate_population(400, seed=4), load_settings("stg_person"))
     m = res.model
-    assert m.method == "em_sessions" and m.converged and 0 < m.prior < 0.01   # a random pair's prior
+    assert m.method == "em_sessions" and m.converged and 0 < m.prior < 0.01  # a random pair's prior
     for c in m.comparisons:
         if "exact" in c.labels:
             top = c.weights[c.labels.index("exact")]

@@ -1,5 +1,6 @@
 """Linkage runs on the warehouse (SQLite and PostgreSQL): stable ids, merge, undo-merge, split by a review
 decision, undo, must-link, deletion, incremental == full, partitioned == single, EM stored with the run."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,12 +8,26 @@ import sqlalchemy as sa
 
 from matching import pipeline, store
 from matching.review import decide_pair, undo_decision, undo_merge
-from tests.identity_data import (BRIDGE_A, BRIDGE_B, BRIDGE_C, TRIPLE, D, background, beneficiary, changes, clusters,
-                                 crosswalk, key, row, stage)
+from tests.identity_data import (
+    BRIDGE_A,
+    BRIDGE_B,
+    BRIDGE_C,
+    TRIPLE,
+    D,
+    background,
+    beneficiary,
+    changes,
+    clusters,
+    crosswalk,
+    key,
+    row,
+    stage,
+)
 from tests.stage_data import fresh_warehouse
 
-LONE = row("700001", "sat", first="SERAFINO", last="BOTTEGHINI", sex="M", birth=D(1948, 2, 29), cf=None,
-           phone="+393479990001")
+LONE = row(
+    "700001", "sat", first="SERAFINO", last="BOTTEGHINI", sex="M", birth=D(1948, 2, 29), cf=None, phone="+393479990001"
+)
 
 
 @pytest.fixture
@@ -37,7 +52,9 @@ def test_identity_lifecycle(engine):
     assert run1["model"]["method"] == "em_sessions" and run1["model"]["converged"]
     assert run1["settings"]["name"] == "stg_person" and run1["metrics"]["fit_reasons"] == ["first run"]
     with engine.connect() as conn:
-        status = conn.execute(sa.text("SELECT step, status FROM pipeline_run WHERE run_id = :r"), {"r": s1["run_id"]}).one()
+        status = conn.execute(
+            sa.text("SELECT step, status FROM pipeline_run WHERE run_id = :r"), {"r": s1["run_id"]}
+        ).one()
     assert tuple(status) == ("link", "success")
     xw1 = crosswalk(engine)
     a, b = xw1[key(BRIDGE_A)], xw1[key(BRIDGE_B)]
@@ -58,7 +75,9 @@ def test_identity_lifecycle(engine):
     survivor, absorbed = min(a, b), max(a, b)
     assert {xw3[key(r)] for r in (BRIDGE_A, BRIDGE_B, BRIDGE_C)} == {survivor}
     assert all(xw3[k] == v for k, v in xw1.items() if v not in (a, b))
-    assert beneficiary(engine, absorbed)["status"] == "merged" and beneficiary(engine, absorbed)["merged_into"] == survivor
+    assert (
+        beneficiary(engine, absorbed)["status"] == "merged" and beneficiary(engine, absorbed)["merged_into"] == survivor
+    )
     assert (absorbed, "merged", survivor, None) in changes(engine, s3["run_id"])
 
     # ---- undo the merge: the next run separates the records again and revives the absorbed id
@@ -86,8 +105,9 @@ def test_identity_lifecycle(engine):
     assert crosswalk(engine) == xw4
     assert (new, "merged", t, None) in changes(engine, s6["run_id"])
     with engine.connect() as conn:
-        revoked = conn.execute(sa.select(store.CONSTRAINT.c.revoked_by).where(
-            store.CONSTRAINT.c.review_id == decision["review_id"])).scalar_one()
+        revoked = conn.execute(
+            sa.select(store.CONSTRAINT.c.revoked_by).where(store.CONSTRAINT.c.review_id == decision["review_id"])
+        ).scalar_one()
     assert revoked == "reviewer"
 
     # ---- a must-link decision joins records the model keeps apart; a deleted record leaves, its id retires
@@ -98,8 +118,10 @@ def test_identity_lifecycle(engine):
     xw7 = crosswalk(engine)
     assert xw7[key(LONE)] == xw7[key(TRIPLE[1])] and key(BRIDGE_A) not in xw7
     assert s7["deleted_records"] == 1 and lone in {c[0] for c in changes(engine, s7["run_id"]) if c[1] == "merged"}
-    if xw4[key(BRIDGE_C)] != a:            # BRIDGE_A was alone: its id is retired
-        assert beneficiary(engine, a)["status"] == "retired" and (a, "retired", None, None) in changes(engine, s7["run_id"])
+    if xw4[key(BRIDGE_C)] != a:  # BRIDGE_A was alone: its id is retired
+        assert beneficiary(engine, a)["status"] == "retired" and (a, "retired", None, None) in changes(
+            engine, s7["run_id"]
+        )
 
     # ---- a full relink (same model) gives the same clusters and ids, and announces nothing
     s8 = link(engine, "full")
@@ -137,10 +159,10 @@ def test_partitioned_path_gives_the_clusters_of_the_single_path(warehouse_url):
     stage(engine, rows)
     names = pipeline.plan_partitions(None, engine, partitions=4, trigger="test")
     assert len(names) == 4 and all(n.endswith("of4") for n in names)
-    pipeline._CACHE.clear()                     # as in separate Airflow task processes
+    pipeline._CACHE.clear()  # as in separate Airflow task processes
     parts = [pipeline.link_partition(None, engine, n) for n in names]
     assert sum(p["stored_pairs"] for p in parts) == single_pairs
-    pipeline.link_partition(None, engine, names[0])          # a retried partition stores nothing twice
+    pipeline.link_partition(None, engine, names[0])  # a retried partition stores nothing twice
     summary = pipeline.finalize(None, engine)
     assert crosswalk(engine) == single_xw and summary["beneficiaries"] == single["beneficiaries"]
     with pytest.raises(RuntimeError, match="no linkage run is open"):

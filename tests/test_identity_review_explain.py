@@ -1,5 +1,6 @@
 """The review queue through `fase review` (list, show, decide, undo) and explanations (`fase explain`),
 on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import math
@@ -22,9 +23,11 @@ def linked(warehouse_url, tmp_path):
     stage(engine, background() + [BRIDGE_A, BRIDGE_B] + TRIPLE)
     pipeline.link(None, engine, trigger="test")
     config = tmp_path / "hub.yaml"
-    config.write_text(f"warehouse: {{url: '{warehouse_url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
-                      f"  polis: {{base_url: 'http://x'}}\n  anagrafe: {{folder: '{tmp_path}'}}\n"
-                      f"  volontariato: {{url: 'sqlite://'}}\n  contabilita: {{url: 'sqlite://'}}\n")
+    config.write_text(
+        f"warehouse: {{url: '{warehouse_url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
+        f"  polis: {{base_url: 'http://x'}}\n  anagrafe: {{folder: '{tmp_path}'}}\n"
+        f"  volontariato: {{url: 'sqlite://'}}\n  contabilita: {{url: 'sqlite://'}}\n"
+    )
     return engine, str(config)
 
 
@@ -36,8 +39,9 @@ def fase(config, *args):
 def review_rows(engine, a, b):
     R = store.REVIEW
     with engine.connect() as conn:
-        return conn.execute(sa.select(R.c.status, R.c.decided_by).where(
-            *[R.c[k] == v for k, v in store.pair_columns(a, b).items()])).all()
+        return conn.execute(
+            sa.select(R.c.status, R.c.decided_by).where(*[R.c[k] == v for k, v in store.pair_columns(a, b).items()])
+        ).all()
 
 
 def test_review_queue_decisions_and_undo(linked):
@@ -50,14 +54,17 @@ def test_review_queue_decisions_and_undo(linked):
     assert pipeline.link(None, engine, trigger="test")["review_items_opened"] == 0
     assert len(list_items(engine, limit=1000)) == len(items)
 
-    item = next(i for i in items if crosswalk(engine)[i["left"]] == crosswalk(engine)[i["right"]]) \
-        if any(crosswalk(engine)[i["left"]] == crosswalk(engine)[i["right"]] for i in items) else items[0]
+    item = (
+        next(i for i in items if crosswalk(engine)[i["left"]] == crosswalk(engine)[i["right"]])
+        if any(crosswalk(engine)[i["left"]] == crosswalk(engine)[i["right"]] for i in items)
+        else items[0]
+    )
     rid, a, b = item["review_id"], item["left"], item["right"]
     code, out = fase(config, "review", "list", "--limit", "500")
     assert code == 0 and f"{rid:>6}" in out and a in out
     code, out = fase(config, "review", "show", str(rid))
     assert code == 0 and "first_name" in out and "birth_date" in out and a in out and b in out and "reason:" in out
-    assert "last_name_norm" in out                                 # the records side by side
+    assert "last_name_norm" in out  # the records side by side
 
     # decide: cannot-link; the next run keeps them apart and does not reopen the item
     code, out = fase(config, "review", "decide", str(rid), "--no-match", "--by", "anna", "--note", "different mothers")
@@ -69,9 +76,12 @@ def test_review_queue_decisions_and_undo(linked):
     assert xw[a] != xw[b]
     assert review_rows(engine, a, b) == [("no_match", "anna")]
     with engine.connect() as conn:
-        decision = conn.execute(sa.select(store.PAIR.c.decision).where(
-            store.PAIR.c.run_id == sa.select(sa.func.max(store.LRUN.c.run_id)).scalar_subquery(),
-            *[store.PAIR.c[k] == v for k, v in store.pair_columns(a, b).items()])).scalar()
+        decision = conn.execute(
+            sa.select(store.PAIR.c.decision).where(
+                store.PAIR.c.run_id == sa.select(sa.func.max(store.LRUN.c.run_id)).scalar_subquery(),
+                *[store.PAIR.c[k] == v for k, v in store.pair_columns(a, b).items()],
+            )
+        ).scalar()
     assert decision == "cannot_link"
 
     # undo: constraint revoked, item open again; then a must-link joins them
@@ -83,7 +93,7 @@ def test_review_queue_decisions_and_undo(linked):
     xw = crosswalk(engine)
     assert xw[a] == xw[b]
     with pytest.raises(ReviewError):
-        decide(engine, 10 ** 6, True, "bruno")
+        decide(engine, 10**6, True, "bruno")
 
 
 def test_explain_any_two_records(linked):
@@ -109,8 +119,15 @@ def test_explain_any_two_records(linked):
 
     code, out = fase(config, "explain", key(TRIPLE[0]), key(TRIPLE[2]))
     assert code == 0
-    for word in ("prior", "first_name", "codice_fiscale", "match weight", "probability", "decision auto_link",
-                 "same beneficiary"):
+    for word in (
+        "prior",
+        "first_name",
+        "codice_fiscale",
+        "match weight",
+        "probability",
+        "decision auto_link",
+        "same beneficiary",
+    ):
         assert word in out, word
     code, out = fase(config, "explain", "sat", key(TRIPLE[2]))
     assert code != 0 and "system:id" in out

@@ -1,4 +1,5 @@
 """Blocking passes (vectorised pair generation, alternatives, caps, link mode) and settings validation."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,14 +22,20 @@ def brute_force(df, cols, df_b=None):
             if va.notna().all() and (va.values == vb.values).all():
                 out.add((df.index[a], df.index[b]))
         return out
-    return {(x, y) for x in df.index for y in df_b.index
-            if df.loc[x, cols].notna().all() and (df.loc[x, cols].values == df_b.loc[y, cols].values).all()}
+    return {
+        (x, y)
+        for x in df.index
+        for y in df_b.index
+        if df.loc[x, cols].notna().all() and (df.loc[x, cols].values == df_b.loc[y, cols].values).all()
+    }
 
 
 def random_frame(n, seed):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"a": rng.choice(["X", "Y", "Z", None], n), "b": rng.integers(0, 4, n).astype(str)},
-                        index=[f"r{k}" for k in range(n)])
+    return pd.DataFrame(
+        {"a": rng.choice(["X", "Y", "Z", None], n), "b": rng.integers(0, 4, n).astype(str)},
+        index=[f"r{k}" for k in range(n)],
+    )
 
 
 def test_key_block_matches_brute_force_dedupe_and_link():
@@ -42,8 +49,10 @@ def test_key_block_matches_brute_force_dedupe_and_link():
 
 
 def test_alternative_keys_and_block_cap():
-    df = pd.DataFrame({"k1": ["A", "B", "C", "Q", "Q", "Q", "Q"], "k2": [None, "A", "A", None, None, None, None]},
-                      index=list("abcdefg"))
+    df = pd.DataFrame(
+        {"k1": ["A", "B", "C", "Q", "Q", "Q", "Q"], "k2": [None, "A", "A", None, None, None, None]},
+        index=list("abcdefg"),
+    )
     idx = KeyBlockIndex([["k1", "k2"]], max_block_pairs=5)
     pairs = {tuple(sorted(p)) for p in idx.index(df)}
     # a-b via a.k1 == b.k2, a-c likewise, b-c via k2; the Q block (6 pairs > 5) is dropped
@@ -60,7 +69,9 @@ def test_recordlinkage_index_api_and_report():
     truth = pd.MultiIndex.from_tuples([(df.index[1], df.index[0])])
     rep = blocking_report(pairs, truth, len(df))
     assert rep["candidate_pairs"] == len({tuple(sorted(p)) for p in pairs})
-    expect_found = int(df.iloc[0]["b"] == df.iloc[1]["b"] or (df.iloc[0]["a"] == df.iloc[1]["a"] and df.iloc[0]["a"] is not None))
+    expect_found = int(
+        df.iloc[0]["b"] == df.iloc[1]["b"] or (df.iloc[0]["a"] == df.iloc[1]["a"] and df.iloc[0]["a"] is not None)
+    )
     assert rep["true_pairs_found"] == expect_found
     assert 0 < rep["reduction_ratio"] < 1
 
@@ -93,9 +104,12 @@ def test_bundled_settings_load():
 
 
 def _base():
-    return {"name": "x", "blocking": {"passes": [{"name": "p", "keys": ["a"]}]},
-            "comparisons": [{"name": "a", "kind": "string", "columns": {"value": "a"}}],
-            "thresholds": {"auto_link": 0.9, "review": 0.5}}
+    return {
+        "name": "x",
+        "blocking": {"passes": [{"name": "p", "keys": ["a"]}]},
+        "comparisons": [{"name": "a", "kind": "string", "columns": {"value": "a"}}],
+        "thresholds": {"auto_link": 0.9, "review": 0.5},
+    }
 
 
 def test_settings_errors_name_the_field():
@@ -131,5 +145,7 @@ def test_settings_errors_of_the_evidence_options():
     with pytest.raises(SettingsError, match=r"em\.household: unknown comparisons \['b'\]"):
         parse_settings(d)
     s = load_settings("stg_person")
-    assert {"name_pair", "birth_date", "last_name_norm", "first_name_norm"} <= set(s.required_columns()) | set(s.derived)
+    assert {"name_pair", "birth_date", "last_name_norm", "first_name_norm"} <= set(s.required_columns()) | set(
+        s.derived
+    )
     assert s.em.prior_by == "source_system" and s.em.household.comparisons == ["phone", "address"]

@@ -1,4 +1,5 @@
 """Standard identity cases, run through the whole engine inside a generated population (EM needs one)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,42 +19,125 @@ def case_rows() -> list[dict]:
     rows = []
     add = lambda rid, **kw: rows.append(person_record(rid=rid, **kw))  # noqa: E731
     # twins: same surname, birth date, address, phone, household; different first names and codes
-    for rid, first, system in (("twinA1", "LEONARDO", "anagrafe"), ("twinA2", "LEONARDO", "sat"),
-                               ("twinB1", "TOMMASO", "anagrafe"), ("twinB2", "TOMMASO", "polis")):
-        add(rid, system=system, first=first, last="BALDINUCCI", sex="M", birth=D(2001, 6, 14), household="anagrafe:F-1",
-            **ADDR)
+    for rid, first, system in (
+        ("twinA1", "LEONARDO", "anagrafe"),
+        ("twinA2", "LEONARDO", "sat"),
+        ("twinB1", "TOMMASO", "anagrafe"),
+        ("twinB2", "TOMMASO", "polis"),
+    ):
+        add(
+            rid,
+            system=system,
+            first=first,
+            last="BALDINUCCI",
+            sex="M",
+            birth=D(2001, 6, 14),
+            household="anagrafe:F-1",
+            **ADDR,
+        )
     # first and last name swapped, no codes on either side
     add("swap1", system="sat", first="TAREK", last="MANSOUR", sex="M", birth=D(1979, 2, 3), cf=None, place=PLACES[5])
-    add("swap2", system="volontariato", first="MANSOUR", last="TAREK", sex="M", birth=D(1979, 2, 3), cf=None,
-        place=PLACES[5])
+    add(
+        "swap2",
+        system="volontariato",
+        first="MANSOUR",
+        last="TAREK",
+        sex="M",
+        birth=D(1979, 2, 3),
+        cf=None,
+        place=PLACES[5],
+    )
     # omocodic spelling of the same code (different address, no phone)
     code = make_cf("CASTELLANI", "ORNELLA", "F", D(1958, 11, 20), "D612")
-    add("omo1", system="polis", first="ORNELLA", last="CASTELLANI", sex="F", birth=D(1958, 11, 20), cf=code,
-        street="BOLOGNESE", number="3")
-    add("omo2", system="contabilita", first="ORNELLA", last="CASTELLANI", sex="F", birth=D(1958, 11, 20),
-        cf=omocodic(code, 2))
+    add(
+        "omo1",
+        system="polis",
+        first="ORNELLA",
+        last="CASTELLANI",
+        sex="F",
+        birth=D(1958, 11, 20),
+        cf=code,
+        street="BOLOGNESE",
+        number="3",
+    )
+    add(
+        "omo2",
+        system="contabilita",
+        first="ORNELLA",
+        last="CASTELLANI",
+        sex="F",
+        birth=D(1958, 11, 20),
+        cf=omocodic(code, 2),
+    )
     # a child's record carrying the parent's code (copied relative's code)
     parent = {"first": "GIACOMO", "last": "FALCIANI", "sex": "M", "birth": D(1970, 4, 2), "place": PLACES[0]}
     add("parent", system="anagrafe", **parent, street="PISTOIESE", number="40")
-    add("child_copied", system="sat", first="MATILDE", last="FALCIANI", sex="F", birth=D(2005, 9, 9), cf_of=parent,
-        street="PISTOIESE", number="40")
-    add("child_own", system="polis", first="MATILDE", last="FALCIANI", sex="F", birth=D(2005, 9, 9),
-        street="PISTOIESE", number="40")
+    add(
+        "child_copied",
+        system="sat",
+        first="MATILDE",
+        last="FALCIANI",
+        sex="F",
+        birth=D(2005, 9, 9),
+        cf_of=parent,
+        street="PISTOIESE",
+        number="40",
+    )
+    add(
+        "child_own",
+        system="polis",
+        first="MATILDE",
+        last="FALCIANI",
+        sex="F",
+        birth=D(2005, 9, 9),
+        street="PISTOIESE",
+        number="40",
+    )
     # two MARIO ROSSI born on different days, no codes
     add("rossi1", system="volontariato", first="MARIO", last="ROSSI", sex="M", birth=D(1961, 5, 5), cf=None)
     add("rossi2", system="sat", first="MARIO", last="ROSSI", sex="M", birth=D(1984, 10, 23), cf=None)
     # a son named after his father, living with him: same names, phone and address, no codes
     for rid, system, birth in (("father", "anagrafe", D(1958, 3, 9)), ("son", "sat", D(1987, 11, 30))):
-        add(rid, system=system, first="ROMOLO", last="GHIANDELLI", sex="M", birth=birth, cf=None, street="FAENTINA",
-            number="12", phone="+393475550101")
+        add(
+            rid,
+            system=system,
+            first="ROMOLO",
+            last="GHIANDELLI",
+            sex="M",
+            birth=birth,
+            cf=None,
+            street="FAENTINA",
+            number="12",
+            phone="+393475550101",
+        )
     # two registry records alike but for the code (none on either): they must stay apart
     for rid, system in (("ana1", "anagrafe"), ("ana2", "anagrafe"), ("ana_sat", "sat")):
-        add(rid, system=system, first="SERENA", last="VANNUCCHI", sex="F", birth=D(1990, 12, 1), street="ARETINA",
-            number="99", phone="+393409998877", cf=None)
+        add(
+            rid,
+            system=system,
+            first="SERENA",
+            last="VANNUCCHI",
+            sex="F",
+            birth=D(1990, 12, 1),
+            street="ARETINA",
+            number="99",
+            phone="+393409998877",
+            cf=None,
+        )
     # the registry holds one person twice, the same valid code in the same family (a double registration)
     for rid, system in (("twice1", "anagrafe"), ("twice2", "anagrafe"), ("twice_sat", "sat")):
-        add(rid, system=system, first="LORENZA", last="CIAMPOLINI", sex="F", birth=D(1983, 7, 19), street="SENESE",
-            number="5", cf=None if system == "sat" else True, household=None if system == "sat" else "anagrafe:F-7")
+        add(
+            rid,
+            system=system,
+            first="LORENZA",
+            last="CIAMPOLINI",
+            sex="F",
+            birth=D(1983, 7, 19),
+            street="SENESE",
+            number="5",
+            cf=None if system == "sat" else True,
+            household=None if system == "sat" else "anagrafe:F-7",
+        )
     # a child helped at after-school, a name only; the registry holds the child and an adult of that name
     for rid, birth in (("giulia_child", D(2015, 4, 3)), ("giulia_adult", D(1961, 10, 9))):
         add(rid, system="anagrafe", first="GIULIA", last="MANNUCCI", sex="F", birth=birth, cf=None)
@@ -88,7 +172,9 @@ def test_swapped_names_are_joined(clusters):
 def test_omocodic_code_is_joined(clusters):
     c, res = clusters
     assert c["omo1"] == c["omo2"]
-    assert {x["comparison"]: x["label"] for x in res.explain_ids("omo1", "omo2")["comparisons"]}["codice_fiscale"] == "omocodic"
+    assert {x["comparison"]: x["label"] for x in res.explain_ids("omo1", "omo2")["comparisons"]}[
+        "codice_fiscale"
+    ] == "omocodic"
 
 
 def test_copied_relative_code_is_not_merged(clusters):
@@ -145,4 +231,4 @@ def test_child_at_after_school_is_not_the_adult_namesake(clusters):
     assert c["giulia_vol"] != c["giulia_adult"]
     p = res.pairs.set_index(["id_l", "id_r"])["match_weight"]
     w = lambda a, b: p.get((a, b), p.get((b, a)))  # noqa: E731
-    assert w("giulia_child", "giulia_vol") > w("giulia_adult", "giulia_vol") + 2   # odds at least 4 times
+    assert w("giulia_child", "giulia_vol") > w("giulia_adult", "giulia_vol") + 2  # odds at least 4 times

@@ -1,4 +1,5 @@
 """Constrained clustering and evaluation metrics on hand-computed examples."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,12 @@ import pytest
 
 from matching.clustering import AUTO_LINK, NON_LINK, REVIEW, SKIPPED, cluster_records
 from matching.evaluate import (
-    bcubed_scores, cluster_counts, evaluate_clusters, pairwise_scores, per_system_scores, worst_false_merges,
+    bcubed_scores,
+    cluster_counts,
+    evaluate_clusters,
+    pairwise_scores,
+    per_system_scores,
+    worst_false_merges,
     worst_missed_links,
 )
 
@@ -28,8 +34,9 @@ def test_cf_conflict_breaks_the_weakest_link():
 
 def test_one_person_system_records_never_share_a_cluster():
     system = np.array(["anagrafe", "sat", "anagrafe", "polis"])
-    r = cluster_records(4, [0, 1, 2], [1, 2, 3], [3.0, 8.0, 9.0], auto_link=1, review=0, system=system,
-                        one_person_systems={"anagrafe"})
+    r = cluster_records(
+        4, [0, 1, 2], [1, 2, 3], [3.0, 8.0, 9.0], auto_link=1, review=0, system=system, one_person_systems={"anagrafe"}
+    )
     assert same(r.labels, 1, 2) and same(r.labels, 2, 3) and not same(r.labels, 0, 1)
     assert r.skipped["reason"].tolist() == ["one_person_system"]
     assert r.labels.tolist() == [0, 1, 1, 1]  # label = smallest position of the cluster
@@ -38,20 +45,48 @@ def test_one_person_system_records_never_share_a_cluster():
 def test_double_registration_joins_but_stays_one_registry_person():
     # 0 and 1: one person registered twice; 2: another registry person; 3 links to 1 and (more weakly) to 2
     system = np.array(["anagrafe", "anagrafe", "anagrafe", "sat"])
-    r = cluster_records(4, [1, 2], [3, 3], [9.0, 4.0], auto_link=1, review=0, system=system,
-                        one_person_systems={"anagrafe"}, same_person=([0], [1]))
+    r = cluster_records(
+        4,
+        [1, 2],
+        [3, 3],
+        [9.0, 4.0],
+        auto_link=1,
+        review=0,
+        system=system,
+        one_person_systems={"anagrafe"},
+        same_person=([0], [1]),
+    )
     assert same(r.labels, 0, 1) and same(r.labels, 1, 3) and not same(r.labels, 2, 3)
     assert r.skipped["reason"].tolist() == ["one_person_system"]
     # a reviewer's cannot-link still wins over a double registration
-    r = cluster_records(2, [], [], [], auto_link=1, review=0, system=system[:2], one_person_systems={"anagrafe"},
-                        same_person=([0], [1]), cannot_link=([0], [1]))
+    r = cluster_records(
+        2,
+        [],
+        [],
+        [],
+        auto_link=1,
+        review=0,
+        system=system[:2],
+        one_person_systems={"anagrafe"},
+        same_person=([0], [1]),
+        cannot_link=([0], [1]),
+    )
     assert not same(r.labels, 0, 1)
 
 
 def test_must_and_cannot_link_and_review_band():
-    r = cluster_records(4, [0, 2], [1, 3], [0.97, 0.6], auto_link=0.95, review=0.5,
-                        cf_key=np.array([1, 2, -1, -1]), must_link=([0], [1]), cannot_link=([2], [3]))
-    assert same(r.labels, 0, 1)          # must-link wins over the CF conflict (human decision)
+    r = cluster_records(
+        4,
+        [0, 2],
+        [1, 3],
+        [0.97, 0.6],
+        auto_link=0.95,
+        review=0.5,
+        cf_key=np.array([1, 2, -1, -1]),
+        must_link=([0], [1]),
+        cannot_link=([2], [3]),
+    )
+    assert same(r.labels, 0, 1)  # must-link wins over the CF conflict (human decision)
     assert not same(r.labels, 2, 3)
     assert r.decisions.tolist() == [AUTO_LINK, REVIEW]
     r = cluster_records(3, [0, 1], [1, 2], [0.99, 0.99], auto_link=0.95, review=0.5, cannot_link=([0], [2]))
@@ -91,7 +126,12 @@ def test_bcubed_hand_computed():
 
 def test_counts_per_system_and_worst_lists():
     c = cluster_counts(PRED, TRUE)
-    assert (c["predicted_clusters"], c["true_entities"], c["predicted_singletons"], c["true_singletons"]) == (3, 3, 1, 1)
+    assert (c["predicted_clusters"], c["true_entities"], c["predicted_singletons"], c["true_singletons"]) == (
+        3,
+        3,
+        1,
+        1,
+    )
     ps = per_system_scores(PRED, TRUE, SYS)
     assert ps.loc["s", "true_positive_pairs"] == 2 and ps.loc["s", "predicted_pairs"] == 4
     assert ps.loc["s", "true_pairs"] == 4 and ps.loc["t", "predicted_pairs"] == 3  # 2 in {0,1,2} + 1 in {3,4}
@@ -110,14 +150,16 @@ def test_registered_persons_find_double_registrations_by_the_exact_trusted_code(
     from matching.settings import load_settings
 
     base = "RSSMRA80A01D612H"
-    rec = pd.DataFrame({
-        "source_system": ["anagrafe", "anagrafe", "anagrafe", "anagrafe", "anagrafe", "sat"],
-        "codice_fiscale": [base, base, "RSSMRA80A01D61MH", "VRDLGU70B02D612X", "VRDLGU70B02D612X", base],
-        "cf_base": [base, base, base, "VRDLGU70B02D612X", "VRDLGU70B02D612X", base],
-        "cf_status": ["valid", "valid", "omocodic", "valid", "valid", "valid"],
-        "cf_consistent": [True, True, True, False, True, True],
-        "household_key": ["anagrafe:F-1", "anagrafe:F-1", "anagrafe:F-2", "anagrafe:F-3", "anagrafe:F-3", None],
-    })
+    rec = pd.DataFrame(
+        {
+            "source_system": ["anagrafe", "anagrafe", "anagrafe", "anagrafe", "anagrafe", "sat"],
+            "codice_fiscale": [base, base, "RSSMRA80A01D61MH", "VRDLGU70B02D612X", "VRDLGU70B02D612X", base],
+            "cf_base": [base, base, base, "VRDLGU70B02D612X", "VRDLGU70B02D612X", base],
+            "cf_status": ["valid", "valid", "omocodic", "valid", "valid", "valid"],
+            "cf_consistent": [True, True, True, False, True, True],
+            "household_key": ["anagrafe:F-1", "anagrafe:F-1", "anagrafe:F-2", "anagrafe:F-3", "anagrafe:F-3", None],
+        }
+    )
     settings = load_settings("stg_person")
     system = rec["source_system"].to_numpy(dtype=object)
     unit = registered_persons(rec, settings, system, _trusted_cf_key(rec, settings))

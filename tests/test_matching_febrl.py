@@ -1,4 +1,5 @@
 """FEBRL subsets through the engine with matching/settings/febrl.yaml (full runs: bench/febrl_eval.py)."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,14 @@ def test_febrl4_subset_link():
     sc = pairwise_scores(res.clusters.to_numpy(), np.array(truth))
     assert sc.f1 > 0.995, sc
     true_links = links[[entity(x) < 1500 for x in links.get_level_values(0)]]
-    rep = blocking_report((np.array([x[1] for x in res.pairs.id_l], dtype=object),
-                           np.array([x[1] for x in res.pairs.id_r], dtype=object)), true_links, (len(a), len(b)))
+    rep = blocking_report(
+        (
+            np.array([x[1] for x in res.pairs.id_l], dtype=object),
+            np.array([x[1] for x in res.pairs.id_r], dtype=object),
+        ),
+        true_links,
+        (len(a), len(b)),
+    )
     assert rep["pair_completeness"] > 0.99 and rep["reduction_ratio"] > 0.999
 
 

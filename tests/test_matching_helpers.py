@@ -4,6 +4,7 @@
 `generate_population(n_people, seed)` makes people (households, twins, foreign names) and their
 records across the five systems with typing accidents, with the truth in column `true_id`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,24 +18,164 @@ from codicefiscale import codicefiscale as cfmod
 from matching.comparators import cf_prefix
 from schemas.canonical import STG_PERSON_COLUMNS
 
-MALE = ["MARIO", "LUCA", "GIUSEPPE", "FRANCESCO", "ANDREA", "MARCO", "ALESSANDRO", "MATTEO", "LORENZO", "DAVIDE",
-        "GIOVANNI", "STEFANO", "NICCOLO", "PAOLO", "ROBERTO", "SIMONE", "FABIO", "GIANLUCA", "MOHAMED", "AHMED",
-        "YOUSSEF", "ION", "ANDREI", "OMAR", "KARIM", "ALI", "HASSAN", "DRAGOS", "CRISTIAN", "EMANUELE"]
-FEMALE = ["MARIA", "GIULIA", "FRANCESCA", "SARA", "LAURA", "ANNA", "CHIARA", "ELENA", "VALENTINA", "ALESSIA",
-          "SILVIA", "FEDERICA", "MARTINA", "GIORGIA", "ELISA", "FATIMA", "AMINA", "IOANA", "ELENA", "MIHAELA",
-          "KHADIJA", "NADIA", "ROBERTA", "CATERINA", "BEATRICE", "SOFIA", "AURORA", "GRAZIA", "LUCIA", "PAOLA"]
-SURNAMES = ["ROSSI", "BIANCHI", "ROMANO", "COLOMBO", "RICCI", "MARINO", "GRECO", "BRUNO", "GALLO", "CONTI",
-            "DELUCA", "MANCINI", "COSTA", "GIORDANO", "RIZZO", "LOMBARDI", "MORETTI", "BARBIERI", "FONTANA",
-            "SANTORO", "MARIANI", "RINALDI", "CARUSO", "FERRARA", "GALLI", "MARTINI", "LEONE", "LONGO", "GENTILE",
-            "MARTINELLI", "VITALE", "LOMBARDO", "SERRA", "COPPOLA", "DESANTIS", "DANGELO", "MARCHETTI", "PARISI",
-            "VILLA", "CONTE", "FERRARI", "ESPOSITO", "POPESCU", "IONESCU", "ELIDRISSI", "BENALI", "HADDAD",
-            "NGUYEN", "KUMAR", "SINGH", "PETROV", "HOXHA", "BERISHA", "GASHI", "OKAFOR", "DIALLO", "TRAORE"]
-STREETS = ["ROMA", "GARIBALDI", "MAZZINI", "CAVOUR", "DANTE", "VERDI", "MATTEOTTI", "DEI NERI", "PISANA",
-           "ARETINA", "BOLOGNESE", "SENESE", "FAENTINA", "DEL PRATO", "GHIBELLINA", "SAN GALLO"]
-VARIANTS = {"MOHAMED": ["MOHAMMED", "MOHAMMAD", "MUHAMMAD"], "YOUSSEF": ["YUSSEF", "YOUSEF"],
-            "AHMED": ["AHMAD"], "FATIMA": ["FATMA"], "KHADIJA": ["KADIJA", "KHADIGIA"]}
-PLACES = [("D612", "FIRENZE", "IT"), ("H501", "ROMA", "IT"), ("F205", "MILANO", "IT"), ("G702", "PISA", "IT"),
-          ("Z129", "ROMANIA", "RO"), ("Z330", "MAROCCO", "MA"), ("Z100", "ALBANIA", "AL"), ("Z336", "EGITTO", "EG")]
+MALE = [
+    "MARIO",
+    "LUCA",
+    "GIUSEPPE",
+    "FRANCESCO",
+    "ANDREA",
+    "MARCO",
+    "ALESSANDRO",
+    "MATTEO",
+    "LORENZO",
+    "DAVIDE",
+    "GIOVANNI",
+    "STEFANO",
+    "NICCOLO",
+    "PAOLO",
+    "ROBERTO",
+    "SIMONE",
+    "FABIO",
+    "GIANLUCA",
+    "MOHAMED",
+    "AHMED",
+    "YOUSSEF",
+    "ION",
+    "ANDREI",
+    "OMAR",
+    "KARIM",
+    "ALI",
+    "HASSAN",
+    "DRAGOS",
+    "CRISTIAN",
+    "EMANUELE",
+]
+FEMALE = [
+    "MARIA",
+    "GIULIA",
+    "FRANCESCA",
+    "SARA",
+    "LAURA",
+    "ANNA",
+    "CHIARA",
+    "ELENA",
+    "VALENTINA",
+    "ALESSIA",
+    "SILVIA",
+    "FEDERICA",
+    "MARTINA",
+    "GIORGIA",
+    "ELISA",
+    "FATIMA",
+    "AMINA",
+    "IOANA",
+    "ELENA",
+    "MIHAELA",
+    "KHADIJA",
+    "NADIA",
+    "ROBERTA",
+    "CATERINA",
+    "BEATRICE",
+    "SOFIA",
+    "AURORA",
+    "GRAZIA",
+    "LUCIA",
+    "PAOLA",
+]
+SURNAMES = [
+    "ROSSI",
+    "BIANCHI",
+    "ROMANO",
+    "COLOMBO",
+    "RICCI",
+    "MARINO",
+    "GRECO",
+    "BRUNO",
+    "GALLO",
+    "CONTI",
+    "DELUCA",
+    "MANCINI",
+    "COSTA",
+    "GIORDANO",
+    "RIZZO",
+    "LOMBARDI",
+    "MORETTI",
+    "BARBIERI",
+    "FONTANA",
+    "SANTORO",
+    "MARIANI",
+    "RINALDI",
+    "CARUSO",
+    "FERRARA",
+    "GALLI",
+    "MARTINI",
+    "LEONE",
+    "LONGO",
+    "GENTILE",
+    "MARTINELLI",
+    "VITALE",
+    "LOMBARDO",
+    "SERRA",
+    "COPPOLA",
+    "DESANTIS",
+    "DANGELO",
+    "MARCHETTI",
+    "PARISI",
+    "VILLA",
+    "CONTE",
+    "FERRARI",
+    "ESPOSITO",
+    "POPESCU",
+    "IONESCU",
+    "ELIDRISSI",
+    "BENALI",
+    "HADDAD",
+    "NGUYEN",
+    "KUMAR",
+    "SINGH",
+    "PETROV",
+    "HOXHA",
+    "BERISHA",
+    "GASHI",
+    "OKAFOR",
+    "DIALLO",
+    "TRAORE",
+]
+STREETS = [
+    "ROMA",
+    "GARIBALDI",
+    "MAZZINI",
+    "CAVOUR",
+    "DANTE",
+    "VERDI",
+    "MATTEOTTI",
+    "DEI NERI",
+    "PISANA",
+    "ARETINA",
+    "BOLOGNESE",
+    "SENESE",
+    "FAENTINA",
+    "DEL PRATO",
+    "GHIBELLINA",
+    "SAN GALLO",
+]
+VARIANTS = {
+    "MOHAMED": ["MOHAMMED", "MOHAMMAD", "MUHAMMAD"],
+    "YOUSSEF": ["YUSSEF", "YOUSEF"],
+    "AHMED": ["AHMAD"],
+    "FATIMA": ["FATMA"],
+    "KHADIJA": ["KADIJA", "KHADIGIA"],
+}
+PLACES = [
+    ("D612", "FIRENZE", "IT"),
+    ("H501", "ROMA", "IT"),
+    ("F205", "MILANO", "IT"),
+    ("G702", "PISA", "IT"),
+    ("Z129", "ROMANIA", "RO"),
+    ("Z330", "MAROCCO", "MA"),
+    ("Z100", "ALBANIA", "AL"),
+    ("Z336", "EGITTO", "EG"),
+]
 SYSTEMS = ["sat", "anagrafe", "polis", "volontariato", "contabilita"]
 
 
@@ -46,8 +187,11 @@ _DIGIT_POS = (6, 7, 9, 10, 12, 13, 14)
 def make_cf(last: str, first: str, sex: str, birth: dt.date, place: str) -> str:
     """The person's valid codice fiscale (same result as codicefiscale.encode, much faster)."""
     day = birth.day + (40 if sex == "F" else 0)
-    body = (cfmod.encode_lastname(last) + cfmod.encode_firstname(first)
-            + f"{birth.year % 100:02d}{'ABCDEHLMPRST'[birth.month - 1]}{day:02d}{place}")
+    body = (
+        cfmod.encode_lastname(last)
+        + cfmod.encode_firstname(first)
+        + f"{birth.year % 100:02d}{'ABCDEHLMPRST'[birth.month - 1]}{day:02d}{place}"
+    )
     return body + cfmod.encode_cin(body)
 
 
@@ -75,10 +219,29 @@ def base_of(code: str) -> str:
 
 
 # --------------------------------------------------------------------------- one record
-def person_record(*, rid=None, system="sat", first=None, last=None, middle=None, sex=None, birth=None,
-                  birth_default=False, place=None, cf: str | None | bool = True, cf_of: dict | None = None,
-                  phone=None, street=None, number=None, postcode="50100", household=None, iban=None,
-                  alt_first=None, alt_last=None, true_id=None) -> dict:
+def person_record(
+    *,
+    rid=None,
+    system="sat",
+    first=None,
+    last=None,
+    middle=None,
+    sex=None,
+    birth=None,
+    birth_default=False,
+    place=None,
+    cf: str | None | bool = True,
+    cf_of: dict | None = None,
+    phone=None,
+    street=None,
+    number=None,
+    postcode="50100",
+    household=None,
+    iban=None,
+    alt_first=None,
+    alt_last=None,
+    true_id=None,
+) -> dict:
     """A stg_person row with the canonical columns filled.
 
     cf=True computes the person's own valid code from the typed data; a string uses that code as
@@ -87,19 +250,35 @@ def person_record(*, rid=None, system="sat", first=None, last=None, middle=None,
     """
     place = place or PLACES[0]
     row = {c: None for c in STG_PERSON_COLUMNS}
-    row.update({
-        "source_system": system, "source_person_id": None if rid is None else str(rid),
-        "first_name": first.title() if first else None, "last_name": last.title() if last else None,
-        "first_name_norm": first, "middle_names_norm": middle, "last_name_norm": last,
-        "alt_first_name_norm": alt_first, "alt_last_name_norm": alt_last,
-        "name_split_ambiguous": alt_first is not None,
-        "sex": sex, "birth_date": birth, "birth_date_is_default": bool(birth_default),
-        "birthplace_code": place[0], "birthplace_norm": place[1], "birth_country": place[2],
-        "phone": phone, "address_toponym": "VIA" if street else None, "address_street": street,
-        "address_number": number, "address_postcode": postcode if street else None,
-        "address_municipality": "FIRENZE" if street else None, "iban_hash": iban, "household_key": household,
-        "true_id": true_id,
-    })
+    row.update(
+        {
+            "source_system": system,
+            "source_person_id": None if rid is None else str(rid),
+            "first_name": first.title() if first else None,
+            "last_name": last.title() if last else None,
+            "first_name_norm": first,
+            "middle_names_norm": middle,
+            "last_name_norm": last,
+            "alt_first_name_norm": alt_first,
+            "alt_last_name_norm": alt_last,
+            "name_split_ambiguous": alt_first is not None,
+            "sex": sex,
+            "birth_date": birth,
+            "birth_date_is_default": bool(birth_default),
+            "birthplace_code": place[0],
+            "birthplace_norm": place[1],
+            "birth_country": place[2],
+            "phone": phone,
+            "address_toponym": "VIA" if street else None,
+            "address_street": street,
+            "address_number": number,
+            "address_postcode": postcode if street else None,
+            "address_municipality": "FIRENZE" if street else None,
+            "iban_hash": iban,
+            "household_key": household,
+            "true_id": true_id,
+        }
+    )
     code = None
     if cf_of is not None:
         code = make_cf(cf_of["last"], cf_of["first"], cf_of["sex"], cf_of["birth"], cf_of["place"][0])
@@ -140,30 +319,67 @@ def _typo(rng: random.Random, s: str) -> str:
     k = rng.randrange(1, len(s))
     op = rng.random()
     if op < 0.4:
-        return s[:k] + rng.choice("AEIOURNLST") + s[k + 1:]
+        return s[:k] + rng.choice("AEIOURNLST") + s[k + 1 :]
     if op < 0.7:
-        return s[:k] + s[k + 1:]
+        return s[:k] + s[k + 1 :]
     if k < len(s) - 1:
-        return s[:k] + s[k + 1] + s[k] + s[k + 2:]
+        return s[:k] + s[k + 1] + s[k] + s[k + 2 :]
     return s + s[-1]
 
 
 def synthetic_surnames(n: int, seed: int = 0) -> list[str]:
     """`n` distinct made-up Italian-looking surnames (for big, realistic-diversity frames)."""
     rng = random.Random(seed)
-    a = ["BAR", "COR", "FAL", "GUI", "LAM", "MAN", "NER", "PAL", "ROS", "SAL", "TAR", "VAL", "ZAN", "BEL", "CAS",
-         "DON", "FER", "GAL", "MOR", "PER", "SCA", "TOR", "VEN", "BON", "CIA", "MAR", "PIC", "RIN", "SER", "TOS"]
+    a = [
+        "BAR",
+        "COR",
+        "FAL",
+        "GUI",
+        "LAM",
+        "MAN",
+        "NER",
+        "PAL",
+        "ROS",
+        "SAL",
+        "TAR",
+        "VAL",
+        "ZAN",
+        "BEL",
+        "CAS",
+        "DON",
+        "FER",
+        "GAL",
+        "MOR",
+        "PER",
+        "SCA",
+        "TOR",
+        "VEN",
+        "BON",
+        "CIA",
+        "MAR",
+        "PIC",
+        "RIN",
+        "SER",
+        "TOS",
+    ]
     b = ["TO", "DI", "LI", "NE", "RA", "CHI", "GLI", "ZZI", "NA", "RO", "LA", "VI", "SE", "TI", "BI", "MI", ""]
     c = ["NI", "LLI", "TTI", "RI", "SSI", "NO", "TO", "LO", "NE", "RA", "LDI", "CCI", "ZZO", "GNI", "ANI"]
     d = ["", "A", "E", "I", "O"]  # second element doubles the space: 30*17*15*5*17 combinations
     n = min(n, len(a) * len(b) * len(c) * len(d) * len(b))
     out: set[str] = set()
     while len(out) < n:
-        out.add(rng.choice(a) + rng.choice(b) + rng.choice(c) + (rng.choice(d) + rng.choice(b) if rng.random() < 0.7 else ""))
+        out.add(
+            rng.choice(a)
+            + rng.choice(b)
+            + rng.choice(c)
+            + (rng.choice(d) + rng.choice(b) if rng.random() < 0.7 else "")
+        )
     return sorted(out)
 
 
-def generate_population(n_people: int = 300, seed: int = 0, dup_mean: float = 1.2, extra_surnames: int = 0) -> pd.DataFrame:
+def generate_population(
+    n_people: int = 300, seed: int = 0, dup_mean: float = 1.2, extra_surnames: int = 0
+) -> pd.DataFrame:
     """People in households (with twins), each with 1..n records over the systems, typos included."""
     rng = random.Random(seed)
     surnames = SURNAMES + (synthetic_surnames(extra_surnames, seed) if extra_surnames else [])
@@ -190,8 +406,21 @@ def generate_population(n_people: int = 300, seed: int = 0, dup_mean: float = 1.
             twin_date = birth if k == 0 else twin_date
             place = rng.choice(PLACES)
             middle = rng.choice(FEMALE if sex == "F" else MALE) if rng.random() < 0.1 else None
-            people.append({"pid": pid, "first": first, "last": last, "middle": middle, "sex": sex, "birth": birth,
-                           "place": place, "street": street, "number": number, "phone": phone, "household": hh})
+            people.append(
+                {
+                    "pid": pid,
+                    "first": first,
+                    "last": last,
+                    "middle": middle,
+                    "sex": sex,
+                    "birth": birth,
+                    "place": place,
+                    "street": street,
+                    "number": number,
+                    "phone": phone,
+                    "household": hh,
+                }
+            )
             pid += 1
     rows = []
     for p in people[:n_people]:
@@ -228,14 +457,28 @@ def generate_population(n_people: int = 300, seed: int = 0, dup_mean: float = 1.
                 cf = omocodic(code)
             elif w < 0.34:
                 k = rng.randrange(0, 15)
-                cf = code[:k] + ("X" if code[k] != "X" else "Y") + code[k + 1:]
+                cf = code[:k] + ("X" if code[k] != "X" else "Y") + code[k + 1 :]
             else:
                 cf = code
-            rows.append(person_record(
-                rid=f"{system[:3]}-{p['pid']}-{r}", system=system, first=first, last=last, middle=middle, sex=p["sex"],
-                birth=birth, birth_default=default, place=p["place"], cf=cf, phone=p["phone"] if rng.random() < 0.6 else None,
-                street=p["street"] if rng.random() < 0.8 else None, number=p["number"],
-                household=p["household"] if system == "anagrafe" else None, true_id=p["pid"]))
+            rows.append(
+                person_record(
+                    rid=f"{system[:3]}-{p['pid']}-{r}",
+                    system=system,
+                    first=first,
+                    last=last,
+                    middle=middle,
+                    sex=p["sex"],
+                    birth=birth,
+                    birth_default=default,
+                    place=p["place"],
+                    cf=cf,
+                    phone=p["phone"] if rng.random() < 0.6 else None,
+                    street=p["street"] if rng.random() < 0.8 else None,
+                    number=p["number"],
+                    household=p["household"] if system == "anagrafe" else None,
+                    true_id=p["pid"],
+                )
+            )
     return frame(rows)
 
 

@@ -3,8 +3,9 @@
 One profile per true person, one household per registry family, survivorship with provenance,
 protected addresses only in the restricted table, and publishing twice gives the same warehouse.
 """
+
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -60,24 +61,31 @@ def test_family_across_systems_is_one_profile_per_person_and_one_household(wareh
     assert set(profiles) == {beneficiary_of(pid) for pid in staged_people if beneficiary_of(pid) in profiles}
     # a registered family with a stay, a placement and a payment among its members, each in anagrafe
     anagrafe = {pid for (s, _), pid in source_person_map(folder, "anagrafe").items()}
-    family = next(hid for hid, pids in sorted(members.items())
-                  if len(pids) > 1 and all(x in anagrafe for x in pids)
-                  and any(per[x]["stays"] for x in pids) and any(per[x]["placements"] for x in pids)
-                  and any(per[x]["payments"] for x in pids))
+    family = next(
+        hid
+        for hid, pids in sorted(members.items())
+        if len(pids) > 1
+        and all(x in anagrafe for x in pids)
+        and any(per[x]["stays"] for x in pids)
+        and any(per[x]["placements"] for x in pids)
+        and any(per[x]["payments"] for x in pids)
+    )
     pids = members[family]
     found = [profiles[beneficiary_of(x)] for x in pids]
-    assert len(found) == len(pids)                                  # one profile per person
-    assert len({f["household_id"] for f in found}) == 1              # linked as one household
+    assert len(found) == len(pids)  # one profile per person
+    assert len({f["household_id"] for f in found}) == 1  # linked as one household
     assert found[0]["household_id"].startswith("anagrafe:") and found[0]["household_size"] == len(pids)
     for x, f in zip(pids, found):
         assert f["stays"] == per[x]["stays"]
-        placements = f["placements_active"] + f["placements_hired"] + f["placements_completed"] + \
-            f["placements_dropped_out"]
+        placements = (
+            f["placements_active"] + f["placements_hired"] + f["placements_completed"] + f["placements_dropped_out"]
+        )
         assert placements == per[x]["placements"]
         assert f["systems_count"] == len(f["systems"].split(","))
         assert isinstance(f["paid_12m_total"], Decimal)
-        assert f["paid_12m_total"] == sum((f[c] for c in f.keys() if c.startswith("paid_12m_") and c != "paid_12m_total"),
-                                          Decimal("0"))
+        assert f["paid_12m_total"] == sum(
+            (f[c] for c in f if c.startswith("paid_12m_") and c != "paid_12m_total"), Decimal("0")
+        )
     fp = PROFILE_TABLES["fact_payment"]
     payer = next(x for x in pids if per[x]["payments"])
     facts = rows(engine, sa.select(fp).where(fp.c.beneficiary_id == beneficiary_of(payer)))
@@ -89,23 +97,43 @@ def test_family_across_systems_is_one_profile_per_person_and_one_household(wareh
     with engine.connect() as conn:
         results = {name: conn.execute(sa.text(q)).mappings().all() for name, q in ANALYST_QUERIES.items()}
     assert [r["people"] for r in results["people_per_target_group"]] == [
-        sum(1 for f in profiles.values() if f[f"target_group_{g}"]) for g in (1, 2, 3)]
+        sum(1 for f in profiles.values() if f[f"target_group_{g}"]) for g in (1, 2, 3)
+    ]
     assert all(r["flow"] in ("entry", "exit") for r in results["monthly_housing_flows"])
     assert 0 <= results["share_households_reaching_autonomy"][0]["share"] <= 1
     assert {r["beneficiary_id"] for r in results["people_known_to_3_or_more_systems"]} == {
-        b for b, f in profiles.items() if f["systems_count"] >= 3}
+        b for b, f in profiles.items() if f["systems_count"] >= 3
+    }
     paid = results["benefits_paid_last_12_months_by_type"]
-    assert paid and sum(Decimal(str(r["total_paid"])) for r in paid) == sum(f["paid_12m_total"] for f in profiles.values())
+    assert paid and sum(Decimal(str(r["total_paid"])) for r in paid) == sum(
+        f["paid_12m_total"] for f in profiles.values()
+    )
 
 
 def test_survivorship_keeps_provenance_anagrafe_wins_cf_latest_phone_wins(warehouse_url, tmp_path, world):
     folder, urls = world
     engine, cfg = build(warehouse_url, tmp_path, folder, urls)
-    sp, x = STAGING_TABLES["stg_person"], sa.table("beneficiary_crosswalk", sa.column("source_system"),
-                                                   sa.column("source_person_id"), sa.column("beneficiary_id"))
-    recs = rows(engine, sa.select(sp.c.source_system, sp.c.source_person_id, sp.c.codice_fiscale, sp.c.cf_base,
-                                  sp.c.phone, sp.c.source_updated_at, x.c.beneficiary_id)
-                .join(x, (x.c.source_system == sp.c.source_system) & (x.c.source_person_id == sp.c.source_person_id)))
+    sp, x = (
+        STAGING_TABLES["stg_person"],
+        sa.table(
+            "beneficiary_crosswalk",
+            sa.column("source_system"),
+            sa.column("source_person_id"),
+            sa.column("beneficiary_id"),
+        ),
+    )
+    recs = rows(
+        engine,
+        sa.select(
+            sp.c.source_system,
+            sp.c.source_person_id,
+            sp.c.codice_fiscale,
+            sp.c.cf_base,
+            sp.c.phone,
+            sp.c.source_updated_at,
+            x.c.beneficiary_id,
+        ).join(x, (x.c.source_system == sp.c.source_system) & (x.c.source_person_id == sp.c.source_person_id)),
+    )
     by = defaultdict(list)
     for r in recs:
         by[r["beneficiary_id"]].append(r)
@@ -118,11 +146,18 @@ def test_survivorship_keeps_provenance_anagrafe_wins_cf_latest_phone_wins(wareho
     assert pairs
     other_codes = [r["codice_fiscale"] for b, r in sorted(ana.items()) if b not in dict(pairs)]
     with engine.begin() as conn:
-        for (b, r), code in zip(pairs, other_codes):
-            conn.execute(sa.update(sp).where(sp.c.source_system == r["source_system"],
-                                             sp.c.source_person_id == r["source_person_id"])
-                         .values(codice_fiscale=code, cf_base=code, cf_status="valid", cf_consistent=True,
-                                 source_updated_at=datetime(2026, 10, 22, 23, tzinfo=timezone.utc)))
+        for (_, r), code in zip(pairs, other_codes):
+            conn.execute(
+                sa.update(sp)
+                .where(sp.c.source_system == r["source_system"], sp.c.source_person_id == r["source_person_id"])
+                .values(
+                    codice_fiscale=code,
+                    cf_base=code,
+                    cf_status="valid",
+                    cf_consistent=True,
+                    source_updated_at=datetime(2026, 10, 22, 23, tzinfo=UTC),
+                )
+            )
     publish(cfg, engine, full=True)
     golden = {r["beneficiary_id"]: r for r in rows(engine, sa.select(g))}
     provenance = {(r["beneficiary_id"], r["attribute"]): r for r in rows(engine, sa.select(prov))}
@@ -134,15 +169,24 @@ def test_survivorship_keeps_provenance_anagrafe_wins_cf_latest_phone_wins(wareho
         assert pr["value"] == golden[b]["codice_fiscale"] and pr["candidates"] >= 2
     # phone: the most recently updated record's phone wins over an older, different one; provenance names it
     # (among beneficiaries the CF step above left alone: it made one of their records the newest)
-    multi = [b for b, rs in sorted(by.items()) if b not in dict(pairs) and len([r for r in rs if r["phone"]]) > 1
-             and len({r["source_updated_at"] for r in rs if r["phone"]}) > 1][:5]
+    multi = [
+        b
+        for b, rs in sorted(by.items())
+        if b not in dict(pairs)
+        and len([r for r in rs if r["phone"]]) > 1
+        and len({r["source_updated_at"] for r in rs if r["phone"]}) > 1
+    ][:5]
     assert multi
     with engine.begin() as conn:
         for i, b in enumerate(multi):
             oldest = min((r for r in by[b] if r["phone"]), key=lambda r: r["source_updated_at"])
-            conn.execute(sa.update(sp).where(sp.c.source_system == oldest["source_system"],
-                                             sp.c.source_person_id == oldest["source_person_id"])
-                         .values(phone=f"+39055000{i:04d}"))
+            conn.execute(
+                sa.update(sp)
+                .where(
+                    sp.c.source_system == oldest["source_system"], sp.c.source_person_id == oldest["source_person_id"]
+                )
+                .values(phone=f"+39055000{i:04d}")
+            )
     publish(cfg, engine, full=True)
     golden = {r["beneficiary_id"]: r for r in rows(engine, sa.select(g))}
     provenance = {(r["beneficiary_id"], r["attribute"]): r for r in rows(engine, sa.select(prov))}
@@ -183,15 +227,21 @@ def test_protected_address_appears_only_in_the_restricted_table(warehouse_url, t
     flags = {r["beneficiary_id"]: r for r in rows(engine, sa.select(p).where(p.c.beneficiary_id.in_(protected)))}
     assert all(f["is_protected"] for f in flags.values())
     assert all(f["current_structure_address"] is None for f in flags.values())
-    assert all(r["address"] is None and r["confidential"] for r in rows(
-        engine, sa.select(fs).where(fs.c.stay_id.in_([s["stay_id"] for s in secret]))))
-    if engine.dialect.name == "postgresql":   # the grantable layout: every analyst table, never the restricted one
+    assert all(
+        r["address"] is None and r["confidential"]
+        for r in rows(engine, sa.select(fs).where(fs.c.stay_id.in_([s["stay_id"] for s in secret])))
+    )
+    if engine.dialect.name == "postgresql":  # the grantable layout: every analyst table, never the restricted one
         with engine.connect() as conn:
-            views = set(conn.execute(sa.text("SELECT table_name FROM information_schema.views "
-                                             "WHERE table_schema = 'fase_marts'")).scalars())
+            views = set(
+                conn.execute(
+                    sa.text("SELECT table_name FROM information_schema.views WHERE table_schema = 'fase_marts'")
+                ).scalars()
+            )
             assert "beneficiary_profile" in views and not views & set(RESTRICTED_TABLES)
             assert conn.execute(sa.text("SELECT count(*) FROM fase_marts.beneficiary_profile")).scalar() == len(
-                rows(engine, sa.select(p.c.beneficiary_id)))
+                rows(engine, sa.select(p.c.beneficiary_id))
+            )
 
 
 def test_publish_twice_gives_the_same_warehouse_and_no_new_history(warehouse_url, tmp_path, world):
@@ -205,7 +255,7 @@ def test_publish_twice_gives_the_same_warehouse_and_no_new_history(warehouse_url
     full = publish(cfg, engine, full=True)
     assert full["mode"] == "full" and full["history"] == {"new": 0, "changed": 0, "closed": 0}
     assert snapshot(engine) == before
-    with engine.begin() as conn:                      # rebuilt from nothing: the same content
+    with engine.begin() as conn:  # rebuilt from nothing: the same content
         for name in reversed(list(PROFILE_TABLES)):
             conn.execute(sa.delete(PROFILE_TABLES[name]))
     publish(cfg, engine)
@@ -215,4 +265,4 @@ def test_publish_twice_gives_the_same_warehouse_and_no_new_history(warehouse_url
 def _without(snap: dict, column: str) -> dict:
     t = PROFILE_TABLES["golden_history"]
     i = [c.name for c in t.columns].index(column)
-    return {**snap, "golden_history": sorted(r[:i] + r[i + 1:] for r in snap["golden_history"])}
+    return {**snap, "golden_history": sorted(r[:i] + r[i + 1 :] for r in snap["golden_history"])}

@@ -1,11 +1,12 @@
 """Great Expectations suites over staging: results stored per expectation, Data Docs rendered."""
+
 import sqlalchemy as sa
 
 from schemas.quality.runner import validate_staging
 from schemas.stage import stage_system
 from tests.helpers import make_config
 from tests.stage_data import fresh_warehouse, good, write_raw
-from warehouse.models import QualityResult, STAGING_TABLES
+from warehouse.models import STAGING_TABLES, QualityResult
 
 
 def test_suites_run_store_results_and_render_data_docs(warehouse_url, tmp_path):
@@ -26,8 +27,9 @@ def test_suites_run_store_results_and_render_data_docs(warehouse_url, tmp_path):
     (phone,) = [r for r in stored if r.column == "phone"]
     assert not phone.success and phone.observed["unexpected_count"] == 1
     assert phone.observed["partial_unexpected_list"] == ["3331234567"]
-    assert {r.suite for r in stored if r.expectation == "expect_column_values_to_be_between" and r.column == "importo"} \
-        == {"stg_payment"}
+    assert {
+        r.suite for r in stored if r.expectation == "expect_column_values_to_be_between" and r.column == "importo"
+    } == {"stg_payment"}
     index = tmp_path / "var" / "data_docs" / "index.html"
     assert summary["data_docs"] == str(index) and index.exists() and "stg_person" in index.read_text()
     assert (tmp_path / "var" / "gx" / "great_expectations.yml").exists()

@@ -4,6 +4,7 @@ The stores hold hand-made items in the exact contract formats, with ties on the 
 (also across offsets, and between ids that sort differently as text and as numbers), so that
 the expected orders below are written out, not recomputed the way the server computes them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,31 +37,71 @@ REQUEST_ERRORS = (requests.ConnectionError, requests.exceptions.ChunkedEncodingE
 
 # ---------------------------------------------------------------- hand-made data
 
+
 def ospite(id_ospite: int, updated_at: str, deleted: bool = False, **fields) -> dict:
-    item = {"id_ospite": id_ospite, "cognome": "Rossi", "nome": "Maria", "sesso": "F",
-            "data_nascita": "1984-02-11", "luogo_nascita": "Firenze", "codice_fiscale": None,
-            "cittadinanza": "Italia", "telefono": None, "nucleo": None, "riservato": False,
-            "updated_at": updated_at, "deleted": deleted}
+    item = {
+        "id_ospite": id_ospite,
+        "cognome": "Rossi",
+        "nome": "Maria",
+        "sesso": "F",
+        "data_nascita": "1984-02-11",
+        "luogo_nascita": "Firenze",
+        "codice_fiscale": None,
+        "cittadinanza": "Italia",
+        "telefono": None,
+        "nucleo": None,
+        "riservato": False,
+        "updated_at": updated_at,
+        "deleted": deleted,
+    }
     return {**item, **fields}
 
 
 def accoglienza(id_accoglienza: int, id_ospite: int, updated_at: str, deleted: bool = False) -> dict:
-    return {"id_accoglienza": id_accoglienza, "id_ospite": id_ospite, "struttura": "Casa Volano 3",
-            "tipo": "appartamento_volano", "indirizzo": "Via dei Neri 12, Firenze", "data_ingresso": "2025-11-03",
-            "data_uscita": None, "motivo_uscita": None, "updated_at": updated_at, "deleted": deleted}
+    return {
+        "id_accoglienza": id_accoglienza,
+        "id_ospite": id_ospite,
+        "struttura": "Casa Volano 3",
+        "tipo": "appartamento_volano",
+        "indirizzo": "Via dei Neri 12, Firenze",
+        "data_ingresso": "2025-11-03",
+        "data_uscita": None,
+        "motivo_uscita": None,
+        "updated_at": updated_at,
+        "deleted": deleted,
+    }
 
 
 def participant(uuid: str, modified: str, **fields) -> dict:
-    item = {"id": uuid, "first_name": "Maria", "last_name": "Rossi", "fiscal_code": None,
-            "birth_date": "1984-02-11", "gender": "female", "birth_country": "IT", "phone": None,
-            "email": None, "address": "Via dei Neri 12, 50122 Firenze", "is_active": True, "modified": modified}
+    item = {
+        "id": uuid,
+        "first_name": "Maria",
+        "last_name": "Rossi",
+        "fiscal_code": None,
+        "birth_date": "1984-02-11",
+        "gender": "female",
+        "birth_country": "IT",
+        "phone": None,
+        "email": None,
+        "address": "Via dei Neri 12, 50122 Firenze",
+        "is_active": True,
+        "modified": modified,
+    }
     return {**item, **fields}
 
 
 def placement(id_: int, participant_id: str, modified: str) -> dict:
-    return {"id": id_, "participant": participant_id, "programme": "tirocinio", "provider": "Coop Il Cenacolo",
-            "start_date": "2026-01-12", "end_date": None, "status": "active", "hours_completed": 40,
-            "modified": modified}
+    return {
+        "id": id_,
+        "participant": participant_id,
+        "programme": "tirocinio",
+        "provider": "Coop Il Cenacolo",
+        "start_date": "2026-01-12",
+        "end_date": None,
+        "status": "active",
+        "hours_completed": 40,
+        "modified": modified,
+    }
 
 
 SAT_OSPITI = [
@@ -83,11 +124,18 @@ SAT_ACCOGLIENZE = [
 ]
 SAT_ACCOGLIENZE_ORDER = [12, 4, 31]
 
-P = {name: uuid for name, uuid in [
-    ("a", "0a1c5b62-3f4e-4c8a-9d2e-5f6a7b8c9d01"), ("b", "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"),
-    ("c", "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"), ("d", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"),
-    ("e", "e0f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"), ("f", "f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9"),
-    ("g", "5a5a5a5a-0000-4000-8000-000000000007")]}
+P = {
+    name: uuid
+    for name, uuid in [
+        ("a", "0a1c5b62-3f4e-4c8a-9d2e-5f6a7b8c9d01"),
+        ("b", "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"),
+        ("c", "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"),
+        ("d", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"),
+        ("e", "e0f1a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b"),
+        ("f", "f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9"),
+        ("g", "5a5a5a5a-0000-4000-8000-000000000007"),
+    ]
+}
 POLIS_PARTICIPANTS = [
     participant(P["e"], "2026-03-02T10:00:00+01:00"),
     participant(P["b"], "2026-03-02T10:00:00+01:00", fiscal_code="RSSMGR84B51D612E"),
@@ -124,7 +172,7 @@ class FakeClock:
     """An injectable clock that only moves when told to."""
 
     def __init__(self):
-        self.now = datetime(2026, 3, 5, 12, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -134,6 +182,7 @@ class FakeClock:
 
 
 # ---------------------------------------------------------------- fixtures and helpers
+
 
 @pytest.fixture
 def stores(tmp_path):
@@ -192,8 +241,10 @@ def polis_pages(handle, path=PARTICIPANTS, **params) -> list[dict]:
 
 # ---------------------------------------------------------------- authentication and routing
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": SAT_TOKEN},
-                                     {"X-API-Key": SAT_TOKEN}])
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": SAT_TOKEN}, {"X-API-Key": SAT_TOKEN}]
+)
 def test_sat_refuses_missing_or_wrong_token(sat, headers):
     response = requests.get(sat.url + OSPITI, headers=headers, timeout=TIMEOUT)
     assert response.status_code == 401
@@ -217,13 +268,15 @@ def test_unknown_paths_are_json_404(sat, polis):
 
 # ---------------------------------------------------------------- paging and filtering
 
+
 @pytest.mark.parametrize("limit", [1, 2, 3, 10, 500])
 def test_sat_pages_return_every_item_once_in_order(sat, limit):
     pages = sat_pages(sat, limit=limit)
     assert all(len(page) <= limit for page in pages)
     assert [item["id_ospite"] for page in pages for item in page] == SAT_OSPITI_ORDER
-    assert [it for page in pages for it in page] == sorted(SAT_OSPITI, key=lambda it: SAT_OSPITI_ORDER.index(
-        it["id_ospite"]))  # served exactly as stored
+    assert [it for page in pages for it in page] == sorted(
+        SAT_OSPITI, key=lambda it: SAT_OSPITI_ORDER.index(it["id_ospite"])
+    )  # served exactly as stored
     pages = sat_pages(sat, ACCOGLIENZE, limit=2)
     assert [item["id_accoglienza"] for page in pages for item in page] == SAT_ACCOGLIENZE_ORDER
 
@@ -254,26 +307,42 @@ def test_sat_filter_survives_the_cursor(sat):
     assert [item["id_ospite"] for page in pages for item in page] == SAT_OSPITI_ORDER[5:]
 
 
-@pytest.mark.parametrize("modified_after", ["2026-03-01T00:00:00Z", "2026-03-01T01:00:00+01:00",
-                                            "2026-03-01T01:00:00"])  # naive: the server's Europe/Rome
+@pytest.mark.parametrize(
+    "modified_after", ["2026-03-01T00:00:00Z", "2026-03-01T01:00:00+01:00", "2026-03-01T01:00:00"]
+)  # naive: the server's Europe/Rome
 def test_polis_modified_after_is_strict(polis, modified_after):
     bodies = polis_pages(polis, modified_after=modified_after, page_size=2)
     assert bodies[0]["count"] == 4
     assert [item["id"] for body in bodies for item in body["results"]] == POLIS_PARTICIPANTS_ORDER[3:]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"limit": "ten"}, {"limit": ""},
-                                    {"updated_since": "2026-03-01T00:00:00"}, {"updated_since": "2026-03-01"},
-                                    {"updated_since": "yesterday"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 501},
+        {"limit": "ten"},
+        {"limit": ""},
+        {"updated_since": "2026-03-01T00:00:00"},
+        {"updated_since": "2026-03-01"},
+        {"updated_since": "yesterday"},
+    ],
+)
 def test_sat_bad_parameters_are_400(sat, params):
     response = sat_get(sat, **params)
     assert response.status_code == 400
     assert set(response.json()) == {"error"} and response.json()["error"]
 
 
-@pytest.mark.parametrize("params, field", [({"page_size": 0}, "page_size"), ({"page_size": 201}, "page_size"),
-                                           ({"page_size": "x"}, "page_size"),
-                                           ({"modified_after": "03/01/2026"}, "modified_after")])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 201}, "page_size"),
+        ({"page_size": "x"}, "page_size"),
+        ({"modified_after": "03/01/2026"}, "modified_after"),
+    ],
+)
 def test_polis_bad_parameters_are_400_drf_style(polis, params, field):
     response = polis_get(polis, **params)
     assert response.status_code == 400
@@ -297,8 +366,10 @@ def test_polis_empty_result_has_an_empty_first_page_only(polis):
 def test_polis_links_are_absolute_on_the_public_base_url(stores):
     with start_server("polis", stores[1], secret=POLIS_KEY, public_base_url="https://polis.example.org/") as srv:
         body = polis_get(srv, modified_after="2026-03-01T00:00:00Z", page_size=1).json()
-        assert body["next"] == ("https://polis.example.org/polis/api/v2/participants/"
-                                "?modified_after=2026-03-01T00%3A00%3A00Z&page=2&page_size=1")
+        assert body["next"] == (
+            "https://polis.example.org/polis/api/v2/participants/"
+            "?modified_after=2026-03-01T00%3A00%3A00Z&page=2&page_size=1"
+        )
         assert body["previous"] is None
         body = polis_get(srv, modified_after="2026-03-01T00:00:00Z", page_size=1, page=3).json()
         assert body["previous"].endswith("&page=2&page_size=1")
@@ -315,6 +386,7 @@ def test_polis_next_is_followable(polis):
 
 
 # ---------------------------------------------------------------- cursors
+
 
 def test_sat_cursor_expires_after_15_minutes(sat, clock):
     cursor = sat_get(sat, limit=2).json()["next_cursor"]
@@ -358,6 +430,7 @@ def test_sat_cursor_is_bound_to_its_collection_and_filter(sat):
 
 # ---------------------------------------------------------------- changes while paging
 
+
 def test_polis_page_shift_skips_and_duplicates(polis, stores):
     first = polis_get(polis, page_size=2).json()
     assert [item["id"] for item in first["results"]] == POLIS_PARTICIPANTS_ORDER[:2]
@@ -394,6 +467,7 @@ def test_tombstones_are_served_like_other_items(sat):
 
 
 # ---------------------------------------------------------------- faults
+
 
 def _sat_outcome(session: requests.Session, url: str) -> str:
     try:
@@ -462,11 +536,17 @@ def test_fault_config_is_validated():
 
 # ---------------------------------------------------------------- command line
 
+
 def test_cli_serves_with_the_secret_from_the_environment_and_never_logs_it(stores):
     env = {**os.environ, "FASE_SAT_TOKEN": SAT_TOKEN}
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox.servers", "sat", "--store", str(stores[0])],
-                            cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.servers", "sat", "--store", str(stores[0])],
+        cwd=root,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first_line = proc.stderr.readline()
         url = re.search(r"serving at (http://\S+)", first_line).group(1)
@@ -482,6 +562,12 @@ def test_cli_serves_with_the_secret_from_the_environment_and_never_logs_it(store
     assert SAT_TOKEN not in log
 
     env.pop("FASE_SAT_TOKEN")
-    missing = subprocess.run([sys.executable, "-m", "sandbox.servers", "sat", "--store", str(stores[0])],
-                             cwd=root, env=env, capture_output=True, text=True, timeout=30)
+    missing = subprocess.run(
+        [sys.executable, "-m", "sandbox.servers", "sat", "--store", str(stores[0])],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert missing.returncode == 2 and "FASE_SAT_TOKEN" in missing.stderr

@@ -1,4 +1,5 @@
 """The true population: households, names, codici fiscali, addresses; and the clerks' error rates."""
+
 from __future__ import annotations
 
 import math
@@ -80,8 +81,10 @@ def test_household_structures(households):
             pair = [k for k in kids if births[(k.birth_date, k.surname)] >= 2]
             assert len({k.first_name for k in pair}) == len(pair)
             twins += 1
-        if any(k.first_name == head.first_name and k.surname == head.surname and k.birth_date != head.birth_date
-               for k in kids):
+        if any(
+            k.first_name == head.first_name and k.surname == head.surname and k.birth_date != head.birth_date
+            for k in kids
+        ):
             father_son += 1
         spouse = next((m for m in h.members if m.relation in ("CG", "CV")), None)
         if spouse and spouse.surname != head.surname:
@@ -95,7 +98,7 @@ def test_household_structures(households):
             multi += 1
             sharing += max(Counter(m.phone for m in h.members).values()) >= 2
     assert twins >= 20 and father_son >= 20 and single_mothers >= 300 and grandparents >= 200
-    assert sharing >= 0.6 * multi                 # a household usually shares a phone
+    assert sharing >= 0.6 * multi  # a household usually shares a phone
     assert spouses_apart >= 0.9 * sum(1 for h in households if any(m.relation == "CG" for m in h.members))
 
 
@@ -109,8 +112,16 @@ def test_names_origins_and_places(people, households):
     assert sum(p.foreign_born for p in people) > 0.2 * len(people)
     addresses = [h.address for h in households if h.address]
     assert all(re.fullmatch(r"501\d\d", a.cap) for a in addresses)
-    assert {a.toponimo for a in addresses} == {"VIA", "VIALE", "PIAZZA", "BORGO", "LUNGARNO", "VICOLO", "CORSO",
-                                                "LARGO"}
+    assert {a.toponimo for a in addresses} == {
+        "VIA",
+        "VIALE",
+        "PIAZZA",
+        "BORGO",
+        "LUNGARNO",
+        "VICOLO",
+        "CORSO",
+        "LARGO",
+    }
     assert any(a.civico.endswith("/R") for a in addresses)
     phones = [p.phone for p in people if p.phone]
     assert any(re.fullmatch(r"3\d{9}", x) for x in phones) and any(re.fullmatch(r"055\d{7}", x) for x in phones)
@@ -174,7 +185,7 @@ def test_name_pools_are_fixed_long_tailed_and_keep_the_hand_written_head():
     from sandbox import name_pools
 
     it = name_pools.surname_pool("IT")
-    assert it.names[:len(names.ITALIAN_SURNAMES)] == names.ITALIAN_SURNAMES   # particles, accents first
+    assert it.names[: len(names.ITALIAN_SURNAMES)] == names.ITALIAN_SURNAMES  # particles, accents first
     assert len(it.names) == name_pools.SURNAME_POOL[0] and len(set(it.names)) == len(it.names)
     # a city's surnames: the commonest under 1%, two people rarely share one
     assert it.share(it.names[0]) < 0.01 and it.collision() < 5e-4

@@ -1,4 +1,5 @@
 """Each system's storage against its contract (shared/source-systems/*.md), and error rates measured on it."""
+
 from __future__ import annotations
 
 import csv
@@ -26,7 +27,7 @@ UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("world")
     world.generate(path, size=5000, seed=11)
-    world.advance(path, days=3)                 # 2026-10-23 .. 2026-10-25 (DST ends)
+    world.advance(path, days=3)  # 2026-10-23 .. 2026-10-25 (DST ends)
     return path
 
 
@@ -104,14 +105,37 @@ def test_anagrafe_codes_are_almost_always_present(folder, truth):
     italian = [r for r in rows if people[links[("anagrafe", r[0])]]["birth_country"] == "IT"]
     assert sum(1 for r in italian if r[6]) / len(italian) > 0.97
     registered = {links[("anagrafe", r[0])] for r in rows}
-    assert len(registered) < len(people)         # not everyone is in the registry (homeless, unregistered)
+    assert len(registered) < len(people)  # not everyone is in the registry (homeless, unregistered)
 
 
 # --- sat ----------------------------------------------------------------------------------------------------
-OSPITE_FIELDS = {"id_ospite", "cognome", "nome", "sesso", "data_nascita", "luogo_nascita", "codice_fiscale",
-                 "cittadinanza", "telefono", "nucleo", "riservato", "updated_at", "deleted"}
-STAY_FIELDS = {"id_accoglienza", "id_ospite", "struttura", "tipo", "indirizzo", "data_ingresso", "data_uscita",
-               "motivo_uscita", "updated_at", "deleted"}
+OSPITE_FIELDS = {
+    "id_ospite",
+    "cognome",
+    "nome",
+    "sesso",
+    "data_nascita",
+    "luogo_nascita",
+    "codice_fiscale",
+    "cittadinanza",
+    "telefono",
+    "nucleo",
+    "riservato",
+    "updated_at",
+    "deleted",
+}
+STAY_FIELDS = {
+    "id_accoglienza",
+    "id_ospite",
+    "struttura",
+    "tipo",
+    "indirizzo",
+    "data_ingresso",
+    "data_uscita",
+    "motivo_uscita",
+    "updated_at",
+    "deleted",
+}
 
 
 def test_sat_items_follow_the_contract(folder, truth):
@@ -125,11 +149,24 @@ def test_sat_items_follow_the_contract(folder, truth):
         assert ISO_OFFSET.fullmatch(g["updated_at"])
     for s in stays:
         assert set(s) == STAY_FIELDS and isinstance(s["id_accoglienza"], int)
-        assert s["tipo"] in ("appartamento_volano", "alloggio_transizione", "co_housing", "accoglienza_notturna",
-                             "albergo_popolare", "struttura_protetta")
+        assert s["tipo"] in (
+            "appartamento_volano",
+            "alloggio_transizione",
+            "co_housing",
+            "accoglienza_notturna",
+            "albergo_popolare",
+            "struttura_protetta",
+        )
         assert (s["data_uscita"] is None) == (s["motivo_uscita"] is None)
-        assert s["motivo_uscita"] in (None, "autonomia_abitativa", "alloggio_erp", "rientro_famiglia",
-                                      "trasferimento", "allontanamento", "altro")
+        assert s["motivo_uscita"] in (
+            None,
+            "autonomia_abitativa",
+            "alloggio_erp",
+            "rientro_famiglia",
+            "trasferimento",
+            "allontanamento",
+            "altro",
+        )
     assert {g["updated_at"][-6:] for g in guests} == {"+01:00", "+02:00"}
     riservati = {g["id_ospite"] for g in guests if g["riservato"]}
     assert riservati and all(s["tipo"] == "struttura_protetta" for s in stays if s["id_ospite"] in riservati)
@@ -142,10 +179,31 @@ def test_sat_items_follow_the_contract(folder, truth):
 
 
 # --- polis --------------------------------------------------------------------------------------------------
-PARTICIPANT_FIELDS = {"id", "first_name", "last_name", "fiscal_code", "birth_date", "gender", "birth_country",
-                      "phone", "email", "address", "is_active", "modified"}
-PLACEMENT_FIELDS = {"id", "participant", "programme", "provider", "start_date", "end_date", "status",
-                    "hours_completed", "modified"}
+PARTICIPANT_FIELDS = {
+    "id",
+    "first_name",
+    "last_name",
+    "fiscal_code",
+    "birth_date",
+    "gender",
+    "birth_country",
+    "phone",
+    "email",
+    "address",
+    "is_active",
+    "modified",
+}
+PLACEMENT_FIELDS = {
+    "id",
+    "participant",
+    "programme",
+    "provider",
+    "start_date",
+    "end_date",
+    "status",
+    "hours_completed",
+    "modified",
+}
 
 
 def test_polis_items_follow_the_contract(folder, truth):
@@ -160,12 +218,11 @@ def test_polis_items_follow_the_contract(folder, truth):
         assert isinstance(p["is_active"], bool) and ISO_OFFSET.fullmatch(p["modified"])
         assert p["address"] is None or re.search(r"Firenze|FIRENZE", p["address"])
         true_birth = date.fromisoformat(people[links[("polis", p["id"])]]["birth_date"])
-        assert (date(2026, 10, 22) - true_birth).days >= 18 * 365       # adults only
+        assert (date(2026, 10, 22) - true_birth).days >= 18 * 365  # adults only
         ids.add(p["id"])
     for pl in placements:
         assert set(pl) == PLACEMENT_FIELDS and isinstance(pl["id"], int) and pl["participant"] in ids
-        assert pl["programme"] in ("tirocinio", "formazione", "orientamento", "borsa_lavoro",
-                                   "inserimento_lavorativo")
+        assert pl["programme"] in ("tirocinio", "formazione", "orientamento", "borsa_lavoro", "inserimento_lavorativo")
         assert pl["status"] in ("active", "hired", "completed", "dropped_out")
         assert (pl["status"] == "active") == (pl["end_date"] is None)
         assert isinstance(pl["hours_completed"], int) and ISO_OFFSET.fullmatch(pl["modified"])
@@ -183,13 +240,29 @@ def _columns(url, table):
 
 def test_volontariato_tables_follow_the_contract(folder):
     url = f"sqlite:///{folder / 'volontariato.db'}"
-    assert list(_columns(url, "anagrafiche")) == ["id", "nominativo", "data_nascita", "codice_fiscale", "telefono",
-                                                  "email", "comune_residenza", "ultima_modifica"]
-    assert list(_columns(url, "servizi")) == ["id", "anagrafica_id", "associazione", "ruolo", "tipo_servizio",
-                                              "data_inizio", "data_fine", "ultima_modifica"]
+    assert list(_columns(url, "anagrafiche")) == [
+        "id",
+        "nominativo",
+        "data_nascita",
+        "codice_fiscale",
+        "telefono",
+        "email",
+        "comune_residenza",
+        "ultima_modifica",
+    ]
+    assert list(_columns(url, "servizi")) == [
+        "id",
+        "anagrafica_id",
+        "associazione",
+        "ruolo",
+        "tipo_servizio",
+        "data_inizio",
+        "data_fine",
+        "ultima_modifica",
+    ]
     people = _rows(url, "anagrafiche")
     services = _rows(url, "servizi")
-    assert all(not re.search(r"[+Z]\d?", r["ultima_modifica"][19:]) for r in people)   # naive local time
+    assert all(not re.search(r"[+Z]\d?", r["ultima_modifica"][19:]) for r in people)  # naive local time
     assert {s["ruolo"] for s in services} == {"beneficiario", "volontario"}
     assert {s["anagrafica_id"] for s in services} <= {r["id"] for r in people}
     assert any(r["nominativo"] == r["nominativo"].upper() for r in people)
@@ -199,8 +272,17 @@ def test_volontariato_tables_follow_the_contract(folder):
 def test_contabilita_tables_follow_the_contract(folder):
     url = f"sqlite:///{folder / 'contabilita.db'}"
     cols = _columns(url, "soggetti")
-    assert list(cols) == ["id_soggetto", "codice_fiscale", "cognome", "nome", "data_nascita", "sesso", "iban",
-                          "indirizzo", "dt_agg"]
+    assert list(cols) == [
+        "id_soggetto",
+        "codice_fiscale",
+        "cognome",
+        "nome",
+        "data_nascita",
+        "sesso",
+        "iban",
+        "indirizzo",
+        "dt_agg",
+    ]
     assert cols["codice_fiscale"]["nullable"] is False
     engine = sa.create_engine(url)
     with engine.connect() as conn:
@@ -225,13 +307,18 @@ def test_contabilita_tables_follow_the_contract(folder):
 def _typed_people(folder):
     """system -> list of (typed CF, typed birth date) for each source person record, with its source id."""
     out = {}
-    out["sat"] = [(str(g["id_ospite"]), g["codice_fiscale"], g["data_nascita"])
-                  for g in _items(folder, "sat", "ospiti")]
+    out["sat"] = [
+        (str(g["id_ospite"]), g["codice_fiscale"], g["data_nascita"]) for g in _items(folder, "sat", "ospiti")
+    ]
     out["polis"] = [(p["id"], p["fiscal_code"], p["birth_date"]) for p in _items(folder, "polis", "participants")]
-    out["volontariato"] = [(str(r["id"]), r["codice_fiscale"], r["data_nascita"])
-                           for r in _rows(f"sqlite:///{folder / 'volontariato.db'}", "anagrafiche")]
-    out["contabilita"] = [(str(r["id_soggetto"]), r["codice_fiscale"], r["data_nascita"])
-                          for r in _rows(f"sqlite:///{folder / 'contabilita.db'}", "soggetti")]
+    out["volontariato"] = [
+        (str(r["id"]), r["codice_fiscale"], r["data_nascita"])
+        for r in _rows(f"sqlite:///{folder / 'volontariato.db'}", "anagrafiche")
+    ]
+    out["contabilita"] = [
+        (str(r["id_soggetto"]), r["codice_fiscale"], r["data_nascita"])
+        for r in _rows(f"sqlite:///{folder / 'contabilita.db'}", "soggetti")
+    ]
     return out
 
 
@@ -239,8 +326,11 @@ def test_codice_fiscale_presence_and_errors_per_system(folder, truth):
     links, people = truth
     missing, one_char = {}, 0
     for system, records in _typed_people(folder).items():
-        with_cf = [(cf, people[links[(system, sid)]]) for sid, cf, _ in records
-                   if people[links[(system, sid)]]["codice_fiscale"]]
+        with_cf = [
+            (cf, people[links[(system, sid)]])
+            for sid, cf, _ in records
+            if people[links[(system, sid)]]["codice_fiscale"]
+        ]
         italian = [(cf, p) for cf, p in with_cf if p["birth_country"] == "IT"]
         missing[system] = sum(cf is None for cf, _ in italian) / len(italian)
         wrong = [(cf, p) for cf, p in with_cf if cf and cf != p["codice_fiscale"]]

@@ -1,4 +1,5 @@
 """The world over time: determinism, advancing days (tombstones, purges, status history, DST), SQL backends."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,6 @@ import sqlalchemy as sa
 
 from sandbox import world
 from sandbox.http_store import HttpStore
-from sandbox.systems import contabilita, volontariato
 
 DBS = ("sat.db", "polis.db", "anagrafe.db", "volontariato.db", "contabilita.db", "truth.db", "population.db")
 
@@ -103,7 +103,11 @@ def test_summary_counts_records_per_system(history):
     assert generated["total_records"] == sum(n for t in generated["records"].values() for n in t.values())
     assert set(generated["person_records"]) == set(world.SYSTEMS)
     assert advanced["today"] == "2026-10-26" and [d["day"] for d in advanced["days"]] == [
-        "2026-10-23", "2026-10-24", "2026-10-25", "2026-10-26"]
+        "2026-10-23",
+        "2026-10-24",
+        "2026-10-25",
+        "2026-10-26",
+    ]
     assert world.status(folder)["records"] == advanced["records"]
     assert world.load_world(folder)["today"] == "2026-10-26"
 
@@ -132,9 +136,10 @@ def test_anagrafe_moves_and_purges(history):
         assert all(a[i][16] != "RESIDENTE" for i in gone)
         purged += len(gone)
         day = new.name[-12:-4]
-        moved += sum(1 for i in set(a) & set(b) if a[i][11:15] != b[i][11:15]
-                     and b[i][15] == f"{day[6:]}/{day[4:6]}/{day[:4]}")
-        assert set(b) - set(a)                  # new registrations every day
+        moved += sum(
+            1 for i in set(a) & set(b) if a[i][11:15] != b[i][11:15] and b[i][15] == f"{day[6:]}/{day[4:6]}/{day[:4]}"
+        )
+        assert set(b) - set(a)  # new registrations every day
     assert purged >= 4 and moved >= 4
 
 
@@ -144,11 +149,13 @@ def test_polis_and_contabilita_status_history(history):
     changed = [i for i, s in before["placements"].items() if s == "active" and placements[i]["status"] != "active"]
     assert changed and all(placements[i]["end_date"] >= "2026-10-23" for i in changed)
 
-    rows = _sql(f"sqlite:///{folder / 'contabilita.db'}",
-                "SELECT id_erogazione, stato, data_pagamento, dt_agg FROM erogazioni")
+    rows = _sql(
+        f"sqlite:///{folder / 'contabilita.db'}", "SELECT id_erogazione, stato, data_pagamento, dt_agg FROM erogazioni"
+    )
     now = {r[0]: r for r in rows}
-    transitions = {(before["erogazioni"][i], now[i][1]) for i in before["erogazioni"]
-                   if before["erogazioni"][i] != now[i][1]}
+    transitions = {
+        (before["erogazioni"][i], now[i][1]) for i in before["erogazioni"] if before["erogazioni"][i] != now[i][1]
+    }
     assert {("determinato", "liquidato"), ("liquidato", "pagato"), ("determinato", "revocato")} <= transitions
     paid_now = [r for i, r in now.items() if before["erogazioni"].get(i) == "liquidato" and r[1] == "pagato"]
     assert all(str(r[2]) >= "2026-10-23" and str(r[3]) >= "2026-10-22T22" for r in paid_now)
@@ -159,14 +166,17 @@ def test_volontariato_hard_deletes_and_local_timestamps_in_the_repeated_hour(his
     folder, _, before, _ = history
     url = f"sqlite:///{folder / 'volontariato.db'}"
     after = {r[0] for r in _sql(url, "SELECT id FROM anagrafiche")}
-    assert before["anagrafiche"] - after                      # rows deleted physically, no tombstone
-    repeated = _sql(url, "SELECT ultima_modifica FROM anagrafiche WHERE ultima_modifica LIKE '2026-10-25 02:%' "
-                         "UNION ALL SELECT ultima_modifica FROM servizi WHERE ultima_modifica LIKE '2026-10-25 02:%'")
+    assert before["anagrafiche"] - after  # rows deleted physically, no tombstone
+    repeated = _sql(
+        url,
+        "SELECT ultima_modifica FROM anagrafiche WHERE ultima_modifica LIKE '2026-10-25 02:%' "
+        "UNION ALL SELECT ultima_modifica FROM servizi WHERE ultima_modifica LIKE '2026-10-25 02:%'",
+    )
     assert len(repeated) >= 2
     stamps = [g["updated_at"] for g in _items(folder, "sat", "ospiti") + _items(folder, "sat", "accoglienze")]
     stamps += [p["modified"] for p in _items(folder, "polis", "placements") + _items(folder, "polis", "participants")]
     in_hour = {s[-6:] for s in stamps if s.startswith("2026-10-25T02:")}
-    assert in_hour == {"+01:00", "+02:00"}                     # both occurrences of 02:xx
+    assert in_hour == {"+01:00", "+02:00"}  # both occurrences of 02:xx
 
 
 def test_incomplete_anagrafe_file_is_completed_later(tmp_path):
@@ -195,7 +205,15 @@ def test_volontariato_on_mariadb_and_contabilita_on_postgresql(tmp_path, source_
     assert str(cols["ultima_modifica"]["type"]) == "DATETIME" and str(cols["data_nascita"]["type"]) == "DATE"
     assert cols["codice_fiscale"]["type"].length == 16 and cols["nominativo"]["type"].length == 200
     assert [c["name"] for c in sa.inspect(maria).get_columns("servizi")] == [
-        "id", "anagrafica_id", "associazione", "ruolo", "tipo_servizio", "data_inizio", "data_fine", "ultima_modifica"]
+        "id",
+        "anagrafica_id",
+        "associazione",
+        "ruolo",
+        "tipo_servizio",
+        "data_inizio",
+        "data_fine",
+        "ultima_modifica",
+    ]
     maria.dispose()
     pg = sa.create_engine(pg_url)
     cols = {c["name"]: c for c in sa.inspect(pg).get_columns("erogazioni")}
@@ -205,10 +223,16 @@ def test_volontariato_on_mariadb_and_contabilita_on_postgresql(tmp_path, source_
     pg.dispose()
 
     world.advance(tmp_path, days=3)
-    repeated = _sql(mariadb_url, "SELECT COUNT(*) FROM anagrafiche WHERE ultima_modifica >= '2026-10-25 02:00' "
-                                 "AND ultima_modifica < '2026-10-25 03:00'")[0][0]
-    repeated += _sql(mariadb_url, "SELECT COUNT(*) FROM servizi WHERE ultima_modifica >= '2026-10-25 02:00' "
-                                  "AND ultima_modifica < '2026-10-25 03:00'")[0][0]
+    repeated = _sql(
+        mariadb_url,
+        "SELECT COUNT(*) FROM anagrafiche WHERE ultima_modifica >= '2026-10-25 02:00' "
+        "AND ultima_modifica < '2026-10-25 03:00'",
+    )[0][0]
+    repeated += _sql(
+        mariadb_url,
+        "SELECT COUNT(*) FROM servizi WHERE ultima_modifica >= '2026-10-25 02:00' "
+        "AND ultima_modifica < '2026-10-25 03:00'",
+    )[0][0]
     assert repeated >= 2
     payments = _sql(pg_url, "SELECT importo, dt_agg, stato, data_pagamento FROM erogazioni")
     assert all(r[1].tzinfo is not None for r in payments)

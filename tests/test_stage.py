@@ -1,5 +1,6 @@
 """The stage step on SQLite and PostgreSQL: quarantine with reasons, counts, drift, idempotence, release,
 histories (payment status, residence), confidentiality and one-field names."""
+
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,9 @@ def snapshot(engine):
     out = {}
     for name in STAGING_TABLES:
         out[name] = sorted(repr(sorted((k, v) for k, v in r.items() if k != "run_id")) for r in rows(engine, name))
-    out["quarantine"] = [(r["source_id"], r["raw_id"], r["rules"], r["released_run_id"]) for r in quarantine_rows(engine)]
+    out["quarantine"] = [
+        (r["source_id"], r["raw_id"], r["rules"], r["released_run_id"]) for r in quarantine_rows(engine)
+    ]
     return out
 
 
@@ -50,20 +53,29 @@ def stream(summary, name):
 def test_failures_are_quarantined_with_reasons_and_counts_add_up(wh):
     cfg, engine = wh
     bad = good("sat", "accoglienze", id_accoglienza=502, tipo="hotel", data_uscita="2026-01-01")
-    write_raw(engine, "sat", "accoglienze", [good("sat", "accoglienze"), bad,
-                                             *(good("sat", "accoglienze", id_accoglienza=600 + i) for i in range(8))],
-              tombstones=[good("sat", "accoglienze", id_accoglienza=700, deleted=True)])
+    write_raw(
+        engine,
+        "sat",
+        "accoglienze",
+        [good("sat", "accoglienze"), bad, *(good("sat", "accoglienze", id_accoglienza=600 + i) for i in range(8))],
+        tombstones=[good("sat", "accoglienze", id_accoglienza=700, deleted=True)],
+    )
     summary = stage_system(cfg, engine, "sat")
     s = stream(summary, "accoglienze")
     assert (s["received"], s["staged"], s["quarantined"], s["deleted"], s["adds_up"]) == (11, 9, 1, 1, True)
     assert summary["adds_up"]
     (entry,) = quarantine_rows(engine)
-    assert (entry["system"], entry["stream"], entry["source_id"], entry["released_run_id"]) == \
-        ("sat", "accoglienze", "502", None)
+    assert (entry["system"], entry["stream"], entry["source_id"], entry["released_run_id"]) == (
+        "sat",
+        "accoglienze",
+        "502",
+        None,
+    )
     assert entry["rules"] == [
         "tipo 'hotel' not one of appartamento_volano, alloggio_transizione, co_housing, accoglienza_notturna, "
         "albergo_popolare, struttura_protetta",
-        "data_uscita 2026-01-01 is before data_ingresso 2026-02-01"]
+        "data_uscita 2026-01-01 is before data_ingresso 2026-02-01",
+    ]
     assert entry["payload"]["tipo"] == "hotel"
     assert "502" not in {r["stay_id"] for r in rows(engine, "stg_stay")}
     with engine.connect() as conn:
@@ -71,16 +83,23 @@ def test_failures_are_quarantined_with_reasons_and_counts_add_up(wh):
     assert run.step == "stage" and run.status == "success" and stream(run.summary, "accoglienze")["quarantined"] == 1
 
 
-@pytest.mark.parametrize("change", [{"DATA_NASCITA": "1984-02-11"}, {"DATA_NASCITA": ..., "DATA_DI_NASCITA": "11/02/1984"}],
-                         ids=["new date format", "renamed column"])
+@pytest.mark.parametrize(
+    "change",
+    [{"DATA_NASCITA": "1984-02-11"}, {"DATA_NASCITA": ..., "DATA_DI_NASCITA": "11/02/1984"}],
+    ids=["new date format", "renamed column"],
+)
 def test_schema_drift_fails_the_run_and_changes_nothing(wh, change):
     cfg, engine = wh
     people = [good("anagrafe", "residenti", ID_INDIVIDUO=str(100 + i)) for i in range(30)]
     write_raw(engine, "anagrafe", "residenti", people)
     stage_system(cfg, engine, "anagrafe")
     write_raw(engine, "anagrafe", "residenti", [dict(p, NOME="LUCA") for p in people[:2]])
-    write_raw(engine, "anagrafe", "residenti", [good("anagrafe", "residenti", ID_INDIVIDUO=str(100 + i), **change)
-                                                for i in range(2, 30)])
+    write_raw(
+        engine,
+        "anagrafe",
+        "residenti",
+        [good("anagrafe", "residenti", ID_INDIVIDUO=str(100 + i), **change) for i in range(2, 30)],
+    )
     before = snapshot(engine)
     with pytest.raises(SchemaDriftError) as err:
         stage_system(cfg, engine, "anagrafe")
@@ -96,8 +115,12 @@ def test_rerun_changes_nothing_incremental_and_full(wh):
     write_raw(engine, "sat", "ospiti", [good("sat", "ospiti"), good("sat", "ospiti", id_ospite=7142, sesso="X")])
     write_raw(engine, "sat", "accoglienze", [good("sat", "accoglienze")])
     write_raw(engine, "contabilita", "soggetti", [good("contabilita", "soggetti")])
-    write_raw(engine, "contabilita", "erogazioni", [good("contabilita", "erogazioni"),
-                                                    good("contabilita", "erogazioni", id_erogazione=4002, importo="-1")])
+    write_raw(
+        engine,
+        "contabilita",
+        "erogazioni",
+        [good("contabilita", "erogazioni"), good("contabilita", "erogazioni", id_erogazione=4002, importo="-1")],
+    )
     for system in ("sat", "contabilita"):
         stage_system(cfg, engine, system)
     first = snapshot(engine)
@@ -140,17 +163,28 @@ def test_a_passing_record_that_later_fails_leaves_staging(wh):
 
 def test_payment_status_history_is_kept(wh):
     cfg, engine = wh
-    steps = [("determinato", None, "2026-02-01T10:00:00+00:00"), ("liquidato", None, "2026-02-20T09:00:00+01:00"),
-             ("pagato", "2026-03-05", "2026-03-05 08:00:00")]
+    steps = [
+        ("determinato", None, "2026-02-01T10:00:00+00:00"),
+        ("liquidato", None, "2026-02-20T09:00:00+01:00"),
+        ("pagato", "2026-03-05", "2026-03-05 08:00:00"),
+    ]
     for stato, paid, dt_agg in steps:
-        write_raw(engine, "contabilita", "erogazioni",
-                  [good("contabilita", "erogazioni", stato=stato, data_pagamento=paid, dt_agg=dt_agg)])
+        write_raw(
+            engine,
+            "contabilita",
+            "erogazioni",
+            [good("contabilita", "erogazioni", stato=stato, data_pagamento=paid, dt_agg=dt_agg)],
+        )
         stage_system(cfg, engine, "contabilita")  # one stage per status: incremental
     history = rows(engine, "stg_payment_status", ["reached_at"])
-    assert [(h["stato"], h["reached_at"].isoformat(), h["data_pagamento"] and h["data_pagamento"].isoformat())
-            for h in history] == [("determinato", "2026-02-01T10:00:00+00:00", None),
-                                  ("liquidato", "2026-02-20T08:00:00+00:00", None),
-                                  ("pagato", "2026-03-05T08:00:00+00:00", "2026-03-05")]
+    assert [
+        (h["stato"], h["reached_at"].isoformat(), h["data_pagamento"] and h["data_pagamento"].isoformat())
+        for h in history
+    ] == [
+        ("determinato", "2026-02-01T10:00:00+00:00", None),
+        ("liquidato", "2026-02-20T08:00:00+00:00", None),
+        ("pagato", "2026-03-05T08:00:00+00:00", "2026-03-05"),
+    ]
     (payment,) = rows(engine, "stg_payment")
     assert payment["stato"] == "pagato" and payment["importo"] == Decimal("350.00")
     stage_system(cfg, engine, "contabilita", full=True)  # a full rebuild derives the same history from raw
@@ -161,18 +195,32 @@ def test_residence_periods_follow_the_moves(wh):
     cfg, engine = wh
     first = good("anagrafe", "residenti")
     write_raw(engine, "anagrafe", "residenti", [first], complete=True)
-    moved = dict(first, INDIRIZZO="ROMANA", CIVICO="3/R", CAP="50125", DATA_ISCRIZIONE="15/01/2026",
-                 DATA_VARIAZIONE="15/01/2026")
+    moved = dict(
+        first, INDIRIZZO="ROMANA", CIVICO="3/R", CAP="50125", DATA_ISCRIZIONE="15/01/2026", DATA_VARIAZIONE="15/01/2026"
+    )
     write_raw(engine, "anagrafe", "residenti", [moved], complete=True)
-    write_raw(engine, "anagrafe", "residenti", [dict(moved, POSIZIONE="EMIGRATO", DATA_VARIAZIONE="01/03/2026")],
-              complete=True)
+    write_raw(
+        engine,
+        "anagrafe",
+        "residenti",
+        [dict(moved, POSIZIONE="EMIGRATO", DATA_VARIAZIONE="01/03/2026")],
+        complete=True,
+    )
     stage_system(cfg, engine, "anagrafe")
-    periods = [(str(r["valid_from"]), str(r["valid_to"]), r["address_street"], r["address_number"], r["posizione"])
-               for r in rows(engine, "stg_residence", ["valid_from"])]
-    assert periods == [("2019-06-01", "2026-01-15", "DEI NERI", "12", "RESIDENTE"),
-                       ("2026-01-15", "2026-03-01", "ROMANA", "3R", "EMIGRATO")]
+    periods = [
+        (str(r["valid_from"]), str(r["valid_to"]), r["address_street"], r["address_number"], r["posizione"])
+        for r in rows(engine, "stg_residence", ["valid_from"])
+    ]
+    assert periods == [
+        ("2019-06-01", "2026-01-15", "DEI NERI", "12", "RESIDENTE"),
+        ("2026-01-15", "2026-03-01", "ROMANA", "3R", "EMIGRATO"),
+    ]
     (p,) = rows(engine, "stg_person")
-    assert (p["household_key"], p["address_street"], p["address_municipality"]) == ("anagrafe:F-55120", "ROMANA", "FIRENZE")
+    assert (p["household_key"], p["address_street"], p["address_municipality"]) == (
+        "anagrafe:F-55120",
+        "ROMANA",
+        "FIRENZE",
+    )
     write_raw(engine, "anagrafe", "residenti", [], complete=True)  # purged from the export
     summary = stage_system(cfg, engine, "anagrafe")
     assert stream(summary, "residenti")["deleted"] == 1
@@ -182,14 +230,25 @@ def test_residence_periods_follow_the_moves(wh):
 def test_riservato_reaches_the_guest_and_all_their_stays(wh):
     cfg, engine = wh
     write_raw(engine, "sat", "ospiti", [good("sat", "ospiti"), good("sat", "ospiti", id_ospite=7150, riservato=True)])
-    write_raw(engine, "sat", "accoglienze", [
-        good("sat", "accoglienze"), good("sat", "accoglienze", id_accoglienza=502, tipo="struttura_protetta"),
-        good("sat", "accoglienze", id_accoglienza=503, id_ospite=7150),
-        good("sat", "accoglienze", id_accoglienza=504, id_ospite=9999)])  # guest unknown: confidential to be safe
+    write_raw(
+        engine,
+        "sat",
+        "accoglienze",
+        [
+            good("sat", "accoglienze"),
+            good("sat", "accoglienze", id_accoglienza=502, tipo="struttura_protetta"),
+            good("sat", "accoglienze", id_accoglienza=503, id_ospite=7150),
+            good("sat", "accoglienze", id_accoglienza=504, id_ospite=9999),
+        ],
+    )  # guest unknown: confidential to be safe
     stage_system(cfg, engine, "sat")
     assert {r["source_person_id"]: r["riservato"] for r in rows(engine, "stg_person")} == {"7141": False, "7150": True}
-    assert {r["stay_id"]: r["confidential"] for r in rows(engine, "stg_stay")} == \
-        {"501": False, "502": True, "503": True, "504": True}
+    assert {r["stay_id"]: r["confidential"] for r in rows(engine, "stg_stay")} == {
+        "501": False,
+        "502": True,
+        "503": True,
+        "504": True,
+    }
     write_raw(engine, "sat", "ospiti", [good("sat", "ospiti", riservato=True, updated_at="2026-03-02T08:00:00+01:00")])
     summary = stage_system(cfg, engine, "sat")  # only the guest changed: their stays are re-read
     assert stream(summary, "accoglienze")["reread"] == 2
@@ -198,29 +257,48 @@ def test_riservato_reaches_the_guest_and_all_their_stays(wh):
 
 def test_nominativo_keeps_the_other_reading_when_ambiguous(wh):
     cfg, engine = wh
-    write_raw(engine, "volontariato", "anagrafiche", [good("volontariato", "anagrafiche"),
-                                                      good("volontariato", "anagrafiche", id=32, nominativo="Ahmed Said")])
+    write_raw(
+        engine,
+        "volontariato",
+        "anagrafiche",
+        [good("volontariato", "anagrafiche"), good("volontariato", "anagrafiche", id=32, nominativo="Ahmed Said")],
+    )
     stage_system(cfg, engine, "volontariato")
     people = {r["source_person_id"]: r for r in rows(engine, "stg_person")}
     rossi, said = people["31"], people["32"]
-    assert (rossi["last_name_norm"], rossi["first_name_norm"], rossi["middle_names_norm"],
-            rossi["name_split_ambiguous"], rossi["alt_last_name_norm"]) == ("ROSSI", "MARIA", "GRAZIA", False, None)
+    assert (
+        rossi["last_name_norm"],
+        rossi["first_name_norm"],
+        rossi["middle_names_norm"],
+        rossi["name_split_ambiguous"],
+        rossi["alt_last_name_norm"],
+    ) == ("ROSSI", "MARIA", "GRAZIA", False, None)
     assert said["name_split_ambiguous"] is True
-    assert {(said["last_name_norm"], said["first_name_norm"]), (said["alt_last_name_norm"], said["alt_first_name_norm"])} \
-        == {("SAID", "AHMED"), ("AHMED", "SAID")}
+    assert {
+        (said["last_name_norm"], said["first_name_norm"]),
+        (said["alt_last_name_norm"], said["alt_first_name_norm"]),
+    } == {("SAID", "AHMED"), ("AHMED", "SAID")}
     assert rossi["source_updated_at"].isoformat() == "2026-03-01T09:00:00+00:00"  # naive Europe/Rome -> UTC
     assert (rossi["phone"], rossi["address_municipality"]) == ("+393331234567", "FIRENZE")
 
 
 def test_canonical_person_from_each_system(wh):
     cfg, engine = wh
-    for system, stream_name in [("sat", "ospiti"), ("anagrafe", "residenti"), ("polis", "participants"),
-                                ("contabilita", "soggetti")]:
+    for system, stream_name in [
+        ("sat", "ospiti"),
+        ("anagrafe", "residenti"),
+        ("polis", "participants"),
+        ("contabilita", "soggetti"),
+    ]:
         write_raw(engine, system, stream_name, [good(system, stream_name)])
         stage_system(cfg, engine, system)
     people = {r["source_system"]: r for r in rows(engine, "stg_person")}
     for system, p in people.items():
-        assert (p["last_name_norm"], p["first_name_norm"], p["birth_date"].isoformat()) == ("ROSSI", "MARIA", "1984-02-11")
+        assert (p["last_name_norm"], p["first_name_norm"], p["birth_date"].isoformat()) == (
+            "ROSSI",
+            "MARIA",
+            "1984-02-11",
+        )
         assert (p["cf_status"], p["cf_base"], p["cf_consistent"]) == ("valid", "RSSMGR84B51D612E", True), system
     assert people["sat"]["household_key"] == "sat:N-2231" and people["sat"]["citizenship"] == "IT"
     assert people["sat"]["birthplace_code"] == "D612" and people["polis"]["birth_country"] == "IT"

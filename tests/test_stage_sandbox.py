@@ -4,14 +4,15 @@ Every current live raw record of every stream is in its staging table or open in
 both), deleted records are in neither, and each run's counts add up. Also drives `fase stage` and
 `fase quarantine list` through the CLI.
 """
+
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from configuration import load_env_file
 from connectors.registry import sync_system
 from hub.commands.quality import quarantine_group
 from hub.commands.stage import stage
-from hub.config import load_env_file
 from sandbox import services, world
 from schemas.contracts import SchemaDriftError
 from schemas.stage import STREAM_TARGETS, stage_system
@@ -40,8 +41,13 @@ def staged_ids(engine, system, stream):
 def quarantined_ids(engine, system, stream):
     q = Quarantine.__table__
     with engine.connect() as conn:
-        return set(conn.execute(sa.select(q.c.source_id).where(q.c.system == system, q.c.stream == stream,
-                                                               q.c.released_run_id.is_(None))).scalars())
+        return set(
+            conn.execute(
+                sa.select(q.c.source_id).where(
+                    q.c.system == system, q.c.stream == stream, q.c.released_run_id.is_(None)
+                )
+            ).scalars()
+        )
 
 
 def assert_nothing_lost(engine):
@@ -73,12 +79,18 @@ def test_cli_stage_and_quarantine_list(tmp_path):
 
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     engine = fresh_warehouse(url)
-    write_raw(engine, "polis", "placements", [good("polis", "placements"), good("polis", "placements", id=89,
-                                                                                 status="paused")])
+    write_raw(
+        engine,
+        "polis",
+        "placements",
+        [good("polis", "placements"), good("polis", "placements", id=89, status="paused")],
+    )
     config = tmp_path / "hub.yaml"
-    config.write_text(f"warehouse: {{url: '{url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
-                      f"  polis: {{base_url: 'http://x'}}\n  anagrafe: {{folder: '{tmp_path}'}}\n"
-                      f"  volontariato: {{url: 'sqlite://'}}\n  contabilita: {{url: 'sqlite://'}}\n")
+    config.write_text(
+        f"warehouse: {{url: '{url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
+        f"  polis: {{base_url: 'http://x'}}\n  anagrafe: {{folder: '{tmp_path}'}}\n"
+        f"  volontariato: {{url: 'sqlite://'}}\n  contabilita: {{url: 'sqlite://'}}\n"
+    )
     runner = CliRunner()
     out = runner.invoke(stage, ["polis", "--no-validate"], obj={"config_path": str(config)})
     assert out.exit_code == 0, out.output
@@ -116,8 +128,9 @@ def test_drifted_sandbox_source_fails_loudly_and_leaves_staging_unchanged(tmp_pa
     cfg = make_config(tmp_path, anagrafe_folder=folder / "anagrafe")
     sync_system(cfg, engine, "anagrafe")
     stage_system(cfg, engine, "anagrafe")
-    before = {name: sorted(map(tuple, engine.connect().execute(sa.select(t)).all()))
-              for name, t in STAGING_TABLES.items()}
+    before = {
+        name: sorted(map(tuple, engine.connect().execute(sa.select(t)).all())) for name, t in STAGING_TABLES.items()
+    }
     world.advance(folder, 1)
     _drift_tonights_anagrafe(folder, drift)
     sync_system(cfg, engine, "anagrafe")
@@ -126,6 +139,7 @@ def test_drifted_sandbox_source_fails_loudly_and_leaves_staging_unchanged(tmp_pa
     message = str(err.value)
     assert "anagrafe.residenti" in message and "DATA_NASCITA" in message
     assert ("missing" in message) if drift == "renamed column" else ("DD/MM/YYYY" in message or "format" in message)
-    after = {name: sorted(map(tuple, engine.connect().execute(sa.select(t)).all()))
-             for name, t in STAGING_TABLES.items()}
+    after = {
+        name: sorted(map(tuple, engine.connect().execute(sa.select(t)).all())) for name, t in STAGING_TABLES.items()
+    }
     assert after == before

@@ -1,5 +1,6 @@
 """The warehouse migrates up and down on SQLite and PostgreSQL, and records runs the same way."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -49,9 +50,8 @@ def test_recorded_run_success_and_failure_with_utc_times(warehouse_url):
     db.upgrade(engine)
     with recorded_run(engine, "sync", "sat") as summary:
         summary["pages"] = 3
-    with pytest.raises(RuntimeError):
-        with recorded_run(engine, "sync", "polis", task="sync_polis.extract"):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), recorded_run(engine, "sync", "polis", task="sync_polis.extract"):
+        raise RuntimeError("boom")
     with engine.connect() as conn:
         rows = conn.execute(sa.select(PipelineRun).order_by(PipelineRun.run_id)).all()
     ok, bad = rows[-2], rows[-1]
@@ -65,18 +65,23 @@ def test_utc_datetime_refuses_naive_and_converts_offsets(warehouse_url):
     db.upgrade(engine)
     rome = timezone(timedelta(hours=1))
     with engine.begin() as conn:
-        run_id = conn.execute(sa.insert(PipelineRun).values(
-            step="sync", status="running", trigger="test",
-            started_at=datetime(2026, 3, 1, 9, 0, tzinfo=rome)).returning(PipelineRun.run_id)).scalar_one()
-        conn.execute(sa.insert(SyncState).values(system="sat", stream="ospiti", cursor_value="x",
-                                                 run_id=run_id, updated_at=datetime.now(timezone.utc)))
+        run_id = conn.execute(
+            sa.insert(PipelineRun)
+            .values(step="sync", status="running", trigger="test", started_at=datetime(2026, 3, 1, 9, 0, tzinfo=rome))
+            .returning(PipelineRun.run_id)
+        ).scalar_one()
+        conn.execute(
+            sa.insert(SyncState).values(
+                system="sat", stream="ospiti", cursor_value="x", run_id=run_id, updated_at=datetime.now(UTC)
+            )
+        )
     with engine.connect() as conn:
         started = conn.execute(sa.select(PipelineRun.started_at).where(PipelineRun.run_id == run_id)).scalar_one()
-    assert started == datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
-    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
-        with engine.begin() as conn:
-            conn.execute(sa.insert(PipelineRun).values(step="x", status="running", trigger="t",
-                                                       started_at=datetime(2026, 3, 1)))
+    assert started == datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"), engine.begin() as conn:
+        conn.execute(
+            sa.insert(PipelineRun).values(step="x", status="running", trigger="t", started_at=datetime(2026, 3, 1))
+        )
 
 
 def test_api_audit_is_append_only(warehouse_url):
@@ -86,8 +91,7 @@ def test_api_audit_is_append_only(warehouse_url):
 
     audit = ACCESS_TABLES["api_audit"]
     with engine.begin() as conn:
-        conn.execute(sa.insert(audit).values(at=datetime.now(timezone.utc), method="GET", path="/x", outcome=200))
+        conn.execute(sa.insert(audit).values(at=datetime.now(UTC), method="GET", path="/x", outcome=200))
     for statement in (sa.update(audit).values(outcome=500), sa.delete(audit)):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with engine.begin() as conn:
-                conn.execute(statement)
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(statement)

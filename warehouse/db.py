@@ -1,4 +1,5 @@
 """Engines and migrations for the warehouse (SQLite embedded default, PostgreSQL in production)."""
+
 from __future__ import annotations
 
 from pathlib import Path

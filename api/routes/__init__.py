@@ -1,14 +1,15 @@
 """The /v1 endpoints, one module per concern; shared helpers for ids, scope and audit notes here."""
+
 from __future__ import annotations
 
 from enum import Enum
 
 from fastapi import Path, Request
 
+from api import repository as repo
 from api.auth import Caller
 from api.errors import ApiError
-from api import repository as repo
-from hub.config import SYSTEMS
+from configuration import SYSTEMS
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 BENEFICIARY_ID = Path(pattern=ID_PATTERN, max_length=24, description="a beneficiary id")

@@ -4,6 +4,7 @@ A merged id answers 308 Permanent Redirect: ``Location`` is the same resource of
 beneficiary it now belongs to (merge chains followed) and the body names it in ``merged_into``.
 A retired id without a successor answers 410 Gone.
 """
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -14,8 +15,7 @@ from api.auth import Caller, allow
 from api.errors import ApiError
 from api.models import BeneficiarySources, CrosswalkEntry, ErrorBody, MergedRecord, MergedRedirect, SourceLink
 from api.redaction import caller_id, redact_record
-from api.routes import (BENEFICIARY_ID, SOURCE_ID, System, check_scope, note, record_path, require_pseudonyms,
-                        services)
+from api.routes import BENEFICIARY_ID, SOURCE_ID, System, check_scope, note, record_path, require_pseudonyms, services
 
 router = APIRouter(prefix="/v1", tags=["beneficiaries"])
 ERRORS = {s: {"model": ErrorBody} for s in (400, 401, 403, 404, 410, 429)}
@@ -33,8 +33,12 @@ def _redirect_if_gone(request: Request, conn, caller: Caller, beneficiary_id: st
     if found.status == "merged" and found.target:
         check_scope(conn, caller, found.target)
         location = record_path(found.target) + suffix
-        body = MergedRedirect(beneficiary_id=caller_id(caller, svc.pseudonym, beneficiary_id), status="merged",
-                              merged_into=caller_id(caller, svc.pseudonym, found.target), location=location)
+        body = MergedRedirect(
+            beneficiary_id=caller_id(caller, svc.pseudonym, beneficiary_id),
+            status="merged",
+            merged_into=caller_id(caller, svc.pseudonym, found.target),
+            location=location,
+        )
         note(request, detail=f"merged into {found.target}")
         return JSONResponse(body.model_dump(), status_code=308, headers={"Location": location})
     check_scope(conn, caller, beneficiary_id)
@@ -67,19 +71,31 @@ def _linked(request: Request, caller: Caller, system: System, source_person_id: 
     return link
 
 
-@router.get("/beneficiaries/{beneficiary_id}", response_model=MergedRecord, responses={**REDIRECT, **ERRORS},
-            summary="A beneficiary's merged record")
-def get_record(request: Request, beneficiary_id: str = BENEFICIARY_ID,
-               caller: Caller = Depends(allow("case_worker", "analyst"))):
+@router.get(
+    "/beneficiaries/{beneficiary_id}",
+    response_model=MergedRecord,
+    responses={**REDIRECT, **ERRORS},
+    summary="A beneficiary's merged record",
+)
+def get_record(
+    request: Request, beneficiary_id: str = BENEFICIARY_ID, caller: Caller = Depends(allow("case_worker", "analyst"))
+):
     """Golden record with provenance, households, residences, stays, placements, services and payments
     (with their status history), and the source records behind it; redacted for the caller's role."""
     return serve_record(request, caller, beneficiary_id)
 
 
-@router.get("/beneficiaries/{beneficiary_id}/sources", response_model=BeneficiarySources,
-            responses={**REDIRECT, **ERRORS}, summary="The source records of a beneficiary (crosswalk)")
-def get_sources(request: Request, beneficiary_id: str = BENEFICIARY_ID,
-                caller: Caller = Depends(allow("case_worker", "integration"))):
+@router.get(
+    "/beneficiaries/{beneficiary_id}/sources",
+    response_model=BeneficiarySources,
+    responses={**REDIRECT, **ERRORS},
+    summary="The source records of a beneficiary (crosswalk)",
+)
+def get_sources(
+    request: Request,
+    beneficiary_id: str = BENEFICIARY_ID,
+    caller: Caller = Depends(allow("case_worker", "integration")),
+):
     """Every source record (system + the system's own id) linked to the beneficiary."""
     note(request, [beneficiary_id])
     with services(request).engine.connect() as conn:
@@ -88,29 +104,57 @@ def get_sources(request: Request, beneficiary_id: str = BENEFICIARY_ID,
             return redirect
         rows = repo.sources(conn, beneficiary_id)
         check_scope(conn, caller, beneficiary_id, {r["source_system"] for r in rows})
-    return BeneficiarySources(beneficiary_id=beneficiary_id, sources=[CrosswalkEntry(
-        beneficiary_id=beneficiary_id, source_system=r["source_system"], source_person_id=r["source_person_id"],
-        linked_at=r["linked_at"]) for r in rows])
+    return BeneficiarySources(
+        beneficiary_id=beneficiary_id,
+        sources=[
+            CrosswalkEntry(
+                beneficiary_id=beneficiary_id,
+                source_system=r["source_system"],
+                source_person_id=r["source_person_id"],
+                linked_at=r["linked_at"],
+            )
+            for r in rows
+        ],
+    )
 
 
-@router.get("/sources/{system}/{source_person_id}", response_model=SourceLink, responses=ERRORS,
-            summary="The beneficiary of a source system's record")
-def get_by_source(request: Request, system: System, source_person_id: str = SOURCE_ID,
-                  caller: Caller = Depends(allow("case_worker", "analyst", "integration"))):
+@router.get(
+    "/sources/{system}/{source_person_id}",
+    response_model=SourceLink,
+    responses=ERRORS,
+    summary="The beneficiary of a source system's record",
+)
+def get_by_source(
+    request: Request,
+    system: System,
+    source_person_id: str = SOURCE_ID,
+    caller: Caller = Depends(allow("case_worker", "analyst", "integration")),
+):
     """Which beneficiary a system's own record id (e.g. ``/v1/sources/sat/7141``) belongs to."""
     svc = services(request)
     require_pseudonyms(caller, svc.pseudonym)
     link = _linked(request, caller, system, source_person_id)
-    return SourceLink(source_system=system.value, source_person_id=source_person_id,
-                      beneficiary_id=caller_id(caller, svc.pseudonym, link["beneficiary_id"]),
-                      id_space="pseudonym" if caller.role == "analyst" else "beneficiary",
-                      beneficiary=f"/v1/sources/{system.value}/{source_person_id}/record")
+    return SourceLink(
+        source_system=system.value,
+        source_person_id=source_person_id,
+        beneficiary_id=caller_id(caller, svc.pseudonym, link["beneficiary_id"]),
+        id_space="pseudonym" if caller.role == "analyst" else "beneficiary",
+        beneficiary=f"/v1/sources/{system.value}/{source_person_id}/record",
+    )
 
 
-@router.get("/sources/{system}/{source_person_id}/record", response_model=MergedRecord,
-            responses={**REDIRECT, **ERRORS}, summary="The merged record behind a source record")
-def get_record_by_source(request: Request, system: System, source_person_id: str = SOURCE_ID,
-                         caller: Caller = Depends(allow("case_worker", "analyst"))):
+@router.get(
+    "/sources/{system}/{source_person_id}/record",
+    response_model=MergedRecord,
+    responses={**REDIRECT, **ERRORS},
+    summary="The merged record behind a source record",
+)
+def get_record_by_source(
+    request: Request,
+    system: System,
+    source_person_id: str = SOURCE_ID,
+    caller: Caller = Depends(allow("case_worker", "analyst")),
+):
     """As ``GET /v1/beneficiaries/{id}`` for the beneficiary a source record is linked to, in one call."""
     link = _linked(request, caller, system, source_person_id)
     return serve_record(request, caller, link["beneficiary_id"])

@@ -1,5 +1,6 @@
 """For integration clients: the change feed over ``beneficiary_change`` and the crosswalk, both paged
 with opaque cursors (a cursor we did not issue is a 400)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,11 +17,14 @@ ERRORS = {s: {"model": ErrorBody} for s in (400, 401, 403, 429)}
 
 
 @router.get("/changes", response_model=ChangePage, responses=ERRORS, summary="Change feed")
-def get_changes(request: Request,
-                since: str | None = Query(None, max_length=400, description="cursor from a previous page; "
-                                          "absent: from the beginning"),
-                limit: int = Query(100, ge=1, le=1000),
-                caller: Caller = Depends(allow("integration"))):
+def get_changes(
+    request: Request,
+    since: str | None = Query(
+        None, max_length=400, description="cursor from a previous page; absent: from the beginning"
+    ),
+    limit: int = Query(100, ge=1, le=1000),
+    caller: Caller = Depends(allow("integration")),
+):
     """Every change to beneficiaries in order: created, updated, merged (with ``merged_into``: move your
     references there), split (with ``related_ids``: the ids the records now belong to), retired.
     Poll with the returned ``next_cursor``."""
@@ -30,14 +34,21 @@ def get_changes(request: Request,
     page, more = rows[:limit], len(rows) > limit
     last = page[-1]["seq"] if page else after
     note(request, [r["beneficiary_id"] for r in page] or [None], f"changes after {after}: {len(page)}")
-    return ChangePage(changes=[Change(**{k: v for k, v in r.items() if k != "seq"}) for r in page],
-                      next_cursor=cursors.encode("changes", last), has_more=more)
+    return ChangePage(
+        changes=[Change(**{k: v for k, v in r.items() if k != "seq"}) for r in page],
+        next_cursor=cursors.encode("changes", last),
+        has_more=more,
+    )
 
 
 @router.get("/crosswalk", response_model=CrosswalkPage, responses=ERRORS, summary="The crosswalk, paged")
-def get_crosswalk(request: Request, system: System | None = Query(None, description="only this system"),
-                  cursor: str | None = Query(None, max_length=400), limit: int = Query(500, ge=1, le=5000),
-                  caller: Caller = Depends(allow("integration"))):
+def get_crosswalk(
+    request: Request,
+    system: System | None = Query(None, description="only this system"),
+    cursor: str | None = Query(None, max_length=400),
+    limit: int = Query(500, ge=1, le=5000),
+    caller: Caller = Depends(allow("integration")),
+):
     """Source record -> beneficiary, ordered by system and the system's id; limited to the client's
     systems when it is scoped by system."""
     after = cursors.decode_key(cursor)
@@ -50,6 +61,9 @@ def get_crosswalk(request: Request, system: System | None = Query(None, descript
         rows = repo.crosswalk_page(conn, systems, after, limit + 1)
     page = rows[:limit]
     note(request, detail=f"crosswalk page: {len(page)} rows")
-    nxt = cursors.encode("crosswalk", [page[-1]["source_system"], page[-1]["source_person_id"]]) \
-        if len(rows) > limit else None
+    nxt = (
+        cursors.encode("crosswalk", [page[-1]["source_system"], page[-1]["source_person_id"]])
+        if len(rows) > limit
+        else None
+    )
     return CrosswalkPage(items=[CrosswalkEntry(**r) for r in page], next_cursor=nxt)

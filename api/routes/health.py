@@ -1,4 +1,5 @@
 """Liveness and readiness (no key needed, not audited: they reveal nothing about people)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -29,6 +30,5 @@ def ready(request: Request) -> Readiness:
     except Exception as exc:  # any driver error means not ready; its text may hold connection details
         raise ApiError(503, f"warehouse unreachable ({type(exc).__name__})") from None
     if revision != svc.head:
-        raise ApiError(503, f"warehouse at revision {revision or '(none)'}, expected {svc.head}: "
-                            "run `fase db upgrade`")
+        raise ApiError(503, f"warehouse at revision {revision or '(none)'}, expected {svc.head}: run `fase db upgrade`")
     return Readiness(status="ready", revision=revision, head=svc.head)

@@ -3,6 +3,7 @@
 Both are POST with a JSON body so that codici fiscali and names stay out of URLs, proxy and
 access logs (the audit records who looked, never what they typed).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,8 +28,12 @@ CANDIDATE_LIMIT = 5000
 
 class CfLookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    codice_fiscale: str = Field(max_length=32, pattern=TEXT, description="16 characters (omocodic variants "
-                                "accepted) or an 11-digit provisional code; spaces and case ignored")
+    codice_fiscale: str = Field(
+        max_length=32,
+        pattern=TEXT,
+        description="16 characters (omocodic variants "
+        "accepted) or an 11-digit provisional code; spaces and case ignored",
+    )
 
 
 class SearchRequest(BaseModel):
@@ -62,8 +67,9 @@ def lookup_cf(request: Request, body: CfLookup, caller: Caller = Depends(allow("
     note(request, [m["beneficiary_id"] for m in matches] or [None], "lookup by codice fiscale")
     if not matches:
         raise ApiError(404, "no beneficiary with this codice fiscale")
-    return CfLookupResult(codice_fiscale=code, matches=[
-        CfMatch(**m, beneficiary=record_path(m["beneficiary_id"])) for m in matches])
+    return CfLookupResult(
+        codice_fiscale=code, matches=[CfMatch(**m, beneficiary=record_path(m["beneficiary_id"])) for m in matches]
+    )
 
 
 @router.post("/search", response_model=SearchResult, responses=ERRORS, summary="Search by name and birth date")
@@ -78,8 +84,15 @@ def search(request: Request, body: SearchRequest, caller: Caller = Depends(allow
         candidates = repo.search_candidates(conn, query.last_name[:2], query.birth_dates(), CANDIDATE_LIMIT)
         hits = [h for h in rank(query, candidates) if _in_scope(conn, caller, h["beneficiary_id"])]
     start = (body.page - 1) * body.page_size
-    page = hits[start:start + body.page_size]
-    note(request, [h["beneficiary_id"] for h in page] or [None],
-         f"search: {len(page)} of {len(hits)} hits, page {body.page}")
-    return SearchResult(total=len(hits), page=body.page, page_size=body.page_size,
-                        items=[SearchHit(**h, beneficiary=record_path(h["beneficiary_id"])) for h in page])
+    page = hits[start : start + body.page_size]
+    note(
+        request,
+        [h["beneficiary_id"] for h in page] or [None],
+        f"search: {len(page)} of {len(hits)} hits, page {body.page}",
+    )
+    return SearchResult(
+        total=len(hits),
+        page=body.page,
+        page_size=body.page_size,
+        items=[SearchHit(**h, beneficiary=record_path(h["beneficiary_id"])) for h in page],
+    )

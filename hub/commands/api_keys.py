@@ -1,10 +1,11 @@
 """`fase api-keys`: register read-API clients (the key is printed once), list and revoke them."""
+
 from __future__ import annotations
 
 import click
 
 from api.clients import GRANTS, create_client, list_clients, revoke_client
-from hub.config import SYSTEMS
+from configuration import SYSTEMS
 from hub.context import get_engine
 from warehouse import db
 from warehouse.models.access import ROLES
@@ -21,18 +22,36 @@ def api_keys() -> None:
 @click.option("--purpose", required=True, help="why it reads (recorded with every read)")
 @click.option("--grant", "grants", multiple=True, type=click.Choice(GRANTS), help="extra right (repeatable)")
 @click.option("--scope-beneficiary", "beneficiary_ids", multiple=True, help="restrict to this beneficiary (repeatable)")
-@click.option("--scope-system", "systems", multiple=True, type=click.Choice(SYSTEMS),
-              help="restrict to beneficiaries known to this system (repeatable)")
-@click.option("--rate-limit", default=600, show_default=True, type=click.IntRange(1, 100_000),
-              help="requests per minute (per server process)")
+@click.option(
+    "--scope-system",
+    "systems",
+    multiple=True,
+    type=click.Choice(SYSTEMS),
+    help="restrict to beneficiaries known to this system (repeatable)",
+)
+@click.option(
+    "--rate-limit",
+    default=600,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="requests per minute (per server process)",
+)
 @click.pass_context
 def create(ctx: click.Context, name, role, purpose, grants, beneficiary_ids, systems, rate_limit) -> None:
     """Register a client and print its key once: only a hash of it is kept."""
     engine = get_engine(ctx)
     db.upgrade(engine)
     try:
-        client, key = create_client(engine, name, role, purpose, grants=grants, beneficiary_ids=beneficiary_ids,
-                                    systems=systems, rate_limit_per_minute=rate_limit)
+        client, key = create_client(
+            engine,
+            name,
+            role,
+            purpose,
+            grants=grants,
+            beneficiary_ids=beneficiary_ids,
+            systems=systems,
+            rate_limit_per_minute=rate_limit,
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"client {client.client_id} ({client.role}) created")
@@ -49,9 +68,11 @@ def list_cmd(ctx: click.Context) -> None:
         click.echo("no clients")
     for r in rows:
         status = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M}" if r["revoked_at"] else "active"
-        click.echo(f"{r['client_id']}  {r['role']:<12} {r['name']!r}  purpose={r['purpose']!r}  "
-                   f"grants={','.join(r['grants']) or '-'}  scope={r['scope'] or 'all'}  "
-                   f"limit={r['rate_limit_per_minute']}/min  prefix={r['key_prefix']}  {status}")
+        click.echo(
+            f"{r['client_id']}  {r['role']:<12} {r['name']!r}  purpose={r['purpose']!r}  "
+            f"grants={','.join(r['grants']) or '-'}  scope={r['scope'] or 'all'}  "
+            f"limit={r['rate_limit_per_minute']}/min  prefix={r['key_prefix']}  {status}"
+        )
 
 
 @api_keys.command("revoke")

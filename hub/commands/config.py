@@ -1,4 +1,5 @@
 """`fase config check`: validate the configuration and report the secrets it needs."""
+
 from __future__ import annotations
 
 import os
@@ -20,9 +21,15 @@ def check(ctx: click.Context) -> None:
     cfg = get_config(ctx)
     click.echo(f"configuration {ctx.find_root().obj['config_path']}: valid ({cfg.mode})")
     click.echo(f"  warehouse: {cfg.warehouse.url}")
-    names = [cfg.secrets.iban_hash_key_env, cfg.secrets.pseudonym_key_env,
-             cfg.sources.sat.token_env, cfg.sources.polis.api_key_env]
-    names += [e.password_env for e in (cfg.warehouse, cfg.sources.volontariato, cfg.sources.contabilita) if e.password_env]
+    names = [
+        cfg.secrets.iban_hash_key_env,
+        cfg.secrets.pseudonym_key_env,
+        cfg.sources.sat.token_env,
+        cfg.sources.polis.api_key_env,
+    ]
+    names += [
+        e.password_env for e in (cfg.warehouse, cfg.sources.volontariato, cfg.sources.contabilita) if e.password_env
+    ]
     missing = [n for n in names if not os.environ.get(n)]
     for n in names:
         click.echo(f"  secret {n}: {'MISSING' if n in missing else 'set'}")

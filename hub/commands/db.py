@@ -1,4 +1,5 @@
 """`fase db`: create or upgrade the warehouse schema with Alembic, show its revision."""
+
 from __future__ import annotations
 
 import click

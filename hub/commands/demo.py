@@ -1,11 +1,12 @@
 """`fase demo`: the whole hub end to end on the embedded default (sandbox world, simulators, Airflow DAGs)."""
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import click
 

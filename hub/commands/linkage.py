@@ -1,4 +1,5 @@
 """`fase link` (run linkage; undo a merge or a split), `fase explain A B`, `fase linkage eval`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -57,8 +58,10 @@ def undo_merge_cmd(ctx: click.Context, beneficiary_id: str, by: str) -> None:
         r = undo_merge(_engine(ctx), beneficiary_id, by)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{r['absorbed']} will be separated from {r['survivor']} at the next run: "
-               f"{r['cannot_links_added']} cannot-link constraints added, {r['revoked_must_links']} must-links revoked")
+    click.echo(
+        f"{r['absorbed']} will be separated from {r['survivor']} at the next run: "
+        f"{r['cannot_links_added']} cannot-link constraints added, {r['revoked_must_links']} must-links revoked"
+    )
 
 
 @link_group.command("undo-split")
@@ -74,8 +77,10 @@ def undo_split_cmd(ctx: click.Context, beneficiary_id: str, by: str) -> None:
         r = undo_split(_engine(ctx), beneficiary_id, by)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"parts {', '.join(r['parts'])} will be joined at the next run: {r['must_links_added']} must-links "
-               f"added, {r['revoked_cannot_links']} cannot-links revoked")
+    click.echo(
+        f"parts {', '.join(r['parts'])} will be joined at the next run: {r['must_links_added']} must-links "
+        f"added, {r['revoked_cannot_links']} cannot-links revoked"
+    )
 
 
 @click.command("explain")
@@ -101,18 +106,25 @@ def linkage_group() -> None:
 
 
 @linkage_group.command("eval")
-@click.option("--sandbox", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("var/sandbox"),
-              show_default=True, help="sandbox world folder holding truth.db")
+@click.option(
+    "--sandbox",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var/sandbox"),
+    show_default=True,
+    help="sandbox world folder holding truth.db",
+)
 @click.option("--worst", default=5, show_default=True, help="how many worst false merges / missed links to show")
 @click.pass_context
 def eval_cmd(ctx: click.Context, folder: Path, worst: int) -> None:
     """Score the current crosswalk against the sandbox ground truth: pairwise and B-cubed precision/recall/F1,
     cluster counts, per-system breakdown, blocking pair completeness, worst false merges and missed links."""
-    from matching.sandbox_eval import evaluate_against_truth, format_report
+    from matching.crosswalk_eval import evaluate_crosswalk, format_report
+    from sandbox.truth import record_truth
 
     if not (folder / "truth.db").exists():
         raise click.ClickException(f"{folder / 'truth.db'} not found: give the sandbox folder with --sandbox")
-    for line in format_report(evaluate_against_truth(_engine(ctx), folder, worst=worst)):
+    for line in format_report(evaluate_crosswalk(_engine(ctx), record_truth(folder), worst=worst)):
         click.echo(line)
 
 

@@ -1,9 +1,10 @@
 """`fase validate` (Great Expectations suites over staging) and `fase quarantine list`."""
+
 from __future__ import annotations
 
 import click
 
-from hub.config import SYSTEMS
+from configuration import SYSTEMS
 from hub.context import get_config, get_engine
 from schemas import quarantine
 from warehouse import db
@@ -52,8 +53,10 @@ def list_entries(ctx: click.Context, system: str | None, limit: int) -> None:
     if not entries:
         click.echo("quarantine is empty")
     for e in entries:
-        click.echo(f"{e['system']}.{e['stream']} {e['source_id']} (raw {e['raw_id']}, run {e['run_id']}, "
-                   f"{e['quarantined_at']:%Y-%m-%d %H:%M}Z)")
+        click.echo(
+            f"{e['system']}.{e['stream']} {e['source_id']} (raw {e['raw_id']}, run {e['run_id']}, "
+            f"{e['quarantined_at']:%Y-%m-%d %H:%M}Z)"
+        )
         for rule in e["rules"]:
             click.echo(f"    - {rule}")
 

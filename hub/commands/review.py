@@ -1,4 +1,5 @@
 """`fase review`: the queue of uncertain pairs; decisions become link constraints every later run respects."""
+
 from __future__ import annotations
 
 import click
@@ -31,8 +32,10 @@ def list_cmd(ctx: click.Context, status: str, limit: int) -> None:
         click.echo("no review items")
     for r in rows:
         who = f"  {r['status']} by {r['decided_by']}" if r["status"] != "open" else ""
-        click.echo(f"{r['review_id']:>6}  p={r['probability']:.3f}  w={r['match_weight']:6.2f}  {r['left']:<28} "
-                   f"{r['right']:<28} {r['reason'] or ''}{who}")
+        click.echo(
+            f"{r['review_id']:>6}  p={r['probability']:.3f}  w={r['match_weight']:6.2f}  {r['left']:<28} "
+            f"{r['right']:<28} {r['reason'] or ''}{who}"
+        )
 
 
 @review_group.command("show")
@@ -47,10 +50,14 @@ def show_cmd(ctx: click.Context, review_id: int) -> None:
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     ev = it["evidence"] or {}
-    click.echo(f"review {review_id}: {it['left']} vs {it['right']}  status {it['status']}"
-               + (f" ({it['decided_by']} at {it['decided_at']:%Y-%m-%d %H:%M} UTC)" if it["decided_at"] else ""))
-    click.echo(f"  reason: {ev.get('reason')}; probability {it['probability']:.4f}, match weight {it['match_weight']:.2f}"
-               f" (prior {ev.get('prior_weight', 0):.2f})")
+    click.echo(
+        f"review {review_id}: {it['left']} vs {it['right']}  status {it['status']}"
+        + (f" ({it['decided_by']} at {it['decided_at']:%Y-%m-%d %H:%M} UTC)" if it["decided_at"] else "")
+    )
+    click.echo(
+        f"  reason: {ev.get('reason')}; probability {it['probability']:.4f}, match weight {it['match_weight']:.2f}"
+        f" (prior {ev.get('prior_weight', 0):.2f})"
+    )
     click.echo(f"  {'comparison':<16}{'level':<18}{'weight':>8}{'tf adj':>8}")
     for c in ev.get("comparisons", []):
         click.echo(f"  {c['comparison']:<16}{str(c['level']):<18}{c['weight']:>8.2f}{c['tf_adjustment']:>8.2f}")
@@ -83,8 +90,10 @@ def decide_cmd(ctx: click.Context, review_id: int, match: bool, by: str, note: s
         r = decide(_engine(ctx), review_id, match, by, note)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"review {review_id}: {r['kind']} {r['left']} {r['right']} by {r['by']} "
-               f"(constraint {r['constraint_id']}); applied at the next linkage run")
+    click.echo(
+        f"review {review_id}: {r['kind']} {r['left']} {r['right']} by {r['by']} "
+        f"(constraint {r['constraint_id']}); applied at the next linkage run"
+    )
 
 
 @review_group.command("undo")

@@ -1,4 +1,5 @@
 """`fase sandbox`: generate the simulated world, run its simulators, move its time forward."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,13 +9,20 @@ import click
 
 from sandbox import services, world
 
-FOLDER = click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=Path("var/sandbox"),
-                      show_default=True, help="the world folder")
+FOLDER = click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("var/sandbox"),
+    show_default=True,
+    help="the world folder",
+)
 
 
 def _print_status(summary: dict) -> None:
-    click.echo(f"sandbox day {summary['today']} (seed {summary['seed']}): {summary['persons']} people in "
-               f"{summary['households']} households, {summary['total_records']} source records")
+    click.echo(
+        f"sandbox day {summary['today']} (seed {summary['seed']}): {summary['persons']} people in "
+        f"{summary['households']} households, {summary['total_records']} source records"
+    )
     for system, tables in summary["records"].items():
         cells = ", ".join(f"{table} {count}" for table, count in tables.items())
         click.echo(f"  {system:<13} {cells}")
@@ -33,11 +41,25 @@ def sandbox_group() -> None:
 @click.option("--fault-rate", default=0.0, show_default=True, help="share of HTTP requests that fail (429/5xx/reset)")
 @click.option("--volontariato-url", help="SQLAlchemy URL for volontariato (default: a SQLite file in the folder)")
 @click.option("--contabilita-url", help="SQLAlchemy URL for contabilita (default: a SQLite file in the folder)")
-@click.option("--hub-config", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/sandbox/hub.yaml"),
-              show_default=True, help="where to write the matching hub configuration")
+@click.option(
+    "--hub-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("var/sandbox/hub.yaml"),
+    show_default=True,
+    help="where to write the matching hub configuration",
+)
 @click.option("--warehouse-url", default="sqlite:///var/warehouse.db", show_default=True)
-def up(folder: Path, size: int, seed: int, fresh: bool, fault_rate: float, volontariato_url: str | None,
-       contabilita_url: str | None, hub_config: Path, warehouse_url: str) -> None:
+def up(
+    folder: Path,
+    size: int,
+    seed: int,
+    fresh: bool,
+    fault_rate: float,
+    volontariato_url: str | None,
+    contabilita_url: str | None,
+    hub_config: Path,
+    warehouse_url: str,
+) -> None:
     """Generate a world (unless one exists), start the SAT and POLIS simulators in the background,
     and write a hub configuration that points at them."""
     if fresh and folder.exists():
@@ -48,9 +70,14 @@ def up(folder: Path, size: int, seed: int, fresh: bool, fault_rate: float, volon
         click.echo(f"generated {folder}: {summary['total_records']} source records")
     urls = services.start_background(folder, fault_rate)
     state = world.load_world(folder)
-    services.write_hub_config(folder, urls, hub_config, warehouse_url,
-                              world.database_url(folder, state, "volontariato"),
-                              world.database_url(folder, state, "contabilita"))
+    services.write_hub_config(
+        folder,
+        urls,
+        hub_config,
+        warehouse_url,
+        world.database_url(folder, state, "volontariato"),
+        world.database_url(folder, state, "contabilita"),
+    )
     click.echo(f"sat      listening at {urls['sat']}/api/v1/  (bearer token: FASE_SAT_TOKEN in {folder}/secrets.env)")
     click.echo(f"polis    listening at {urls['polis']}/polis/api/v2/  (X-API-Key: FASE_POLIS_API_KEY)")
     click.echo(f"anagrafe drop folder {folder / 'anagrafe'}")

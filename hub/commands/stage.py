@@ -1,10 +1,11 @@
 """`fase stage`: validate raw records against their contracts, quarantine failures, standardise into staging."""
+
 from __future__ import annotations
 
 import click
 
+from configuration import SYSTEMS
 from hub.commands.quality import run_suites
-from hub.config import SYSTEMS
 from hub.context import get_config, get_engine
 from schemas.stage import stage_system
 from warehouse import db
@@ -16,8 +17,9 @@ def format_stage_summary(summary: dict) -> str:
     lines = ["  " + f"{'stream':<26}" + " ".join(f"{c:>12}" for c in COLUMNS) + "  check"]
     for s in summary["streams"]:
         check = "received = staged + quarantined + deleted" if s["adds_up"] else "COUNTS DO NOT ADD UP"
-        lines.append("  " + f"{s['system'] + '.' + s['stream']:<26}" + " ".join(f"{s[c]:>12}" for c in COLUMNS)
-                     + f"  {check}")
+        lines.append(
+            "  " + f"{s['system'] + '.' + s['stream']:<26}" + " ".join(f"{s[c]:>12}" for c in COLUMNS) + f"  {check}"
+        )
     return "\n".join(lines)
 
 
@@ -25,8 +27,12 @@ def format_stage_summary(summary: dict) -> str:
 @click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
 @click.option("--all", "all_systems", is_flag=True, help="stage every system")
 @click.option("--full", is_flag=True, help="re-stage every current raw record, not only those added since last time")
-@click.option("--validate/--no-validate", default=True, show_default=True,
-              help="run the staging expectation suites afterwards (as `fase validate`)")
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="run the staging expectation suites afterwards (as `fase validate`)",
+)
 @click.pass_context
 def stage(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full: bool, validate: bool) -> None:
     """Stage SYSTEMS (or --all): check raw records against their contracts, quarantine failures with
@@ -38,7 +44,7 @@ def stage(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full:
     cfg, engine = get_config(ctx), get_engine(ctx)
     db.upgrade(engine)
     failed = []
-    for system in (SYSTEMS if all_systems else systems):
+    for system in SYSTEMS if all_systems else systems:
         try:
             summary = stage_system(cfg, engine, system, full=full)
         except Exception as exc:  # report and go on with the other systems; the run table has the failure

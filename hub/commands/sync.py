@@ -1,13 +1,14 @@
 """`fase sync`: pull source systems into the raw layer (incremental, full refresh or backfill)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC
 
 import click
 
+from configuration import SYSTEMS
 from connectors.base import SyncRequest
 from connectors.registry import sync_system
-from hub.config import SYSTEMS
 from hub.context import get_config, get_engine
 from warehouse import db
 
@@ -27,8 +28,11 @@ def format_sync_summary(summary: dict) -> str:
 @click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
 @click.option("--all", "all_systems", is_flag=True, help="sync every system")
 @click.option("--full-refresh", is_flag=True, help="ignore the stored state and read everything again")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="backfill from this date (UTC) without losing the stored state")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="backfill from this date (UTC) without losing the stored state",
+)
 @click.pass_context
 def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_refresh: bool, since) -> None:
     """Sync SYSTEMS (or --all) into the raw layer and print, per stream: pages, records
@@ -37,12 +41,15 @@ def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_r
         raise click.UsageError("name one or more systems, or --all")
     if full_refresh and since:
         raise click.UsageError("--full-refresh and --since exclude each other")
-    request = SyncRequest("full_refresh") if full_refresh else (
-        SyncRequest("backfill", since.replace(tzinfo=timezone.utc)) if since else SyncRequest())
+    request = (
+        SyncRequest("full_refresh")
+        if full_refresh
+        else (SyncRequest("backfill", since.replace(tzinfo=UTC)) if since else SyncRequest())
+    )
     cfg, engine = get_config(ctx), get_engine(ctx)
     db.upgrade(engine)
     failed = []
-    for system in (SYSTEMS if all_systems else systems):
+    for system in SYSTEMS if all_systems else systems:
         try:
             summary = sync_system(cfg, engine, system, request)
         except Exception as exc:  # report and go on with the other systems; the run table has the failure

@@ -3,9 +3,11 @@
 The secret comes from the environment only (``FASE_SAT_TOKEN`` / ``FASE_POLIS_API_KEY``, e.g.
 ``set -a; . var/sandbox/secrets.env``), never from the command line where ``ps`` would show it.
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -50,18 +52,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: set {env} in the environment", file=sys.stderr)
         return 2
     try:
-        faults = FaultConfig(rate=args.fault_rate, seed=args.fault_seed, weights=dict(args.fault_weight),
-                             retry_after=args.retry_after)
+        faults = FaultConfig(
+            rate=args.fault_rate, seed=args.fault_seed, weights=dict(args.fault_weight), retry_after=args.retry_after
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        serve_forever(args.system, args.store, args.host, args.port, secret=secret, faults=faults,
-                      public_base_url=args.public_base_url, cursor_ttl_minutes=args.cursor_ttl_minutes)
-    except KeyboardInterrupt:
-        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_forever(
+            args.system,
+            args.store,
+            args.host,
+            args.port,
+            secret=secret,
+            faults=faults,
+            public_base_url=args.public_base_url,
+            cursor_ttl_minutes=args.cursor_ttl_minutes,
+        )
     return 0
 
 

@@ -4,6 +4,7 @@ Fault kinds are named by what the client sees: ``"429"`` (rate limited, with ``R
 ``"500"``, ``"502"``, ``"503"`` (server errors) and ``"reset"`` (the connection is reset mid-page).
 Each simulator declares which kinds its real system shows; the draw picks among those only.
 """
+
 from __future__ import annotations
 
 import random

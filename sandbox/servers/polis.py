@@ -11,6 +11,7 @@ and later pages shift, as in the real system. Details copied from DRF / Django:
   ``previous`` of page 2 drops ``page`` altogether;
 - 500 and 502 come with HTML bodies (Django's error page, the proxy's), not JSON.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -27,11 +28,15 @@ PREFIX = "/polis/api/v2/"
 SERVER_TIME_ZONE = ZoneInfo("Europe/Rome")
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
-SERVER_ERROR_HTML = (b'\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n'
-                     b"<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n")
-BAD_GATEWAY_HTML = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-                    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-                    b"</body>\r\n</html>\r\n")
+SERVER_ERROR_HTML = (
+    b'\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n'
+    b"<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"
+)
+BAD_GATEWAY_HTML = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
 
 
 def parse_modified_after(value: str) -> float:
@@ -81,7 +86,7 @@ class PolisApp(SimulatorApp):
     def route(self, path: str) -> str | None:
         if not (path.startswith(PREFIX) and path.endswith("/")):
             return None
-        name = path[len(PREFIX):-1]
+        name = path[len(PREFIX) : -1]
         return name if name in ("participants", "placements") else None
 
     def authorized(self, request: Request) -> bool:
@@ -132,9 +137,12 @@ class PolisApp(SimulatorApp):
             return json_response(404, {"detail": "Invalid page."})
         results = self.store.page_after(collection, since, False, None, page_size, offset=(page - 1) * page_size)
         url = self.public_base_url + request.path
-        return json_response(200, {
-            "count": count,
-            "next": with_page(url, request.query_string, page + 1) if page < num_pages else None,
-            "previous": with_page(url, request.query_string, page - 1 if page > 2 else None) if page > 1 else None,
-            "results": results,
-        })
+        return json_response(
+            200,
+            {
+                "count": count,
+                "next": with_page(url, request.query_string, page + 1) if page < num_pages else None,
+                "previous": with_page(url, request.query_string, page - 1 if page > 2 else None) if page > 1 else None,
+                "results": results,
+            },
+        )

@@ -6,6 +6,7 @@ urlsafe base64 of JSON holding the collection, the (sort_ts, id) key of the page
 ``updated_since`` it continues and its issue time, followed by an HMAC so that a tampered cursor
 is refused (400). A cursor older than the TTL (15 minutes) answers ``410 cursor expired``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,8 +14,8 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from sandbox.http_store import HttpStore
 from sandbox.servers.faults import FaultInjector
@@ -92,12 +93,18 @@ class SatApp(SimulatorApp):
     system = "sat"
     fault_kinds = ("429", "503", "reset")
 
-    def __init__(self, store: HttpStore, secret: str, faults: FaultInjector,
-                 clock: Callable[[], datetime], cursor_ttl_minutes: float = 15):
+    def __init__(
+        self,
+        store: HttpStore,
+        secret: str,
+        faults: FaultInjector,
+        clock: Callable[[], datetime],
+        cursor_ttl_minutes: float = 15,
+    ):
         super().__init__(store, faults)
         self.clock = clock
         self.cursor_ttl_seconds = cursor_ttl_minutes * 60
-        self._expected_auth = f"Bearer {secret}".encode("utf-8")
+        self._expected_auth = f"Bearer {secret}".encode()
         self._cursors = CursorCodec(secret)
 
     def route(self, path: str) -> str | None:
@@ -119,8 +126,9 @@ class SatApp(SimulatorApp):
 
     def fault(self, kind: str) -> Response:
         if kind == "429":
-            return json_response(429, {"error": "too many requests"},
-                                 {"Retry-After": str(self.faults.config.retry_after)})
+            return json_response(
+                429, {"error": "too many requests"}, {"Retry-After": str(self.faults.config.retry_after)}
+            )
         return Response(503)  # no body, as the real gateway answers
 
     def serve(self, collection: str, request: Request) -> Response:

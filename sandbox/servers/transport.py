@@ -5,6 +5,7 @@ reads the request off the socket, applies the dispatch order (route, auth, fault
 writes the response with a ``Content-Length`` (HTTP/1.1, keep-alive), resets the connection
 when the fault says so, and logs one line per request (never the headers, so never a secret).
 """
+
 from __future__ import annotations
 
 import json
@@ -109,9 +110,9 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # head and body go out in two writes: no 40 ms delayed-ACK stall
-    server: "SimulatorServer"
+    server: SimulatorServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         self._handle()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET  # the app answers 405
@@ -121,8 +122,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self._discard_body()
         url = urlsplit(self.path)
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        request = Request(self.command, url.path, url.query, params,
-                          {k.lower(): v for k, v in self.headers.items()})
+        request = Request(self.command, url.path, url.query, params, {k.lower(): v for k, v in self.headers.items()})
         app = self.server.app
         try:
             response, fault = app.dispatch(request)
@@ -130,8 +130,16 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             log.exception("%s simulator failed on %s %s", app.system, self.command, url.path)
             response, fault = Response(500), None
         self._write(response)
-        log.info("%s %s %s %s %d%s %.1fms", app.system, self.client_address[0], self.command, self.path,
-                 response.status, f" fault={fault}" if fault else "", (time.monotonic() - started) * 1000)
+        log.info(
+            "%s %s %s %s %d%s %.1fms",
+            app.system,
+            self.client_address[0],
+            self.command,
+            self.path,
+            response.status,
+            f" fault={fault}" if fault else "",
+            (time.monotonic() - started) * 1000,
+        )
 
     def _discard_body(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -164,7 +172,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self.rfile.close()
         self.connection.close()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server signature
+    def log_message(self, format: str, *args) -> None:
         """http.server's own lines (malformed requests) go to debug; ``_handle`` logs the requests."""
         log.debug("%s %s", self.address_string(), format % args)
 

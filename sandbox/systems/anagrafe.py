@@ -5,6 +5,7 @@ The registry keeps one row per ``ID_INDIVIDUO`` with the columns of the export. 
 ``anagrafe/ANAGRAFE_RESIDENTI_YYYYMMDD.csv`` (latin-1, ``;``, CRLF, ``#EOF;n`` trailer), written
 atomically, or, on request, as a file "still being written" that ``complete_pending`` finishes.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,9 +18,26 @@ from sandbox.messiness import to_latin1
 from sandbox.population import Household, Person, base_code, country_name, is_omocode, random_address
 from sandbox.systems.base import Day, System
 
-COLUMNS = ("ID_INDIVIDUO", "COGNOME", "NOME", "SESSO", "DATA_NASCITA", "COMUNE_NASCITA", "CODICE_FISCALE",
-           "CITTADINANZA", "ID_FAMIGLIA", "RELAZIONE_PARENTELA", "TOPONIMO", "INDIRIZZO", "CIVICO", "INTERNO", "CAP",
-           "DATA_ISCRIZIONE", "POSIZIONE", "DATA_VARIAZIONE")
+COLUMNS = (
+    "ID_INDIVIDUO",
+    "COGNOME",
+    "NOME",
+    "SESSO",
+    "DATA_NASCITA",
+    "COMUNE_NASCITA",
+    "CODICE_FISCALE",
+    "CITTADINANZA",
+    "ID_FAMIGLIA",
+    "RELAZIONE_PARENTELA",
+    "TOPONIMO",
+    "INDIRIZZO",
+    "CIVICO",
+    "INTERNO",
+    "CAP",
+    "DATA_ISCRIZIONE",
+    "POSIZIONE",
+    "DATA_VARIAZIONE",
+)
 """Export columns, in order (anagrafe.md)."""
 _DATE_COLUMNS = frozenset({"DATA_NASCITA", "DATA_ISCRIZIONE", "DATA_VARIAZIONE"})
 _DATE_IDX = tuple(i for i, c in enumerate(COLUMNS) if c in _DATE_COLUMNS)
@@ -49,7 +67,7 @@ def complete_pending(drop: Path) -> list[Path]:
     """Finish files left "still being written" in the drop folder: the full content replaces the truncated file."""
     done = []
     for part in sorted(Path(drop).glob(".ANAGRAFE_RESIDENTI_*.csv.part")):
-        target = part.with_name(part.name[1:-len(".part")])
+        target = part.with_name(part.name[1 : -len(".part")])
         os.replace(part, target)
         done.append(target)
     return done
@@ -79,14 +97,30 @@ class Anagrafe(System):
         birth = clerk.birth_date(p)
         cf = clerk.codice_fiscale(p, h.members)
         if cf and is_omocode(cf) and rng.random() < 0.3:
-            cf = base_code(cf)                      # outdated: the registry never updated the omocodia
+            cf = base_code(cf)  # outdated: the registry never updated the omocodia
         place = p.birth_place if not p.foreign_born else country_name(p.birth_country)
         a = h.address
         interno = a.interno if rng.random() > 0.01 else f"SCALA {rng.choice('ABC')};{a.interno or 1}"
-        row = (self.next_id("ana_individuo"), to_latin1(surname), to_latin1(first), p.sex,
-               birth.isoformat() if birth else None, place, cf, country_name(p.citizenship), family, p.relation,
-               a.toponimo, a.street, a.civico, interno, a.cap, max(registered, p.birth_date).isoformat(), position,
-               max(changed, p.birth_date).isoformat())
+        row = (
+            self.next_id("ana_individuo"),
+            to_latin1(surname),
+            to_latin1(first),
+            p.sex,
+            birth.isoformat() if birth else None,
+            place,
+            cf,
+            country_name(p.citizenship),
+            family,
+            p.relation,
+            a.toponimo,
+            a.street,
+            a.civico,
+            interno,
+            a.cap,
+            max(registered, p.birth_date).isoformat(),
+            position,
+            max(changed, p.birth_date).isoformat(),
+        )
         self.truth.link(self.key, row[0], p.person_id)
         return row
 
@@ -96,16 +130,24 @@ class Anagrafe(System):
         first_day = datetime.fromtimestamp(start, clock.ROME).date()
         today = datetime.fromtimestamp(end - 1, clock.ROME).date()
         if h.address is None:
-            if rng.random() < 0.3:                  # a former resident, struck off as untraceable
+            if rng.random() < 0.3:  # a former resident, struck off as untraceable
                 h = Household(h.household_id, h.kind, h.origin, random_address(rng), None, True, h.members)
                 gone = self._recent_change(today)
-                self._rows.append(self._row(h.members[0], h, f"F-{self.next_id('ana_famiglia')}",
-                                            self._day(rng, first_day, gone), "IRREPERIBILE", gone))
+                self._rows.append(
+                    self._row(
+                        h.members[0],
+                        h,
+                        f"F-{self.next_id('ana_famiglia')}",
+                        self._day(rng, first_day, gone),
+                        "IRREPERIBILE",
+                        gone,
+                    )
+                )
             return
         if not h.registered:
             return
         family = f"F-{self.next_id('ana_famiglia')}"
-        history = end - start > 366 * 86400          # initial load: registered any time since 1995
+        history = end - start > 366 * 86400  # initial load: registered any time since 1995
         registered = self._day(rng, _REGISTRY_START if history else first_day, today)
         x = rng.random()
         household_position = "EMIGRATO" if x < 0.04 else "IRREPERIBILE" if x < 0.055 else "RESIDENTE"
@@ -131,15 +173,18 @@ class Anagrafe(System):
 
     def flush(self) -> None:
         with self.conn:
-            self.conn.executemany(f"INSERT OR REPLACE INTO residenti VALUES ({','.join('?' * len(COLUMNS))})",
-                                  self._rows)
+            self.conn.executemany(
+                f"INSERT OR REPLACE INTO residenti VALUES ({','.join('?' * len(COLUMNS))})", self._rows
+            )
         self._rows.clear()
 
     # --- snapshot files -----------------------------------------------------------------------------------
     def _exported(self, day: date):
         return self.conn.execute(
             f"SELECT {', '.join(COLUMNS)} FROM residenti WHERE POSIZIONE = 'RESIDENTE' OR DATA_VARIAZIONE > ? "
-            "ORDER BY ID_INDIVIDUO", (two_years_before(day).isoformat(),))
+            "ORDER BY ID_INDIVIDUO",
+            (two_years_before(day).isoformat(),),
+        )
 
     def write_snapshot(self, day: date, incomplete: bool = False) -> Path:
         """Export tonight's file. ``incomplete``: a truncated file without trailer; the full one waits aside."""
@@ -167,7 +212,7 @@ class Anagrafe(System):
             return target
         data = full.read_bytes()
         cut = data.rfind(b"\r\n", 0, max(len(data) * 2 // 3, 1))
-        target.write_bytes(data[:cut + 2 + 17])    # part of a line, as a writer caught mid-way
+        target.write_bytes(data[: cut + 2 + 17])  # part of a line, as a writer caught mid-way
         return target
 
     # --- daily changes ------------------------------------------------------------------------------------
@@ -175,44 +220,71 @@ class Anagrafe(System):
         self.flush()
         rng, today = day.rng, day.day
         iso = today.isoformat()
-        resident_ids = [r[0] for r in self.conn.execute(
-            "SELECT ID_INDIVIDUO FROM residenti WHERE POSIZIONE = 'RESIDENTE' ORDER BY ID_INDIVIDUO")]
-        families = [r[0] for r in self.conn.execute(
-            "SELECT DISTINCT ID_FAMIGLIA FROM residenti WHERE POSIZIONE = 'RESIDENTE' ORDER BY ID_FAMIGLIA")]
+        resident_ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT ID_INDIVIDUO FROM residenti WHERE POSIZIONE = 'RESIDENTE' ORDER BY ID_INDIVIDUO"
+            )
+        ]
+        families = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT ID_FAMIGLIA FROM residenti WHERE POSIZIONE = 'RESIDENTE' ORDER BY ID_FAMIGLIA"
+            )
+        ]
         moved = rng.sample(families, day.count(len(families), 0.002))
         for family in moved:
-            members = [r[0] for r in self.conn.execute(
-                "SELECT ID_INDIVIDUO FROM residenti WHERE ID_FAMIGLIA = ? ORDER BY ID_INDIVIDUO", (family,))]
+            members = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT ID_INDIVIDUO FROM residenti WHERE ID_FAMIGLIA = ? ORDER BY ID_INDIVIDUO", (family,)
+                )
+            ]
             a = random_address(rng)
             household = day.population.household_of(self.truth.person_ids(self.key, members[:1]))[0]
             day.population.move(household, a)
             with self.conn:
-                self.conn.execute("UPDATE residenti SET TOPONIMO=?, INDIRIZZO=?, CIVICO=?, INTERNO=?, CAP=?, "
-                                  "DATA_ISCRIZIONE=? WHERE ID_FAMIGLIA=?",
-                                  (a.toponimo, a.street, a.civico, a.interno, a.cap, iso, family))
+                self.conn.execute(
+                    "UPDATE residenti SET TOPONIMO=?, INDIRIZZO=?, CIVICO=?, INTERNO=?, CAP=?, "
+                    "DATA_ISCRIZIONE=? WHERE ID_FAMIGLIA=?",
+                    (a.toponimo, a.street, a.civico, a.interno, a.cap, iso, family),
+                )
         left = rng.sample(resident_ids, day.count(len(resident_ids), 0.0005))
         with self.conn:
-            self.conn.executemany("UPDATE residenti SET POSIZIONE=?, DATA_VARIAZIONE=? WHERE ID_INDIVIDUO=?",
-                                  [(rng.choice(("EMIGRATO", "EMIGRATO", "DECEDUTO", "IRREPERIBILE")), iso, i)
-                                   for i in left])
+            self.conn.executemany(
+                "UPDATE residenti SET POSIZIONE=?, DATA_VARIAZIONE=? WHERE ID_INDIVIDUO=?",
+                [(rng.choice(("EMIGRATO", "EMIGRATO", "DECEDUTO", "IRREPERIBILE")), iso, i) for i in left],
+            )
         before = self.counters["ana_individuo"]
         start, end = day.bounds
         for h in day.new_households:
             self.add_household(h, start, end)
         self.flush()
-        cutoff, previous = two_years_before(today).isoformat(), two_years_before(date.fromordinal(today.toordinal() - 1))
+        cutoff, previous = (
+            two_years_before(today).isoformat(),
+            two_years_before(date.fromordinal(today.toordinal() - 1)),
+        )
         purged = self.conn.execute(
             "SELECT COUNT(*) FROM residenti WHERE POSIZIONE <> 'RESIDENTE' AND DATA_VARIAZIONE > ? "
-            "AND DATA_VARIAZIONE <= ?", (previous.isoformat(), cutoff)).fetchone()[0]
-        return {"families_moved": len(moved), "positions_changed": len(left),
-                "registered": self.counters["ana_individuo"] - before, "purged": purged}
+            "AND DATA_VARIAZIONE <= ?",
+            (previous.isoformat(), cutoff),
+        ).fetchone()[0]
+        return {
+            "families_moved": len(moved),
+            "positions_changed": len(left),
+            "registered": self.counters["ana_individuo"] - before,
+            "purged": purged,
+        }
 
     def counts(self) -> dict[str, int]:
         """Rows of today's export (the registry also keeps people already purged from it)."""
         self.flush()
-        return {"residenti": self.conn.execute(
-            "SELECT COUNT(*) FROM residenti WHERE POSIZIONE = 'RESIDENTE' OR DATA_VARIAZIONE > ?",
-            (two_years_before(self.today).isoformat(),)).fetchone()[0]}
+        return {
+            "residenti": self.conn.execute(
+                "SELECT COUNT(*) FROM residenti WHERE POSIZIONE = 'RESIDENTE' OR DATA_VARIAZIONE > ?",
+                (two_years_before(self.today).isoformat(),),
+            ).fetchone()[0]
+        }
 
     def close(self) -> None:
         super().close()

@@ -1,10 +1,11 @@
 """What every simulated system shares: id counters, its clerk, the truth link, and the day context of ``advance``."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from random import Random
-from typing import Callable
 
 import sqlalchemy as sa
 
@@ -23,7 +24,7 @@ class Day:
     rng: Random
     population: PopulationStore
     new_households: list[Household]
-    new_phone: Callable[[Person], str]      # gives a person a new true phone and returns it
+    new_phone: Callable[[Person], str]  # gives a person a new true phone and returns it
     _calls: int = field(default=0, repr=False)
 
     @property
@@ -52,10 +53,12 @@ def make_engine(url: str) -> sa.Engine:
     """Engine of a system database; SQLite files get WAL and no fsync (a simulator, not a bank)."""
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
+
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
             dbapi_conn.execute("PRAGMA journal_mode=WAL")
             dbapi_conn.execute("PRAGMA synchronous=OFF")
+
     return engine
 
 

@@ -5,6 +5,7 @@ codice fiscale or, lacking one, an 11-digit provisional numeric code. Benefits m
 ``determinato`` -> ``liquidato`` -> ``pagato`` (``data_pagamento`` set) or to ``revocato``;
 ``dt_agg`` (timestamp with time zone; SQLite keeps it as naive UTC) moves on every change.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -18,7 +19,8 @@ from sandbox.systems.base import Day, System, make_engine
 
 metadata = sa.MetaData()
 soggetti = sa.Table(
-    "soggetti", metadata,
+    "soggetti",
+    metadata,
     sa.Column("id_soggetto", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("codice_fiscale", sa.String(16), nullable=False),
     sa.Column("cognome", sa.String(100)),
@@ -30,7 +32,8 @@ soggetti = sa.Table(
     sa.Column("dt_agg", sa.DateTime(timezone=True), nullable=False),
 )
 erogazioni = sa.Table(
-    "erogazioni", metadata,
+    "erogazioni",
+    metadata,
     sa.Column("id_erogazione", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("id_soggetto", sa.Integer, nullable=False, index=True),
     sa.Column("tipo_contributo", sa.String(40), nullable=False),
@@ -42,12 +45,23 @@ erogazioni = sa.Table(
     sa.Column("dt_agg", sa.DateTime(timezone=True), nullable=False),
 )
 AMOUNTS = {  # tipo_contributo -> (min, max) euros
-    "contributo_affitto": (150, 600), "morosita_incolpevole": (1000, 8000), "contributo_economico": (100, 800),
-    "buono_spesa": (50, 300), "deposito_cauzionale": (500, 2000), "utenze": (50, 400),
+    "contributo_affitto": (150, 600),
+    "morosita_incolpevole": (1000, 8000),
+    "contributo_economico": (100, 800),
+    "buono_spesa": (50, 300),
+    "deposito_cauzionale": (500, 2000),
+    "utenze": (50, 400),
 }
 _TYPES = tuple(AMOUNTS)
-_PAYEE_CHANCE = {"single_mother": 0.3, "family": 0.12, "three_generations": 0.12, "elderly": 0.1, "single": 0.08,
-                 "couple": 0.06, "homeless": 0.05}
+_PAYEE_CHANCE = {
+    "single_mother": 0.3,
+    "family": 0.12,
+    "three_generations": 0.12,
+    "elderly": 0.1,
+    "single": 0.08,
+    "couple": 0.06,
+    "homeless": 0.05,
+}
 
 
 class Contabilita(System):
@@ -68,9 +82,13 @@ class Contabilita(System):
         row = {
             "id_soggetto": self.next_id("cont_soggetto"),
             "codice_fiscale": clerk.codice_fiscale(p, h.members) or p.provisional_code,
-            "cognome": surname[:100], "nome": first[:100], "data_nascita": clerk.birth_date(p),
-            "sesso": p.sex if rng.random() > 0.03 else None, "iban": p.iban if rng.random() < 0.85 else None,
-            "indirizzo": clerk.address(h.address), "dt_agg": clock.utc(ts),
+            "cognome": surname[:100],
+            "nome": first[:100],
+            "data_nascita": clerk.birth_date(p),
+            "sesso": p.sex if rng.random() > 0.03 else None,
+            "iban": p.iban if rng.random() < 0.85 else None,
+            "indirizzo": clerk.address(h.address),
+            "dt_agg": clock.utc(ts),
         }
         self.truth.link(self.key, row["id_soggetto"], p.person_id)
         return row
@@ -92,10 +110,14 @@ class Contabilita(System):
             paid = today
         last = paid or decided + timedelta(days=min(age, rng.randrange(0, 30)))
         return {
-            "id_erogazione": self.next_id("cont_erogazione"), "id_soggetto": id_soggetto, "tipo_contributo": tipo,
+            "id_erogazione": self.next_id("cont_erogazione"),
+            "id_soggetto": id_soggetto,
+            "tipo_contributo": tipo,
             "importo": Decimal(rng.randrange(lo * 100, hi * 100)).scaleb(-2),
-            "numero_determina": f"DD/{decided.year}/{rng.randrange(1, 6000):05d}", "data_determina": decided,
-            "data_pagamento": paid, "stato": state,
+            "numero_determina": f"DD/{decided.year}/{rng.randrange(1, 6000):05d}",
+            "data_determina": decided,
+            "data_pagamento": paid,
+            "stato": state,
             "dt_agg": clock.utc(clock.random_ts(rng, *clock.day_bounds(last))),
         }
 
@@ -115,8 +137,10 @@ class Contabilita(System):
         for _ in range(2 if self.clerk.duplicate() else 1):
             created = clock.random_ts(rng, start, end)
             first_day = clock.naive_local(created).date()
-            payments = [self._payment(0, date.fromordinal(rng.randrange(first_day.toordinal(), today.toordinal() + 1)),
-                                      today) for _ in range(rng.choice((1, 1, 2, 3, 4, 5)))]
+            payments = [
+                self._payment(0, date.fromordinal(rng.randrange(first_day.toordinal(), today.toordinal() + 1)), today)
+                for _ in range(rng.choice((1, 1, 2, 3, 4, 5)))
+            ]
             payee = self._soggetto(p, h, max(created, max(pm["dt_agg"].timestamp() for pm in payments)))
             for pm in payments:
                 pm["id_soggetto"] = payee["id_soggetto"]
@@ -146,9 +170,17 @@ class Contabilita(System):
         self.flush()
         changes: dict[str, int] = {}
         with self.engine.begin() as conn:
+
             def ids(state):
-                return [r[0] for r in conn.execute(sa.select(erogazioni.c.id_erogazione).where(
-                    erogazioni.c.stato == state).order_by(erogazioni.c.id_erogazione))]
+                return [
+                    r[0]
+                    for r in conn.execute(
+                        sa.select(erogazioni.c.id_erogazione)
+                        .where(erogazioni.c.stato == state)
+                        .order_by(erogazioni.c.id_erogazione)
+                    )
+                ]
+
             decided, liquidated = ids("determinato"), ids("liquidato")
             to_liquidate = rng.sample(decided, day.count(len(decided), 0.05))
             liquidating = set(to_liquidate)
@@ -176,8 +208,10 @@ class Contabilita(System):
     def counts(self) -> dict[str, int]:
         self.flush()
         with self.engine.connect() as conn:
-            return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                    for t in (soggetti, erogazioni)}
+            return {
+                t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in (soggetti, erogazioni)
+            }
 
     def close(self) -> None:
         super().close()

@@ -3,6 +3,7 @@
 No deletes: participants who leave get ``is_active: false``; placements change ``status``
 and every change moves ``modified``.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,18 @@ class Polis(System):
         x = rng.random()
         gender = None if x < 0.03 else "other" if x < 0.035 else {"M": "male", "F": "female"}[p.sex]
         item = {
-            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "first_name": first, "last_name": surname,
-            "fiscal_code": clerk.codice_fiscale(p, h.members), "birth_date": birth.isoformat() if birth else None,
-            "gender": gender, "birth_country": p.birth_country if rng.random() > 0.05 else None,
-            "phone": clerk.phone(p.phone), "email": p.email, "address": clerk.address(h.address),
-            "is_active": active, "modified": clock.iso_local(ts),
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "first_name": first,
+            "last_name": surname,
+            "fiscal_code": clerk.codice_fiscale(p, h.members),
+            "birth_date": birth.isoformat() if birth else None,
+            "gender": gender,
+            "birth_country": p.birth_country if rng.random() > 0.05 else None,
+            "phone": clerk.phone(p.phone),
+            "email": p.email,
+            "address": clerk.address(h.address),
+            "is_active": active,
+            "modified": clock.iso_local(ts),
         }
         self.truth.link(self.key, item["id"], p.person_id)
         return item
@@ -54,11 +62,15 @@ class Polis(System):
         ended = end_ts is not None
         days = ((end_ts if ended else updated_ts) - start_ts) / 86400
         return {
-            "id": self.next_id("polis_placement"), "participant": participant, "programme": rng.choice(PROGRAMMES),
-            "provider": rng.choice(places.POLIS_PROVIDERS), "start_date": start.isoformat(),
+            "id": self.next_id("polis_placement"),
+            "participant": participant,
+            "programme": rng.choice(PROGRAMMES),
+            "provider": rng.choice(places.POLIS_PROVIDERS),
+            "start_date": start.isoformat(),
             "end_date": datetime.fromtimestamp(end_ts, clock.ROME).date().isoformat() if ended else None,
             "status": rng.choice(END_STATUSES) if ended else "active",
-            "hours_completed": int(max(0.0, days) * rng.uniform(2, 5)), "modified": clock.iso_local(updated_ts),
+            "hours_completed": int(max(0.0, days) * rng.uniform(2, 5)),
+            "modified": clock.iso_local(updated_ts),
         }
 
     def _enrol(self, p: Person, h: Household, start: float, end: float) -> None:
@@ -109,8 +121,12 @@ class Polis(System):
         active = self._items("placements", "json_extract(item, '$.status') = 'active'")
         closing = rng.sample(active, day.count(len(active), 0.01))
         for pl in closing:
-            pl.update(status=rng.choice(END_STATUSES), end_date=day.day.isoformat(),
-                      hours_completed=pl["hours_completed"] + rng.randrange(0, 40), modified=clock.iso_local(day.ts()))
+            pl.update(
+                status=rng.choice(END_STATUSES),
+                end_date=day.day.isoformat(),
+                hours_completed=pl["hours_completed"] + rng.randrange(0, 40),
+                modified=clock.iso_local(day.ts()),
+            )
         closed = {pl["id"] for pl in closing}
         progressing = rng.sample([pl for pl in active if pl["id"] not in closed], day.count(len(active), 0.02))
         for pl in progressing:
@@ -134,8 +150,12 @@ class Polis(System):
         for h in day.new_households:
             self.add_household(h, start, end)
         self.flush()
-        return {"placements_closed": len(closing), "placements_progressed": len(progressing),
-                "participants_modified": len(touched), "participants_added": self.store.count("participants") - before}
+        return {
+            "placements_closed": len(closing),
+            "placements_progressed": len(progressing),
+            "participants_modified": len(touched),
+            "participants_added": self.store.count("participants") - before,
+        }
 
     def counts(self) -> dict[str, int]:
         self.flush()

@@ -4,6 +4,7 @@ Households enter together and share a ``nucleo``; mothers with children (and a f
 women) in protected shelters are ``riservato``. Deleted guests and stays stay in the store as
 tombstones (``deleted: true``) with a moved ``updated_at``.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,26 +52,37 @@ class Sat(System):
         citizenship = country_name(p.citizenship)
         citizenship = rng.choice((citizenship.title(), citizenship, citizenship.lower()))
         item = {
-            "id_ospite": self.next_id("sat_ospite"), "cognome": self._case(surname), "nome": self._case(first),
+            "id_ospite": self.next_id("sat_ospite"),
+            "cognome": self._case(surname),
+            "nome": self._case(first),
             "sesso": p.sex if rng.random() > 0.02 else None,
             "data_nascita": birth.isoformat() if birth else None,
             "luogo_nascita": place if rng.random() > 0.05 else None,
             "codice_fiscale": clerk.codice_fiscale(p, h.members),
             "cittadinanza": citizenship if rng.random() > 0.03 else None,
-            "telefono": clerk.phone(p.phone), "nucleo": nucleo, "riservato": riservato,
-            "updated_at": clock.iso_local(ts), "deleted": False,
+            "telefono": clerk.phone(p.phone),
+            "nucleo": nucleo,
+            "riservato": riservato,
+            "updated_at": clock.iso_local(ts),
+            "deleted": False,
         }
         self.truth.link(self.key, item["id_ospite"], p.person_id)
         return item
 
-    def _stay(self, id_ospite: int, structure: tuple[str, str, str], entry_ts: float, exit_ts: float | None,
-              updated_ts: float) -> dict:
+    def _stay(
+        self, id_ospite: int, structure: tuple[str, str, str], entry_ts: float, exit_ts: float | None, updated_ts: float
+    ) -> dict:
         return {
-            "id_accoglienza": self.next_id("sat_accoglienza"), "id_ospite": id_ospite, "struttura": structure[0],
-            "tipo": structure[1], "indirizzo": structure[2], "data_ingresso": _local_date(entry_ts).isoformat(),
+            "id_accoglienza": self.next_id("sat_accoglienza"),
+            "id_ospite": id_ospite,
+            "struttura": structure[0],
+            "tipo": structure[1],
+            "indirizzo": structure[2],
+            "data_ingresso": _local_date(entry_ts).isoformat(),
             "data_uscita": _local_date(exit_ts).isoformat() if exit_ts else None,
             "motivo_uscita": self.rng.choice(EXIT_REASONS) if exit_ts else None,
-            "updated_at": clock.iso_local(updated_ts), "deleted": False,
+            "updated_at": clock.iso_local(updated_ts),
+            "deleted": False,
         }
 
     # --- generation ---------------------------------------------------------------------------------------
@@ -84,7 +96,8 @@ class Sat(System):
         if not force and rng.random() >= self._entry_probability(h):
             return
         riservato = (h.kind == "single_mother" and rng.random() < 0.35) or (
-            h.kind == "single" and h.members[0].sex == "F" and rng.random() < 0.05)
+            h.kind == "single" and h.members[0].sex == "F" and rng.random() < 0.05
+        )
         nucleo = f"N-{self.next_id('sat_nucleo')}" if len(h.members) > 1 or rng.random() < 0.3 else None
         ongoing_end = end - 1
         youngest = max(m.birth_date for m in h.members)
@@ -105,9 +118,16 @@ class Sat(System):
         for p in h.members:
             seen = clock.random_ts(rng, timeline[0][1], end)
             guest = self._ospite(p, h, nucleo, riservato, seen)
-            stays = [self._stay(guest["id_ospite"], s, entry, exit_ts,
-                                min(end - 1, (exit_ts or entry) + rng.randrange(0, 3 * 86400)))
-                     for s, entry, exit_ts in timeline]
+            stays = [
+                self._stay(
+                    guest["id_ospite"],
+                    s,
+                    entry,
+                    exit_ts,
+                    min(end - 1, (exit_ts or entry) + rng.randrange(0, 3 * 86400)),
+                )
+                for s, entry, exit_ts in timeline
+            ]
             if deleted:
                 for item in [guest, *stays]:
                     item["deleted"] = True
@@ -134,8 +154,11 @@ class Sat(System):
         ongoing = self._items("accoglienze", f"{live} AND json_extract(item, '$.data_uscita') IS NULL")
         exits = rng.sample(ongoing, day.count(len(ongoing), 0.02))
         for stay in exits:
-            stay.update(data_uscita=day.day.isoformat(), motivo_uscita=rng.choice(EXIT_REASONS),
-                        updated_at=clock.iso_local(day.ts()))
+            stay.update(
+                data_uscita=day.day.isoformat(),
+                motivo_uscita=rng.choice(EXIT_REASONS),
+                updated_at=clock.iso_local(day.ts()),
+            )
         self.store.upsert("accoglienze", exits)
         changes["stays_ended"] = len(exits)
 
@@ -181,8 +204,12 @@ class Sat(System):
     def truth_people(self) -> list[int]:
         """True people SAT knows (any guest record)."""
         self.truth.flush()
-        return [r[0] for r in self.truth.conn.execute(
-            "SELECT DISTINCT person_id FROM truth WHERE system = 'sat' ORDER BY person_id")]
+        return [
+            r[0]
+            for r in self.truth.conn.execute(
+                "SELECT DISTINCT person_id FROM truth WHERE system = 'sat' ORDER BY person_id"
+            )
+        ]
 
     def counts(self) -> dict[str, int]:
         self.flush()

@@ -4,6 +4,7 @@ Any SQLAlchemy URL (SQLite file by default, MariaDB in production). ``ultima_mod
 naive Europe/Rome wall-clock time, so on 2026-10-25 the 02:00-03:00 hour repeats. Rows are
 deleted physically.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,7 +15,8 @@ from sandbox.systems.base import Day, System, make_engine
 
 metadata = sa.MetaData()
 anagrafiche = sa.Table(
-    "anagrafiche", metadata,
+    "anagrafiche",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("nominativo", sa.String(200), nullable=False),
     sa.Column("data_nascita", sa.Date, nullable=True),
@@ -25,7 +27,8 @@ anagrafiche = sa.Table(
     sa.Column("ultima_modifica", sa.DateTime, nullable=False),
 )
 servizi = sa.Table(
-    "servizi", metadata,
+    "servizi",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("anagrafica_id", sa.Integer, nullable=False, index=True),
     sa.Column("associazione", sa.String(120), nullable=False),
@@ -69,10 +72,14 @@ class Volontariato(System):
     def _anagrafica(self, p: Person, h: Household, ts: float) -> dict:
         clerk = self.clerk
         row = {
-            "id": self.next_id("vol_anagrafica"), "nominativo": self._nominativo(p)[:200],
-            "data_nascita": clerk.birth_date(p), "codice_fiscale": clerk.codice_fiscale(p, h.members),
-            "telefono": clerk.phone(p.phone), "email": p.email if self.rng.random() < 0.5 else None,
-            "comune_residenza": self._residence(h), "ultima_modifica": clock.naive_local(ts),
+            "id": self.next_id("vol_anagrafica"),
+            "nominativo": self._nominativo(p)[:200],
+            "data_nascita": clerk.birth_date(p),
+            "codice_fiscale": clerk.codice_fiscale(p, h.members),
+            "telefono": clerk.phone(p.phone),
+            "email": p.email if self.rng.random() < 0.5 else None,
+            "comune_residenza": self._residence(h),
+            "ultima_modifica": clock.naive_local(ts),
         }
         self.truth.link(self.key, row["id"], p.person_id)
         return row
@@ -84,9 +91,13 @@ class Volontariato(System):
         finished = rng.random() < 0.4 and end - t > 30 * 86400
         last = clock.random_ts(rng, t + 86400, end) if finished else t
         return {
-            "id": self.next_id("vol_servizio"), "anagrafica_id": anagrafica_id,
-            "associazione": rng.choice(places.ASSOCIATIONS), "ruolo": role, "tipo_servizio": kind,
-            "data_inizio": first.date(), "data_fine": clock.naive_local(last).date() if finished else None,
+            "id": self.next_id("vol_servizio"),
+            "anagrafica_id": anagrafica_id,
+            "associazione": rng.choice(places.ASSOCIATIONS),
+            "ruolo": role,
+            "tipo_servizio": kind,
+            "data_inizio": first.date(),
+            "data_fine": clock.naive_local(last).date() if finished else None,
             "ultima_modifica": clock.naive_local(last),
         }
 
@@ -97,8 +108,9 @@ class Volontariato(System):
             created = clock.random_ts(rng, start, end)
             row = self._anagrafica(p, h, clock.random_ts(rng, created, end))
             self._people.append(row)
-            self._services.extend(self._service(row["id"], role, rng.choice(kinds), created, end)
-                                  for _ in range(rng.choice((1, 1, 2, 3))))
+            self._services.extend(
+                self._service(row["id"], role, rng.choice(kinds), created, end) for _ in range(rng.choice((1, 1, 2, 3)))
+            )
 
     def add_household(self, h: Household, start: float, end: float) -> None:
         """People helped (more often homeless and foreign-born, children at after-school) and volunteers."""
@@ -133,8 +145,12 @@ class Volontariato(System):
         self.flush()
         with self.engine.begin() as conn:
             ids = [r[0] for r in conn.execute(sa.select(anagrafiche.c.id).order_by(anagrafiche.c.id))]
-            open_services = [r[0] for r in conn.execute(
-                sa.select(servizi.c.id).where(servizi.c.data_fine.is_(None)).order_by(servizi.c.id))]
+            open_services = [
+                r[0]
+                for r in conn.execute(
+                    sa.select(servizi.c.id).where(servizi.c.data_fine.is_(None)).order_by(servizi.c.id)
+                )
+            ]
             gone = rng.sample(ids, day.count(len(ids), 0.002))
             conn.execute(servizi.delete().where(servizi.c.anagrafica_id.in_(gone)))
             conn.execute(anagrafiche.delete().where(anagrafiche.c.id.in_(gone)))
@@ -147,27 +163,39 @@ class Volontariato(System):
             households = day.population.load(day.population.household_of(people))
             for aid, pid, h in zip(rephoned, people, households):
                 phone = day.new_phone(next(m for m in h.members if m.person_id == pid))
-                conn.execute(anagrafiche.update().where(anagrafiche.c.id == aid).values(
-                    telefono=self.clerk.phone(phone), ultima_modifica=clock.naive_local(day.ts())))
+                conn.execute(
+                    anagrafiche.update()
+                    .where(anagrafiche.c.id == aid)
+                    .values(telefono=self.clerk.phone(phone), ultima_modifica=clock.naive_local(day.ts()))
+                )
             dropped_set = set(dropped)
-            ended = rng.sample([s for s in open_services if s not in dropped_set],
-                               day.count(len(open_services), 0.005))
+            ended = rng.sample([s for s in open_services if s not in dropped_set], day.count(len(open_services), 0.005))
             for sid in ended:
-                conn.execute(servizi.update().where(servizi.c.id == sid).values(
-                    data_fine=day.day, ultima_modifica=clock.naive_local(day.ts())))
+                conn.execute(
+                    servizi.update()
+                    .where(servizi.c.id == sid)
+                    .values(data_fine=day.day, ultima_modifica=clock.naive_local(day.ts()))
+                )
         before = self.counters["vol_anagrafica"]
         start, end = day.bounds
         for h in day.new_households:
             self.add_household(h, start, end)
         self.flush()
-        return {"anagrafiche_deleted": len(gone), "servizi_deleted": len(dropped), "anagrafiche_updated": len(rephoned),
-                "servizi_ended": len(ended), "anagrafiche_added": self.counters["vol_anagrafica"] - before}
+        return {
+            "anagrafiche_deleted": len(gone),
+            "servizi_deleted": len(dropped),
+            "anagrafiche_updated": len(rephoned),
+            "servizi_ended": len(ended),
+            "anagrafiche_added": self.counters["vol_anagrafica"] - before,
+        }
 
     def counts(self) -> dict[str, int]:
         self.flush()
         with self.engine.connect() as conn:
-            return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                    for t in (anagrafiche, servizi)}
+            return {
+                t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in (anagrafiche, servizi)
+            }
 
     def close(self) -> None:
         super().close()

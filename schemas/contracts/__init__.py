@@ -3,6 +3,7 @@
 `CONTRACTS[(system, stream)]` is the model; `validate_payloads` explains failures in words and
 `check_drift` tells a bad batch from bad records. Imports pandera and pandas only.
 """
+
 from schemas.contracts import anagrafe, contabilita, polis, sat, volontariato
 from schemas.contracts.validate import ContractResult, SchemaDriftError, check_drift, validate_payloads
 

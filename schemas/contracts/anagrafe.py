@@ -1,4 +1,5 @@
 """Contract of the Anagrafe nightly CSV (`residenti`): every field is text; empty means unknown."""
+
 from __future__ import annotations
 
 from pandera.typing import Series

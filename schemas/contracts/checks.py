@@ -4,10 +4,11 @@ Column checks run on object columns holding the payload values as received (null
 dropped by pandera); frame checks compare two columns of a row. `describe` turns one pandera
 failure case into a sentence naming the column, the value and the rule.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import pandas as pd
 from pandera import extensions

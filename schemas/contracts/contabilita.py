@@ -3,14 +3,21 @@
 `dt_agg` is a timestamp with time zone; a SQLite source hands it back without offset, in UTC.
 Amounts arrive as exact decimal text.
 """
+
 from __future__ import annotations
 
 from pandera.typing import Series
 
 from schemas.contracts.fields import StreamModel, birth_day, day, enum, integer, money, pattern, text, timestamp
 
-CONTRIBUTIONS = ("contributo_affitto", "morosita_incolpevole", "contributo_economico", "buono_spesa",
-                 "deposito_cauzionale", "utenze")
+CONTRIBUTIONS = (
+    "contributo_affitto",
+    "morosita_incolpevole",
+    "contributo_economico",
+    "buono_spesa",
+    "deposito_cauzionale",
+    "utenze",
+)
 STATES = ("determinato", "liquidato", "pagato", "revocato")
 ISO = "YYYY-MM-DD"
 TS = "ISO 8601, offset optional (naive is UTC)"

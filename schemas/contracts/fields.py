@@ -3,6 +3,7 @@
 Every column is an object column of payload values as received; a factory adds its type check,
 format and range checks, and says whether null is allowed. `StreamModel` is the shared base.
 """
+
 from __future__ import annotations
 
 import pandera.pandas as pa

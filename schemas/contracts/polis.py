@@ -1,4 +1,5 @@
 """Contract of POLIS 2.0 (REST/JSON, English): `participants` and `placements`."""
+
 from __future__ import annotations
 
 from pandera.typing import Series

@@ -1,12 +1,19 @@
 """Contract of S.A.T. (REST/JSON): `ospiti` and `accoglienze` (see shared/source-systems/sat.md)."""
+
 from __future__ import annotations
 
 from pandera.typing import Series
 
 from schemas.contracts.fields import StreamModel, birth_day, boolean, day, enum, integer, text, timestamp
 
-STAY_TYPES = ("appartamento_volano", "alloggio_transizione", "co_housing", "accoglienza_notturna",
-              "albergo_popolare", "struttura_protetta")
+STAY_TYPES = (
+    "appartamento_volano",
+    "alloggio_transizione",
+    "co_housing",
+    "accoglienza_notturna",
+    "albergo_popolare",
+    "struttura_protetta",
+)
 EXIT_REASONS = ("autonomia_abitativa", "alloggio_erp", "rientro_famiglia", "trasferimento", "allontanamento", "altro")
 ISO = "YYYY-MM-DD"
 TS = "ISO 8601 with offset"

@@ -6,6 +6,7 @@ from a payload is a failure of its own, never a silent null. `check_drift` raise
 `SchemaDriftError` when a column is missing from every payload, or when the share of failing records
 in a batch of at least DRIFT_MIN_ROWS exceeds the threshold: that is a changed source, not bad records.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,10 +26,10 @@ class SchemaDriftError(RuntimeError):
 
 @dataclass
 class ContractResult:
-    frame: pd.DataFrame          # payload values, one row per record (RangeIndex = position in the batch);
-                                 # every contract column present (None where a payload lacks it)
-    failures: pd.DataFrame       # FAILURE_COLUMNS, one row per record and failed rule
-    missing_columns: list[str]   # contract columns absent from every payload (a renamed column)
+    frame: pd.DataFrame  # payload values, one row per record (RangeIndex = position in the batch);
+    # every contract column present (None where a payload lacks it)
+    failures: pd.DataFrame  # FAILURE_COLUMNS, one row per record and failed rule
+    missing_columns: list[str]  # contract columns absent from every payload (a renamed column)
 
     @property
     def failed_rows(self) -> pd.Index:
@@ -63,8 +64,11 @@ def _describe(schema: pa.DataFrameSchema, frame: pd.DataFrame, case: dict) -> tu
         check = schema.checks[int(case["check_number"])]
         stats = check.statistics
         row = frame.loc[case["index"]]
-        return (stats[FRAME_CHECK_COLUMN[check.name]], rule_label(check.name, stats),
-                DESCRIBE[check.name](column, value, stats, row))
+        return (
+            stats[FRAME_CHECK_COLUMN[check.name]],
+            rule_label(check.name, stats),
+            DESCRIBE[check.name](column, value, stats, row),
+        )
     if name == "not_nullable":
         return column, name, DESCRIBE[name](column, value, {}, None)
     check = schema.columns[column].checks[int(case["check_number"])]
@@ -91,8 +95,10 @@ def validate_payloads(model: type[pa.DataFrameModel], payloads: list[dict]) -> C
         cases = exc.failure_cases.to_dict("records")
     missing = _missing_keys(payloads, list(schema.columns))
     absent = set(missing)
-    rows = [(row, column, "column_in_dataframe", DESCRIBE["column_in_dataframe"](None, column, {}, None))
-            for row, column in missing]
+    rows = [
+        (row, column, "column_in_dataframe", DESCRIBE["column_in_dataframe"](None, column, {}, None))
+        for row, column in missing
+    ]
     for case in cases:
         column, rule, message = _describe(schema, frame, case)
         row = int(case["index"])
@@ -114,9 +120,11 @@ def check_drift(system: str, stream: str, result: ContractResult, threshold: flo
         return
     top = result.failures.groupby(["column", "rule"]).size().sort_values(ascending=False, kind="stable")
     (column, rule), count = next(iter(top.items()))
-    example = result.failures.loc[(result.failures["column"] == column) & (result.failures["rule"] == rule),
-                                  "message"].iloc[0]
+    example = result.failures.loc[
+        (result.failures["column"] == column) & (result.failures["rule"] == rule), "message"
+    ].iloc[0]
     raise SchemaDriftError(
         f"schema drift in {system}.{stream}: {failed} of {total} records fail their contract "
         f"(threshold {threshold:.0%}); most frequent: column {column}, rule {rule} ({count} records), "
-        f"e.g. \"{example}\". Nothing of this batch was staged or quarantined.")
+        f'e.g. "{example}". Nothing of this batch was staged or quarantined.'
+    )

@@ -1,4 +1,5 @@
 """Contract of Volontariato (SQL, MariaDB): `anagrafiche` and `servizi`; timestamps are naive Europe/Rome."""
+
 from __future__ import annotations
 
 from pandera.typing import Series

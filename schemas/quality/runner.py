@@ -4,6 +4,7 @@ Tables of up to SAMPLE_ROWS rows are validated whole; larger ones on a random sa
 rows (uniqueness of keys is enforced by the primary keys anyway). GE's context lives in
 <data_dir>/gx/ (file mode), the Data Docs site in <data_dir>/data_docs/ (index.html).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,23 +14,29 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx  # noqa: E402
-import pandas as pd  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+import great_expectations as gx
+import pandas as pd
+import sqlalchemy as sa
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from sqlalchemy.engine import Engine
 
-from hub.config import HubConfig  # noqa: E402
-from schemas.quality.suites import suites  # noqa: E402
-from warehouse.models import STAGING_TABLES, QualityResult  # noqa: E402
-from warehouse.runs import recorded_run  # noqa: E402
-from warehouse.types import utcnow  # noqa: E402
+from configuration import HubConfig
+from schemas.quality.suites import suites
+from warehouse.models import STAGING_TABLES, QualityResult
+from warehouse.runs import recorded_run
+from warehouse.types import utcnow
 
 SAMPLE_ROWS = 100_000
 SITE = "hub"
 DATASOURCE = "staging"
-RESULT_KEYS = ("element_count", "unexpected_count", "unexpected_percent", "missing_count", "observed_value",
-               "partial_unexpected_list")
+RESULT_KEYS = (
+    "element_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "missing_count",
+    "observed_value",
+    "partial_unexpected_list",
+)
 
 
 def data_docs_index(cfg: HubConfig) -> Path:
@@ -45,10 +52,17 @@ def gx_context(cfg: HubConfig):
     if SITE not in sites:
         for name in list(sites):
             ctx.delete_data_docs_site(name)
-        ctx.add_data_docs_site(SITE, {
-            "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(data_docs_index(cfg).parent)}})
+        ctx.add_data_docs_site(
+            SITE,
+            {
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(data_docs_index(cfg).parent),
+                },
+            },
+        )
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
         ctx.variables.save()
     return ctx
@@ -100,18 +114,32 @@ def result_rows(run_id: int, suite: str, validation) -> list[dict]:
             observed["partial_unexpected_list"] = observed["partial_unexpected_list"][:10]
         if r.exception_info and r.exception_info.get("raised_exception"):
             observed["exception"] = r.exception_info.get("exception_message")
-        rows.append({"run_id": run_id, "suite": suite, "expectation": r.expectation_config.type,
-                     "column": _column(kwargs), "success": bool(r.success),
-                     "observed": json.loads(json.dumps(_json_safe(observed))), "checked_at": now})
+        rows.append(
+            {
+                "run_id": run_id,
+                "suite": suite,
+                "expectation": r.expectation_config.type,
+                "column": _column(kwargs),
+                "success": bool(r.success),
+                "observed": json.loads(json.dumps(_json_safe(observed))),
+                "checked_at": now,
+            }
+        )
     return rows
 
 
 def _validation_definition(ctx, name: str, expectations: list):
-    source = ctx.data_sources.add_or_update_pandas(DATASOURCE) if DATASOURCE not in ctx.data_sources.all() \
+    source = (
+        ctx.data_sources.add_or_update_pandas(DATASOURCE)
+        if DATASOURCE not in ctx.data_sources.all()
         else ctx.data_sources.get(DATASOURCE)
+    )
     asset = source.get_asset(name) if name in [a.name for a in source.assets] else source.add_dataframe_asset(name)
-    batch = asset.get_batch_definition("whole") if asset.batch_definitions else \
-        asset.add_batch_definition_whole_dataframe("whole")
+    batch = (
+        asset.get_batch_definition("whole")
+        if asset.batch_definitions
+        else asset.add_batch_definition_whole_dataframe("whole")
+    )
     suite = gx.ExpectationSuite(name=name, expectations=expectations)
     suite = ctx.suites.add_or_update(suite)
     return ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=batch, suite=suite))
@@ -126,12 +154,18 @@ def validate_staging(cfg: HubConfig, engine: Engine, *, trigger: str = "cli") ->
         for name, expectations in suites().items():
             frame, total = read_table(engine, name)
             result = _validation_definition(ctx, name, expectations).run(
-                batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+                batch_parameters={"dataframe": frame}, result_format="SUMMARY"
+            )
             rows = result_rows(summary["run_id"], name, result)
             stored += rows
             failed = [f"{r['expectation']}({r['column']})" for r in rows if not r["success"]]
-            summary["suites"][name] = {"rows": total, "validated": len(frame), "expectations": len(rows),
-                                       "passed": len(rows) - len(failed), "failed": failed}
+            summary["suites"][name] = {
+                "rows": total,
+                "validated": len(frame),
+                "expectations": len(rows),
+                "passed": len(rows) - len(failed),
+                "failed": failed,
+            }
         with engine.begin() as conn:
             conn.execute(sa.insert(QualityResult), stored)
         ctx.build_data_docs(site_names=[SITE])

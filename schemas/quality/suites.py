@@ -3,13 +3,14 @@
 Value sets come from the contracts, so the staging layer is held to what the sources promise.
 Built fresh on each call (the upper bound of birth dates is today).
 """
+
 from __future__ import annotations
 
 from datetime import date
 
 import great_expectations.expectations as gxe
 
-from hub.config import SYSTEMS
+from configuration import SYSTEMS
 from schemas.contracts import anagrafe, contabilita, polis, sat, volontariato
 from schemas.standardise import codice_fiscale as cf
 
@@ -28,8 +29,9 @@ def _in_set(column: str, values, **kw) -> gxe.ExpectColumnValuesToBeInSet:
 
 
 def _not_before(later: str, earlier: str) -> gxe.ExpectColumnPairValuesAToBeGreaterThanB:
-    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=later, column_B=earlier, or_equal=True,
-                                                       ignore_row_if="either_value_is_missing")
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"
+    )
 
 
 def _when(condition: str) -> dict:

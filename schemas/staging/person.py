@@ -4,44 +4,73 @@ Each `<system>_persons(frame, meta)` maps the system's fields onto the shared pa
 codice fiscale, contacts, address, household — and `canonical` derives the rest (CF decoding and its
 consistency with the typed data) the same way for all. Standardisers run once per distinct value.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from schemas.canonical import STG_PERSON_COLUMNS
-from schemas.standardise import addresses, codice_fiscale, countries, dates, names, phones, sex
 from schemas.staging.vector import nullable, per_unique, per_unique_fields, row_keys
+from schemas.standardise import addresses, codice_fiscale, countries, dates, names, phones, sex
 
-NAME_FIELDS = ["first_name", "last_name", "first_name_norm", "middle_names_norm", "last_name_norm",
-               "alt_first_name_norm", "alt_last_name_norm", "alt_middle_names_norm", "name_split_ambiguous"]
+NAME_FIELDS = [
+    "first_name",
+    "last_name",
+    "first_name_norm",
+    "middle_names_norm",
+    "last_name_norm",
+    "alt_first_name_norm",
+    "alt_last_name_norm",
+    "alt_middle_names_norm",
+    "name_split_ambiguous",
+]
 ADDRESS_PARTS = ["toponym", "street", "number", "postcode", "municipality"]
 ADDRESS_FIELDS = [f"address_{part}" for part in ADDRESS_PARTS]
 CF_FIELDS = ["codice_fiscale", "cf_base", "cf_status", "cf_sex", "cf_birth_date", "cf_birthplace_code"]
 FLORENCE = "FIRENZE"
-UTC = timezone.utc
+UTC = UTC
 
 
 # ----------------------------------------------------------------------------- parts shared by every system
 def _split_names(last: str | None, given: str | None) -> tuple:
     g = names.parse_given_names(given)
-    return (g.first_name, names.display_name(last), g.first_name_norm, g.middle_names_norm,
-            names.normalise_surname(last), None, None, None, False)
+    return (
+        g.first_name,
+        names.display_name(last),
+        g.first_name_norm,
+        g.middle_names_norm,
+        names.normalise_surname(last),
+        None,
+        None,
+        None,
+        False,
+    )
 
 
 def split_names(last: pd.Series, given: pd.Series) -> pd.DataFrame:
     """Names typed in two fields: surname and given names (middle names apart)."""
-    return per_unique_fields(row_keys(pd.DataFrame({"l": last, "g": given}), ["l", "g"]),
-                             lambda key: _split_names(*key), NAME_FIELDS)
+    return per_unique_fields(
+        row_keys(pd.DataFrame({"l": last, "g": given}), ["l", "g"]), lambda key: _split_names(*key), NAME_FIELDS
+    )
 
 
 def _nominativo(text: str | None) -> tuple:
     s = names.split_nominativo(text)
-    return (s.first_name, s.last_name, s.first_name_norm, s.middle_names_norm, s.last_name_norm,
-            s.alt_first_name_norm, s.alt_last_name_norm, s.alt_middle_names_norm, s.ambiguous)
+    return (
+        s.first_name,
+        s.last_name,
+        s.first_name_norm,
+        s.middle_names_norm,
+        s.last_name_norm,
+        s.alt_first_name_norm,
+        s.alt_last_name_norm,
+        s.alt_middle_names_norm,
+        s.ambiguous,
+    )
 
 
 def nominativo_names(nominativo: pd.Series) -> pd.DataFrame:
@@ -62,18 +91,22 @@ def utc_timestamps(values: pd.Series, naive_tz: ZoneInfo | timezone | None = Non
     return per_unique(values, lambda v: dates.parse_timestamp_utc(v, naive_tz=naive_tz))
 
 
-def _consistent(info: codice_fiscale.CFInfo, last, first, middle, alt_last, alt_first, alt_middle, sex_, birth,
-                place) -> bool | None:
+def _consistent(
+    info: codice_fiscale.CFInfo, last, first, middle, alt_last, alt_first, alt_middle, sex_, birth, place
+) -> bool | None:
     """The code can be the record's own (`cf_is_own`); with an ambiguous one-field name, under either reading."""
     primary = codice_fiscale.cf_is_own(info, last, first, sex_, birth, place, middle_names_norm=middle)
     if primary is False and (alt_last or alt_first):
-        return codice_fiscale.cf_is_own(info, alt_last, alt_first, sex_, birth, place,
-                                        middle_names_norm=alt_middle) or False
+        return (
+            codice_fiscale.cf_is_own(info, alt_last, alt_first, sex_, birth, place, middle_names_norm=alt_middle)
+            or False
+        )
     return primary
 
 
-def canonical(system: str, ids: pd.Series, parts: dict[str, pd.Series | pd.DataFrame], cf: pd.Series,
-              run_id: int) -> pd.DataFrame:
+def canonical(
+    system: str, ids: pd.Series, parts: dict[str, pd.Series | pd.DataFrame], cf: pd.Series, run_id: int
+) -> pd.DataFrame:
     """The stg_person frame: `parts` gives typed columns (frames are spread), the CF columns are derived here."""
     out = pd.DataFrame(index=ids.index)
     out["source_system"] = system
@@ -94,8 +127,17 @@ def canonical(system: str, ids: pd.Series, parts: dict[str, pd.Series | pd.DataF
     out["cf_sex"] = [i.sex for i in info]
     out["cf_birth_date"] = [i.birth_date for i in info]
     out["cf_birthplace_code"] = [i.birthplace_code for i in info]
-    typed = ["last_name_norm", "first_name_norm", "middle_names_norm", "alt_last_name_norm", "alt_first_name_norm",
-             "alt_middle_names_norm", "sex", "birth_date", "birthplace_code"]
+    typed = [
+        "last_name_norm",
+        "first_name_norm",
+        "middle_names_norm",
+        "alt_last_name_norm",
+        "alt_first_name_norm",
+        "alt_middle_names_norm",
+        "sex",
+        "birth_date",
+        "birthplace_code",
+    ]
     out["cf_consistent"] = [_consistent(*args) for args in zip(info, *(out[c] for c in typed))]
     out["birth_date_is_default"] = per_unique(out["birth_date"], dates.is_default_birth_date, null=False)
     out["name_split_ambiguous"] = out["name_split_ambiguous"].astype("boolean").fillna(False).astype(bool)
@@ -118,17 +160,23 @@ def _lower(values: pd.Series) -> pd.Series:
 
 # ----------------------------------------------------------------------------- one builder per system
 def sat_persons(frame: pd.DataFrame, meta: pd.DataFrame, run_id: int) -> pd.DataFrame:
-    return canonical("sat", frame["id_ospite"], {
-        "names": split_names(frame["cognome"], frame["nome"]),
-        "sex": per_unique(frame["sesso"], sex.normalise_sex),
-        "birth_date": per_unique(frame["data_nascita"], dates.parse_date),
-        "birthplace": birthplaces(frame["luogo_nascita"]),
-        "citizenship": per_unique(frame["cittadinanza"], countries.country_to_iso2),
-        "phone": per_unique(frame["telefono"], phones.normalise_phone),
-        "household_key": _household("sat", frame["nucleo"]),
-        "riservato": frame["riservato"].astype(bool),
-        "source_updated_at": utc_timestamps(frame["updated_at"]),
-    }, frame["codice_fiscale"], run_id)
+    return canonical(
+        "sat",
+        frame["id_ospite"],
+        {
+            "names": split_names(frame["cognome"], frame["nome"]),
+            "sex": per_unique(frame["sesso"], sex.normalise_sex),
+            "birth_date": per_unique(frame["data_nascita"], dates.parse_date),
+            "birthplace": birthplaces(frame["luogo_nascita"]),
+            "citizenship": per_unique(frame["cittadinanza"], countries.country_to_iso2),
+            "phone": per_unique(frame["telefono"], phones.normalise_phone),
+            "household_key": _household("sat", frame["nucleo"]),
+            "riservato": frame["riservato"].astype(bool),
+            "source_updated_at": utc_timestamps(frame["updated_at"]),
+        },
+        frame["codice_fiscale"],
+        run_id,
+    )
 
 
 def _snapshot_time(file_name) -> datetime | None:
@@ -150,49 +198,73 @@ def registry_address(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def anagrafe_persons(frame: pd.DataFrame, meta: pd.DataFrame, run_id: int) -> pd.DataFrame:
-    return canonical("anagrafe", frame["ID_INDIVIDUO"], {
-        "names": split_names(frame["COGNOME"], frame["NOME"]),
-        "sex": per_unique(frame["SESSO"], sex.normalise_sex),
-        "birth_date": per_unique(frame["DATA_NASCITA"], dates.parse_date),
-        "birthplace": birthplaces(frame["COMUNE_NASCITA"]),
-        "citizenship": per_unique(frame["CITTADINANZA"], countries.country_to_iso2),
-        "address": registry_address(frame),
-        "household_key": _household("anagrafe", frame["ID_FAMIGLIA"]),
-        "household_role": frame["RELAZIONE_PARENTELA"],
-        "source_updated_at": per_unique(meta["source_cursor"], _snapshot_time),
-    }, frame["CODICE_FISCALE"], run_id)
+    return canonical(
+        "anagrafe",
+        frame["ID_INDIVIDUO"],
+        {
+            "names": split_names(frame["COGNOME"], frame["NOME"]),
+            "sex": per_unique(frame["SESSO"], sex.normalise_sex),
+            "birth_date": per_unique(frame["DATA_NASCITA"], dates.parse_date),
+            "birthplace": birthplaces(frame["COMUNE_NASCITA"]),
+            "citizenship": per_unique(frame["CITTADINANZA"], countries.country_to_iso2),
+            "address": registry_address(frame),
+            "household_key": _household("anagrafe", frame["ID_FAMIGLIA"]),
+            "household_role": frame["RELAZIONE_PARENTELA"],
+            "source_updated_at": per_unique(meta["source_cursor"], _snapshot_time),
+        },
+        frame["CODICE_FISCALE"],
+        run_id,
+    )
 
 
 def polis_persons(frame: pd.DataFrame, meta: pd.DataFrame, run_id: int) -> pd.DataFrame:
-    return canonical("polis", frame["id"], {
-        "names": split_names(frame["last_name"], frame["first_name"]),
-        "sex": per_unique(frame["gender"], sex.normalise_sex),
-        "birth_date": per_unique(frame["birth_date"], dates.parse_date),
-        "birth_country": per_unique(frame["birth_country"], countries.country_to_iso2),
-        "phone": per_unique(frame["phone"], phones.normalise_phone),
-        "email": _lower(frame["email"]),
-        "address": text_address(frame["address"]),
-        "source_updated_at": utc_timestamps(frame["modified"]),
-    }, frame["fiscal_code"], run_id)
+    return canonical(
+        "polis",
+        frame["id"],
+        {
+            "names": split_names(frame["last_name"], frame["first_name"]),
+            "sex": per_unique(frame["gender"], sex.normalise_sex),
+            "birth_date": per_unique(frame["birth_date"], dates.parse_date),
+            "birth_country": per_unique(frame["birth_country"], countries.country_to_iso2),
+            "phone": per_unique(frame["phone"], phones.normalise_phone),
+            "email": _lower(frame["email"]),
+            "address": text_address(frame["address"]),
+            "source_updated_at": utc_timestamps(frame["modified"]),
+        },
+        frame["fiscal_code"],
+        run_id,
+    )
 
 
 def volontariato_persons(frame: pd.DataFrame, meta: pd.DataFrame, run_id: int) -> pd.DataFrame:
-    return canonical("volontariato", frame["id"], {
-        "names": nominativo_names(frame["nominativo"]),
-        "birth_date": per_unique(frame["data_nascita"], dates.parse_date),
-        "phone": per_unique(frame["telefono"], phones.normalise_phone),
-        "email": _lower(frame["email"]),
-        "address_municipality": per_unique(frame["comune_residenza"], addresses.normalise_municipality),
-        "source_updated_at": per_unique(frame["ultima_modifica"], dates.local_to_utc),
-    }, frame["codice_fiscale"], run_id)
+    return canonical(
+        "volontariato",
+        frame["id"],
+        {
+            "names": nominativo_names(frame["nominativo"]),
+            "birth_date": per_unique(frame["data_nascita"], dates.parse_date),
+            "phone": per_unique(frame["telefono"], phones.normalise_phone),
+            "email": _lower(frame["email"]),
+            "address_municipality": per_unique(frame["comune_residenza"], addresses.normalise_municipality),
+            "source_updated_at": per_unique(frame["ultima_modifica"], dates.local_to_utc),
+        },
+        frame["codice_fiscale"],
+        run_id,
+    )
 
 
 def contabilita_persons(frame: pd.DataFrame, meta: pd.DataFrame, run_id: int) -> pd.DataFrame:
-    return canonical("contabilita", frame["id_soggetto"], {
-        "names": split_names(frame["cognome"], frame["nome"]),
-        "sex": per_unique(frame["sesso"], sex.normalise_sex),
-        "birth_date": per_unique(frame["data_nascita"], dates.parse_date),
-        "address": text_address(frame["indirizzo"]),
-        "iban_hash": frame["iban_hash"],
-        "source_updated_at": utc_timestamps(frame["dt_agg"], naive_tz=UTC),
-    }, frame["codice_fiscale"], run_id)
+    return canonical(
+        "contabilita",
+        frame["id_soggetto"],
+        {
+            "names": split_names(frame["cognome"], frame["nome"]),
+            "sex": per_unique(frame["sesso"], sex.normalise_sex),
+            "birth_date": per_unique(frame["data_nascita"], dates.parse_date),
+            "address": text_address(frame["indirizzo"]),
+            "iban_hash": frame["iban_hash"],
+            "source_updated_at": utc_timestamps(frame["dt_agg"], naive_tz=UTC),
+        },
+        frame["codice_fiscale"],
+        run_id,
+    )

@@ -3,9 +3,10 @@
 Every reader returns a frame with the raw lineage columns (raw_id, source_id, version, deleted,
 source_cursor) and `payload` (the dict as received), in the caller's transaction.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 import sqlalchemy as sa
@@ -30,8 +31,12 @@ def top_raw_id(conn: Connection, table: sa.Table) -> int:
 def changed_current(conn: Connection, table: sa.Table, after: int, upto: int, chunk: int) -> Iterator[pd.DataFrame]:
     """Current versions with after < raw_id <= upto (the records changed since the watermark), in chunks."""
     while True:
-        rows = conn.execute(_select(table).where(table.c.is_current, table.c.raw_id > after, table.c.raw_id <= upto)
-                            .order_by(table.c.raw_id).limit(chunk)).all()
+        rows = conn.execute(
+            _select(table)
+            .where(table.c.is_current, table.c.raw_id > after, table.c.raw_id <= upto)
+            .order_by(table.c.raw_id)
+            .limit(chunk)
+        ).all()
         if not rows:
             return
         yield _frame(rows)
@@ -42,7 +47,7 @@ def _by_ids(conn: Connection, query: sa.Select, table: sa.Table, ids: Iterable[s
     ids = sorted(set(ids))
     rows = []
     for i in range(0, len(ids), IN_CHUNK):
-        rows += conn.execute(query.where(table.c.source_id.in_(ids[i:i + IN_CHUNK]))).all()
+        rows += conn.execute(query.where(table.c.source_id.in_(ids[i : i + IN_CHUNK]))).all()
     return _frame(rows)
 
 
@@ -53,5 +58,6 @@ def current_of(conn: Connection, table: sa.Table, ids: Iterable[str]) -> pd.Data
 
 def older_versions(conn: Connection, table: sa.Table, ids: Iterable[str]) -> pd.DataFrame:
     """The retired (not current) versions of each of `ids`, oldest first."""
-    return _by_ids(conn, _select(table).where(sa.not_(table.c.is_current)).order_by(table.c.source_id, table.c.version),
-                   table, ids)
+    return _by_ids(
+        conn, _select(table).where(sa.not_(table.c.is_current)).order_by(table.c.source_id, table.c.version), table, ids
+    )

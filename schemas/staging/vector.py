@@ -3,9 +3,10 @@
 Source columns repeat a lot (municipalities, citizenships, dates, whole households' addresses), so
 mapping the uniques and taking the results by code keeps a million rows in seconds.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd

@@ -1,10 +1,11 @@
 """Apply staging rows by difference: within a scope of source records, insert what is new, rewrite what
 changed, delete what is gone; identical rows are left alone (their run_id too), so a re-run changes nothing.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 import sqlalchemy as sa
@@ -20,23 +21,32 @@ class WriteStats:
     updated: int = 0
     deleted: int = 0
 
-    def add(self, other: "WriteStats") -> None:
-        self.inserted, self.updated, self.deleted = (self.inserted + other.inserted, self.updated + other.updated,
-                                                     self.deleted + other.deleted)
+    def add(self, other: WriteStats) -> None:
+        self.inserted, self.updated, self.deleted = (
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.deleted + other.deleted,
+        )
 
     def as_dict(self) -> dict:
         return {"inserted": self.inserted, "updated": self.updated, "deleted": self.deleted}
 
 
-def replace_scope(conn: Connection, table: sa.Table, scope_column: str, scope: Iterable[str], rows: pd.DataFrame,
-                  where: sa.ColumnElement | None = None) -> WriteStats:
+def replace_scope(
+    conn: Connection,
+    table: sa.Table,
+    scope_column: str,
+    scope: Iterable[str],
+    rows: pd.DataFrame,
+    where: sa.ColumnElement | None = None,
+) -> WriteStats:
     """Make the rows of `table` whose `scope_column` is in `scope` (and match `where`) equal to `rows`."""
     pk = [c.name for c in table.primary_key.columns]
     content = [c.name for c in table.columns if c.name not in IGNORED]
     scope = sorted(set(scope))
     existing: dict[tuple, dict] = {}
     for i in range(0, len(scope), IN_CHUNK):
-        q = sa.select(table).where(table.c[scope_column].in_(scope[i:i + IN_CHUNK]))
+        q = sa.select(table).where(table.c[scope_column].in_(scope[i : i + IN_CHUNK]))
         if where is not None:
             q = q.where(where)
         for r in conn.execute(q).mappings():
@@ -68,4 +78,4 @@ def _delete(conn: Connection, table: sa.Table, pk: list[str], keys: list[tuple])
     target = sa.tuple_(*(table.c[c] for c in pk)) if len(pk) > 1 else table.c[pk[0]]
     values = keys if len(pk) > 1 else [k[0] for k in keys]
     for i in range(0, len(values), IN_CHUNK):
-        conn.execute(sa.delete(table).where(target.in_(values[i:i + IN_CHUNK])))
+        conn.execute(sa.delete(table).where(target.in_(values[i : i + IN_CHUNK])))

@@ -3,6 +3,7 @@
 The library's own index (`get_indexed_data`) slugifies ~19k names on first use; this one reads the
 same JSON files directly and keeps only what the standardisers need.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,8 @@ def _load(name: str) -> list[dict]:
 @dataclass(frozen=True, slots=True)
 class Place:
     code: str
-    name: str          # display name as in the data set
-    province: str      # two-letter province, 'EE' for foreign countries
+    name: str  # display name as in the data set
+    province: str  # two-letter province, 'EE' for foreign countries
     active: bool
     name_en: str = ""  # countries only
 

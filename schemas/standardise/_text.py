@@ -1,4 +1,5 @@
 """Shared text helpers: blank detection and accent folding (used by every standardiser)."""
+
 from __future__ import annotations
 
 import re
@@ -7,15 +8,41 @@ from functools import lru_cache
 from typing import Any
 
 # letters that NFKD does not decompose into base + combining mark
-_SPECIAL = str.maketrans({
-    "ß": "ss", "ẞ": "SS", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d",
-    "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ı": "i", "Þ": "TH", "þ": "th", "Ð": "D", "ð": "d",
-    # apostrophe look-alikes -> ASCII apostrophe
-    "\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'", "\u2032": "'",
-    # dash look-alikes -> hyphen
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-    "\u00a0": " ",
-})
+_SPECIAL = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "Ø": "O",
+        "ø": "o",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "ı": "i",
+        "Þ": "TH",
+        "þ": "th",
+        "Ð": "D",
+        "ð": "d",
+        # apostrophe look-alikes -> ASCII apostrophe
+        "\u2019": "'",
+        "\u2018": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        # dash look-alikes -> hyphen
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
 
 _WS = re.compile(r"\s+")
 

@@ -10,6 +10,7 @@ street "S FREDIANO"), because the abbreviation cannot be expanded reliably (S. C
 House numbers: Florence red (commercial) numbers `12/R`, `12r`, `12 rosso` -> `12R`; letters
 `12/A`, `12 a`, `12A` -> `12A`; `bis`/`ter` kept as suffix (`12BIS`); other slashes kept (`3/1`).
 """
+
 from __future__ import annotations
 
 import re
@@ -151,8 +152,9 @@ def normalise_municipality(value: Any) -> str | None:
     return None if s is None else _municipality(s)
 
 
-def address_from_parts(toponimo: Any = None, indirizzo: Any = None, civico: Any = None,
-                       cap: Any = None, comune: Any = None) -> Address:
+def address_from_parts(
+    toponimo: Any = None, indirizzo: Any = None, civico: Any = None, cap: Any = None, comune: Any = None
+) -> Address:
     """An Address from split columns (anagrafe). A toponym left inside the street is moved out."""
     top = normalise_toponym(toponimo)
     street_txt = as_text(indirizzo)
@@ -160,8 +162,13 @@ def address_from_parts(toponimo: Any = None, indirizzo: Any = None, civico: Any 
         t2, rest = _split_toponym(fold(street_txt))
         if t2 is not None:
             top, street_txt = t2, rest
-    return Address(top, normalise_street(street_txt), normalise_house_number(civico),
-                   normalise_postcode(cap), normalise_municipality(comune))
+    return Address(
+        top,
+        normalise_street(street_txt),
+        normalise_house_number(civico),
+        normalise_postcode(cap),
+        normalise_municipality(comune),
+    )
 
 
 def _split_toponym(f: str) -> tuple[str | None, str]:
@@ -176,7 +183,7 @@ def _split_toponym(f: str) -> tuple[str | None, str]:
         if "." in head:
             first = head.split(".")[0].strip()
             if first in _TOPONYMS:
-                return _TOPONYMS[first], f[f.index(".") + 1:]
+                return _TOPONYMS[first], f[f.index(".") + 1 :]
     return None, f
 
 
@@ -188,22 +195,24 @@ def _parse(s: str) -> Address:
     if caps:
         c = caps[-1]
         postcode = c.group(1)
-        municipality = _municipality(f[c.end():]) if f[c.end():].strip(" ,-") else None
+        municipality = _municipality(f[c.end() :]) if f[c.end() :].strip(" ,-") else None
         if municipality is None:  # 'FIRENZE 50134' -> municipality before the CAP
-            before = f[:c.start()]
+            before = f[: c.start()]
             if "," in before:
-                municipality = _municipality(before.rsplit(",", 1)[1]) if not _NUM.search(before.rsplit(",", 1)[1]) else None
-        f = f[:c.start()]
+                municipality = (
+                    _municipality(before.rsplit(",", 1)[1]) if not _NUM.search(before.rsplit(",", 1)[1]) else None
+                )
+        f = f[: c.start()]
     toponym, rest = _split_toponym(f)
     rest = _UNIT_DETAIL.sub(" ", rest)
     nums = list(_NUM.finditer(rest))
     number = None
     if nums:
         m = nums[-1]
-        if m.start() > 0 and rest[:m.start()].strip(" ,"):
-            street_txt = rest[:m.start()]
+        if m.start() > 0 and rest[: m.start()].strip(" ,"):
+            street_txt = rest[: m.start()]
             number = _number(m.group(0))
-            tail = rest[m.end():]
+            tail = rest[m.end() :]
             if municipality is None and tail.strip(" ,-"):
                 municipality = _municipality(tail)
         else:
@@ -213,8 +222,7 @@ def _parse(s: str) -> Address:
         if municipality is None and "," in street_txt:
             street_txt, tail = street_txt.split(",", 1)
             municipality = _municipality(tail)
-    return Address(toponym, _street(street_txt) if street_txt.strip(" ,") else None, number, postcode,
-                   municipality)
+    return Address(toponym, _street(street_txt) if street_txt.strip(" ,") else None, number, postcode, municipality)
 
 
 def parse_address(value: Any) -> Address:

@@ -17,6 +17,7 @@ new municipalities); `place_known` tells.
 Century: the decoded year is the latest one not in the future (a `25` is 2025 in 2026); the typed
 birth date in `cf_consistency` is compared on day, month and the two-digit year, century-agnostic.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,14 +36,16 @@ _OMO_TO_DIGIT = str.maketrans(_OMO_LETTERS, "0123456789")
 _OMO_POSITIONS = (6, 7, 9, 10, 12, 13, 14)
 _ODD = {  # value of a character in an odd (1st, 3rd, ...) position
     **dict(zip("0123456789", (1, 0, 5, 7, 9, 13, 15, 17, 19, 21))),
-    **dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8,
-                                              12, 14, 16, 10, 22, 25, 24, 23))),
+    **dict(
+        zip(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23),
+        )
+    ),
 }
 _EVEN = {**{str(i): i for i in range(10)}, **{c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}}
 
-_CF_RE = re.compile(
-    r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$"
-)
+_CF_RE = re.compile(r"^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$")
 _SPACES = re.compile(r"[\s\-.]+")
 
 VALID, OMOCODIC, INVALID, PROVISIONAL, MISSING = "valid", "omocodic", "invalid", "provisional", "missing"
@@ -50,17 +53,17 @@ VALID, OMOCODIC, INVALID, PROVISIONAL, MISSING = "valid", "omocodic", "invalid",
 
 @dataclass(frozen=True, slots=True)
 class CFInfo:
-    code: str | None                 # cleaned: trimmed, upper case, spaces removed
-    status: str                      # valid | omocodic | invalid | provisional | missing
-    cf_base: str | None = None       # de-omocoded 16-char code (valid and omocodic only)
-    check_ok: bool | None = None     # check character verified (None when not applicable)
+    code: str | None  # cleaned: trimmed, upper case, spaces removed
+    status: str  # valid | omocodic | invalid | provisional | missing
+    cf_base: str | None = None  # de-omocoded 16-char code (valid and omocodic only)
+    check_ok: bool | None = None  # check character verified (None when not applicable)
     sex: str | None = None
     birth_date: date | None = None
     birthplace_code: str | None = None
     place_known: bool | None = None  # birthplace code found in the Belfiore tables
     surname_part: str | None = None  # characters 1-3
-    name_part: str | None = None     # characters 4-6
-    reason: str | None = None        # why invalid
+    name_part: str | None = None  # characters 4-6
+    reason: str | None = None  # why invalid
 
     @property
     def usable(self) -> bool:
@@ -112,16 +115,19 @@ def _parse(code: str, today: date) -> CFInfo:
     if n == 11:
         if code.isdigit() and partita_iva_ok(code):
             return CFInfo(code, PROVISIONAL, check_ok=True)
-        return CFInfo(code, INVALID, check_ok=False if code.isdigit() else None,
-                      reason="11 characters but not a numeric code with a valid check digit")
+        return CFInfo(
+            code,
+            INVALID,
+            check_ok=False if code.isdigit() else None,
+            reason="11 characters but not a numeric code with a valid check digit",
+        )
     if n != 16:
         return CFInfo(code, INVALID, reason=f"length {n}, expected 16 (or 11 digits)")
     if not _CF_RE.match(code):
         return CFInfo(code, INVALID, reason="malformed")
     expected = check_char(code)
     if code[15] != expected:
-        return CFInfo(code, INVALID, check_ok=False,
-                      reason=f"check character {code[15]!r}, expected {expected!r}")
+        return CFInfo(code, INVALID, check_ok=False, reason=f"check character {code[15]!r}, expected {expected!r}")
     omocodic = any(code[i].isalpha() for i in _OMO_POSITIONS)
     if omocodic:
         chars = list(code)
@@ -216,16 +222,23 @@ def _extends_to(first_name_norm: str, part: str) -> bool:
     cons = [c for c in first_name_norm.upper() if "A" <= c <= "Z" and c not in _VOWELS]
     if not cons or any(c in _VOWELS or c == "X" for c in part):
         return False
-    if len(cons) < 3 and part[:len(cons)] == "".join(cons):
+    if len(cons) < 3 and part[: len(cons)] == "".join(cons):
         return True  # exactly three consonants after extension
     picks = [cons[0], cons[2] if len(cons) > 2 else None, cons[3] if len(cons) > 3 else None]
     return all(p is None or p == q for p, q in zip(picks, part))
 
 
-def cf_mismatches(info: CFInfo, last_name_norm: str | None = None, first_name_norm: str | None = None,
-                  sex: str | None = None, birth_date: date | None = None,
-                  birthplace_code: str | None = None, *, middle_names_norm: str | None = None,
-                  strict_name: bool = False) -> tuple[list[str], list[str]]:
+def cf_mismatches(
+    info: CFInfo,
+    last_name_norm: str | None = None,
+    first_name_norm: str | None = None,
+    sex: str | None = None,
+    birth_date: date | None = None,
+    birthplace_code: str | None = None,
+    *,
+    middle_names_norm: str | None = None,
+    strict_name: bool = False,
+) -> tuple[list[str], list[str]]:
     """(checked parts, disagreeing parts) among surname, name, sex, birth_date, birthplace."""
     checked: list[str] = []
     bad: list[str] = []
@@ -261,18 +274,33 @@ def cf_mismatches(info: CFInfo, last_name_norm: str | None = None, first_name_no
     return checked, bad
 
 
-def cf_consistency(info: CFInfo, last_name_norm: str | None = None, first_name_norm: str | None = None,
-                   sex: str | None = None, birth_date: date | None = None,
-                   birthplace_code: str | None = None, *, middle_names_norm: str | None = None,
-                   strict_name: bool = False) -> bool | None:
+def cf_consistency(
+    info: CFInfo,
+    last_name_norm: str | None = None,
+    first_name_norm: str | None = None,
+    sex: str | None = None,
+    birth_date: date | None = None,
+    birthplace_code: str | None = None,
+    *,
+    middle_names_norm: str | None = None,
+    strict_name: bool = False,
+) -> bool | None:
     """True if the code agrees with every typed part that can be checked; False if any part
     disagrees (e.g. a relative's code on the record); None if the code is not usable or nothing
     can be checked. The name part is accepted if it matches the first name alone or the first name
     with the middle names (the official rule encodes all given names: MARIA GRAZIA -> MGR); when no
     middle names are typed and `strict_name` is false, also if a dropped second name could explain
     it (MARIA with MGR: yes; LUCA with MGR: no)."""
-    checked, bad = cf_mismatches(info, last_name_norm, first_name_norm, sex, birth_date, birthplace_code,
-                                 middle_names_norm=middle_names_norm, strict_name=strict_name)
+    checked, bad = cf_mismatches(
+        info,
+        last_name_norm,
+        first_name_norm,
+        sex,
+        birth_date,
+        birthplace_code,
+        middle_names_norm=middle_names_norm,
+        strict_name=strict_name,
+    )
     if not checked:
         return None
     return not bad
@@ -290,17 +318,25 @@ def birth_date_slip(typed: date, coded: date) -> bool:
     return sum(a != b for a, b in zip(t, c)) == 1
 
 
-def cf_is_own(info: CFInfo, last_name_norm: str | None = None, first_name_norm: str | None = None,
-              sex: str | None = None, birth_date: date | None = None, birthplace_code: str | None = None, *,
-              middle_names_norm: str | None = None) -> bool | None:
+def cf_is_own(
+    info: CFInfo,
+    last_name_norm: str | None = None,
+    first_name_norm: str | None = None,
+    sex: str | None = None,
+    birth_date: date | None = None,
+    birthplace_code: str | None = None,
+    *,
+    middle_names_norm: str | None = None,
+) -> bool | None:
     """Can the code be the record's own, allowing for the clerk's slips in the typed data?
 
     False when the given-name part disagrees (a relative's code: a twin, a sibling, a spouse), when the
     birth date differs by more than a slip (`birth_date_slip`: a parent's or child's code), or when
     three or more parts disagree; a typo in the surname, a 1 January default, a wrong sex or
     birthplace alone do not make a code someone else's. None when nothing can be checked."""
-    checked, bad = cf_mismatches(info, last_name_norm, first_name_norm, sex, birth_date, birthplace_code,
-                                 middle_names_norm=middle_names_norm)
+    checked, bad = cf_mismatches(
+        info, last_name_norm, first_name_norm, sex, birth_date, birthplace_code, middle_names_norm=middle_names_norm
+    )
     if not checked:
         return None
     if "name" in bad or len(bad) > 2:

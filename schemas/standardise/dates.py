@@ -13,10 +13,11 @@
   on the last Sunday of March does not exist): read with the offset in force before the change
   (+01:00), i.e. 02:30 -> 01:30 UTC, the instant the clock showed 03:30 CEST.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from ._text import is_blank
 
 ROME = ZoneInfo("Europe/Rome")
-UTC = timezone.utc
+UTC = UTC
 
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
@@ -120,8 +121,9 @@ def local_to_utc(value: Any, tz: ZoneInfo = ROME, *, fold: int = 0) -> datetime 
     elif isinstance(value, datetime):
         dt = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     else:
-        raise ValueError(f"unparseable local timestamp {value!r} of type {type(value).__name__}: "
-                         f"expected {_LOCAL_FORMATS}")
+        raise ValueError(
+            f"unparseable local timestamp {value!r} of type {type(value).__name__}: expected {_LOCAL_FORMATS}"
+        )
     if dt.tzinfo is not None:
         raise ValueError(f"local timestamp {value!r} already carries an offset: expected {_LOCAL_FORMATS}")
     return _localise(dt, tz, fold)
@@ -142,6 +144,12 @@ def is_nonexistent_local(value: datetime, tz: ZoneInfo = ROME) -> bool:
 
 
 __all__ = [
-    "parse_date", "is_default_birth_date", "parse_timestamp_utc", "local_to_utc",
-    "is_ambiguous_local", "is_nonexistent_local", "ROME", "UTC",
+    "parse_date",
+    "is_default_birth_date",
+    "parse_timestamp_utc",
+    "local_to_utc",
+    "is_ambiguous_local",
+    "is_nonexistent_local",
+    "ROME",
+    "UTC",
 ]

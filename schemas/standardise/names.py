@@ -22,6 +22,7 @@ MAHMOUD with MOHAMED): use it for blocking and as weak evidence, never alone.
 (CHE/CHI -> KE/KI, GHE/GHI -> KE/KI, CE/CI -> CHE/CHI, GLI -> LI, GN -> NI, SCE/SCI -> SHE/SHI, Z -> TS, double letters
 collapsed), so that Italian spelling is read the way metaphone expects English spelling to be.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,12 +38,57 @@ from . import _name_lists
 from ._text import as_text, fold
 
 # particles joined to the following word in surnames
-SURNAME_PARTICLES = frozenset({
-    "DE", "DI", "DA", "DEL", "DELLA", "DELLE", "DELLO", "DEI", "DEGLI", "DEGL", "DAL", "DALLA", "DALLE",
-    "DALLO", "DALL", "DELL", "D", "L", "LO", "LA", "LI", "LE", "VAN", "VON", "DER", "DEN", "TER", "TEN",
-    "DOS", "DAS", "DU", "DES", "EL", "AL", "AIT", "ABU", "ABOU", "BEN", "BIN", "IBN", "OULD", "SAN", "SANTA",
-    "SANT", "MAC", "MC", "O",
-})
+SURNAME_PARTICLES = frozenset(
+    {
+        "DE",
+        "DI",
+        "DA",
+        "DEL",
+        "DELLA",
+        "DELLE",
+        "DELLO",
+        "DEI",
+        "DEGLI",
+        "DEGL",
+        "DAL",
+        "DALLA",
+        "DALLE",
+        "DALLO",
+        "DALL",
+        "DELL",
+        "D",
+        "L",
+        "LO",
+        "LA",
+        "LI",
+        "LE",
+        "VAN",
+        "VON",
+        "DER",
+        "DEN",
+        "TER",
+        "TEN",
+        "DOS",
+        "DAS",
+        "DU",
+        "DES",
+        "EL",
+        "AL",
+        "AIT",
+        "ABU",
+        "ABOU",
+        "BEN",
+        "BIN",
+        "IBN",
+        "OULD",
+        "SAN",
+        "SANTA",
+        "SANT",
+        "MAC",
+        "MC",
+        "O",
+    }
+)
 # in a one-field name LI and LE are more often Chinese/Vietnamese names than Italian particles
 _NOMINATIVO_PARTICLES = SURNAME_PARTICLES - {"LI", "LE", "O", "MAC", "MC", "SAN", "SANTA", "SANT", "BEN"}
 
@@ -105,11 +151,11 @@ def compact_name(value: Any) -> str | None:
 # ----------------------------------------------------------------------------- given names
 @dataclass(frozen=True, slots=True)
 class GivenNames:
-    first_name: str | None          # display form
-    middle_names: str | None        # display form
+    first_name: str | None  # display form
+    middle_names: str | None  # display form
     first_name_norm: str | None
     middle_names_norm: str | None
-    joined_norm: str | None         # all given names, no spaces: MARIAGRAZIA
+    joined_norm: str | None  # all given names, no spaces: MARIAGRAZIA
 
 
 def _group_given(tokens: list[str], keys: list[str]) -> list[list[int]]:
@@ -166,8 +212,16 @@ def given_names_joined(value: Any) -> str | None:
 # ----------------------------------------------------------------------------- display form
 # tokens whose accent is known even when typed without apostrophe (display only)
 _ACCENTED = {
-    "NICCOLO": "Niccolò", "NICOLO": "Nicolò", "GIOSUE": "Giosuè", "MOSE": "Mosè", "NOE": "Noè",
-    "JOSE": "José", "ANDRE": "André", "RENE": "René", "THIERRY": "Thierry", "ZOE": "Zoe",
+    "NICCOLO": "Niccolò",
+    "NICOLO": "Nicolò",
+    "GIOSUE": "Giosuè",
+    "MOSE": "Mosè",
+    "NOE": "Noè",
+    "JOSE": "José",
+    "ANDRE": "André",
+    "RENE": "René",
+    "THIERRY": "Thierry",
+    "ZOE": "Zoe",
 }
 _ACCENT_OF = {"a": "à", "e": "è", "i": "ì", "o": "ò", "u": "ù"}
 _ACCENT_APOS = re.compile(r"([^\W\d_]*)([AEIOUaeiou])'(?=$|[\s\-,;])")
@@ -220,9 +274,9 @@ def display_name(value: Any) -> str | None:
 # ----------------------------------------------------------------------------- one-field names
 @dataclass(frozen=True, slots=True)
 class NominativoSplit:
-    last_name: str | None              # display form of the primary reading
-    given_names: str | None            # display form, all given names
-    first_name: str | None             # display form of the first given name
+    last_name: str | None  # display form of the primary reading
+    given_names: str | None  # display form, all given names
+    first_name: str | None  # display form of the first given name
     last_name_norm: str | None
     first_name_norm: str | None
     middle_names_norm: str | None
@@ -230,7 +284,7 @@ class NominativoSplit:
     alt_last_name_norm: str | None = None
     alt_first_name_norm: str | None = None
     alt_middle_names_norm: str | None = None
-    margin: float = 0.0                # score difference between the two best readings
+    margin: float = 0.0  # score difference between the two best readings
 
 
 @lru_cache(maxsize=1)
@@ -238,6 +292,7 @@ def _given_weights() -> dict[str, float]:
     w: dict[str, float] = {}
     try:
         import codicefiscale  # the library's list of ~1,250 Italian given names
+
         path = os.path.join(os.path.dirname(codicefiscale.__file__), "data", "names.json")
         with open(path, encoding="utf-8") as fh:
             for names in json.load(fh).values():
@@ -290,8 +345,9 @@ def _make(raw: list[str], surname_idx: list[int], given_idx: list[int]) -> tuple
     return " ".join(raw[i] for i in surname_idx), " ".join(raw[i] for i in given_idx)
 
 
-def _result(surname_txt: str, given_txt: str, ambiguous: bool, alt: tuple[str, str] | None,
-            margin: float) -> NominativoSplit:
+def _result(
+    surname_txt: str, given_txt: str, ambiguous: bool, alt: tuple[str, str] | None, margin: float
+) -> NominativoSplit:
     g = _given(given_txt) if given_txt else GivenNames(None, None, None, None, None)
     alt_last = alt_first = alt_middle = None
     if alt is not None:
@@ -377,20 +433,62 @@ def split_nominativo(text: Any) -> NominativoSplit:
 # ----------------------------------------------------------------------------- variant & phonetic keys
 _TOKEN_ALIASES = {
     # Ukrainian / Russian transliterations
-    "OLENA": "ELENA", "OLEKSANDR": "ALEKSANDR", "OLEKSANDRA": "ALEKSANDRA", "OLEKSII": "ALEKSEI",
-    "OLEKSIY": "ALEKSEI", "HALYNA": "GALINA", "HANNA": "ANNA", "MYKOLA": "NIKOLAI", "MYKHAILO": "MIKHAIL",
-    "MYKHAYLO": "MIKHAIL", "SERHII": "SERGEI", "SERHIY": "SERGEI", "SERGII": "SERGEI", "SERGIY": "SERGEI",
-    "DMYTRO": "DMITRI", "ANDRII": "ANDREI", "ANDRIY": "ANDREI", "VOLODYMYR": "VLADIMIR", "YEVHEN": "EVGENI",
-    "IEVGEN": "EVGENI", "YEVGENIY": "EVGENI", "TETIANA": "TATIANA", "TETYANA": "TATIANA",
-    "KATERYNA": "EKATERINA", "YEKATERINA": "EKATERINA", "YELENA": "ELENA", "IELENA": "ELENA",
-    "HEORHII": "GEORGI", "HRYHORII": "GRIGORI", "PAVLO": "PAVEL", "PETRO": "PETR", "OLEH": "OLEG",
-    "IHOR": "IGOR", "VIKTORIIA": "VIKTORIA",
+    "OLENA": "ELENA",
+    "OLEKSANDR": "ALEKSANDR",
+    "OLEKSANDRA": "ALEKSANDRA",
+    "OLEKSII": "ALEKSEI",
+    "OLEKSIY": "ALEKSEI",
+    "HALYNA": "GALINA",
+    "HANNA": "ANNA",
+    "MYKOLA": "NIKOLAI",
+    "MYKHAILO": "MIKHAIL",
+    "MYKHAYLO": "MIKHAIL",
+    "SERHII": "SERGEI",
+    "SERHIY": "SERGEI",
+    "SERGII": "SERGEI",
+    "SERGIY": "SERGEI",
+    "DMYTRO": "DMITRI",
+    "ANDRII": "ANDREI",
+    "ANDRIY": "ANDREI",
+    "VOLODYMYR": "VLADIMIR",
+    "YEVHEN": "EVGENI",
+    "IEVGEN": "EVGENI",
+    "YEVGENIY": "EVGENI",
+    "TETIANA": "TATIANA",
+    "TETYANA": "TATIANA",
+    "KATERYNA": "EKATERINA",
+    "YEKATERINA": "EKATERINA",
+    "YELENA": "ELENA",
+    "IELENA": "ELENA",
+    "HEORHII": "GEORGI",
+    "HRYHORII": "GRIGORI",
+    "PAVLO": "PAVEL",
+    "PETRO": "PETR",
+    "OLEH": "OLEG",
+    "IHOR": "IGOR",
+    "VIKTORIIA": "VIKTORIA",
     # Arabic
-    "MHAMED": "MOHAMED", "MOHD": "MOHAMED", "MD": "MOHAMED", "MUHAMED": "MOHAMED", "MOHAMAD": "MOHAMED",
-    "MOUHAMED": "MOHAMED", "MOUHAMAD": "MOHAMED", "MOHAMET": "MOHAMED", "MOHAMMET": "MOHAMED",
-    "MEHMET": "MOHAMED", "MAHAMAT": "MOHAMED", "MOUSSA": "MUSA", "ABDEL": "ABD", "ABDUL": "ABD",
-    "ABDOUL": "ABD", "ABDALLAH": "ABDULLAH", "ABDELLAH": "ABDULLAH", "AICHA": "AISHA", "AISHA": "AISHA",
-    "AYSHA": "AISHA", "AICHATOU": "AISHA",
+    "MHAMED": "MOHAMED",
+    "MOHD": "MOHAMED",
+    "MD": "MOHAMED",
+    "MUHAMED": "MOHAMED",
+    "MOHAMAD": "MOHAMED",
+    "MOUHAMED": "MOHAMED",
+    "MOUHAMAD": "MOHAMED",
+    "MOHAMET": "MOHAMED",
+    "MOHAMMET": "MOHAMED",
+    "MEHMET": "MOHAMED",
+    "MAHAMAT": "MOHAMED",
+    "MOUSSA": "MUSA",
+    "ABDEL": "ABD",
+    "ABDUL": "ABD",
+    "ABDOUL": "ABD",
+    "ABDALLAH": "ABDULLAH",
+    "ABDELLAH": "ABDULLAH",
+    "AICHA": "AISHA",
+    "AISHA": "AISHA",
+    "AYSHA": "AISHA",
+    "AICHATOU": "AISHA",
 }
 _DIGRAPHS = (("PH", "F"), ("KH", "H"), ("TH", "T"), ("CK", "K"), ("SCH", "SH"), ("GH", "G"))
 _CHAR_MAP = str.maketrans({"C": "K", "Q": "K", "X": "KS", "W": "V", "J": "I", "Y": "I"})

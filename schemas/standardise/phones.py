@@ -3,6 +3,7 @@
 Separators (spaces, '/', '-', '.', parentheses) are ignored; '0039' and '+39' prefixes are both
 international; a number that `phonenumbers` does not consider valid for its region returns None.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Sex: M/F/male/female/maschio/femmina/... -> 'M', 'F' or None (other, unknown, blank)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,20 @@ from typing import Any
 from ._text import is_blank
 
 _MAP = {
-    "M": "M", "MALE": "M", "MASCHIO": "M", "MASCHILE": "M", "UOMO": "M", "MAN": "M", "MASC": "M",
-    "F": "F", "FEMALE": "F", "FEMMINA": "F", "FEMMINILE": "F", "DONNA": "F", "WOMAN": "F", "FEMM": "F",
+    "M": "M",
+    "MALE": "M",
+    "MASCHIO": "M",
+    "MASCHILE": "M",
+    "UOMO": "M",
+    "MAN": "M",
+    "MASC": "M",
+    "F": "F",
+    "FEMALE": "F",
+    "FEMMINA": "F",
+    "FEMMINILE": "F",
+    "DONNA": "F",
+    "WOMAN": "F",
+    "FEMM": "F",
 }
 
 

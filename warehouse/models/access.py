@@ -1,4 +1,5 @@
 """Access control and audit of the read API: clients with hashed keys, and the append-only audit log."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -27,8 +28,9 @@ def access_tables_columns() -> dict[str, list]:
             sa.CheckConstraint("role IN ('case_worker', 'analyst', 'integration')", name="ck_api_client_role"),
         ],
         "api_audit": [
-            sa.Column("audit_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                      autoincrement=True),
+            sa.Column(
+                "audit_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+            ),
             sa.Column("at", UTCDateTime, nullable=False),
             sa.Column("client_id", sa.String(40)),
             sa.Column("role", sa.String(20)),

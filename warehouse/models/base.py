@@ -1,4 +1,5 @@
 """Declarative base and the one MetaData every warehouse table belongs to."""
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 

@@ -4,6 +4,7 @@
 stable `beneficiary_id`. A merge retires the absorbed id with `merged_into`; every change is an
 entry of `beneficiary_change`, which the read API serves as its change feed.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -17,13 +18,21 @@ DECISIONS = ("auto_link", "review", "non_link", "must_link", "cannot_link")
 
 
 def _fk_run(table: str, column: str = "run_id", nullable: bool = False) -> sa.Column:
-    return sa.Column(column, sa.Integer, sa.ForeignKey("pipeline_run.run_id", name=f"fk_{table}_{column}_pipeline_run"),
-                     nullable=nullable)
+    return sa.Column(
+        column,
+        sa.Integer,
+        sa.ForeignKey("pipeline_run.run_id", name=f"fk_{table}_{column}_pipeline_run"),
+        nullable=nullable,
+    )
 
 
 def _pair() -> list[sa.Column]:
-    return [sa.Column("left_system", sa.String(20), nullable=False), sa.Column("left_id", sa.String(64), nullable=False),
-            sa.Column("right_system", sa.String(20), nullable=False), sa.Column("right_id", sa.String(64), nullable=False)]
+    return [
+        sa.Column("left_system", sa.String(20), nullable=False),
+        sa.Column("left_id", sa.String(64), nullable=False),
+        sa.Column("right_system", sa.String(20), nullable=False),
+        sa.Column("right_id", sa.String(64), nullable=False),
+    ]
 
 
 def identity_tables_columns() -> dict[str, list]:
@@ -44,9 +53,12 @@ def identity_tables_columns() -> dict[str, list]:
         "beneficiary_crosswalk": [
             sa.Column("source_system", sa.String(20), nullable=False),
             sa.Column("source_person_id", sa.String(64), nullable=False),
-            sa.Column("beneficiary_id", bid, sa.ForeignKey("beneficiary.beneficiary_id",
-                                                           name="fk_beneficiary_crosswalk_beneficiary_id_beneficiary"),
-                      nullable=False),
+            sa.Column(
+                "beneficiary_id",
+                bid,
+                sa.ForeignKey("beneficiary.beneficiary_id", name="fk_beneficiary_crosswalk_beneficiary_id_beneficiary"),
+                nullable=False,
+            ),
             sa.Column("match_probability", sa.Float),
             _fk_run("beneficiary_crosswalk", "linked_run_id"),
             sa.Column("linked_at", UTCDateTime, nullable=False),
@@ -70,7 +82,9 @@ def identity_tables_columns() -> dict[str, list]:
             sa.Column("probability", sa.Float, nullable=False),
             sa.Column("decision", sa.String(12), nullable=False),
             sa.Column("levels", JSONDoc, nullable=False),
-            sa.PrimaryKeyConstraint("run_id", "left_system", "left_id", "right_system", "right_id", name="pk_match_pair"),
+            sa.PrimaryKeyConstraint(
+                "run_id", "left_system", "left_id", "right_system", "right_id", name="pk_match_pair"
+            ),
         ],
         "review_item": [
             sa.Column("review_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -97,8 +111,12 @@ def identity_tables_columns() -> dict[str, list]:
             sa.CheckConstraint("kind IN ('must_link', 'cannot_link')", name="ck_link_constraint_kind"),
         ],
         "linkage_run": [
-            sa.Column("run_id", sa.Integer, sa.ForeignKey("pipeline_run.run_id", name="fk_linkage_run_run_id_pipeline_run"),
-                      primary_key=True),
+            sa.Column(
+                "run_id",
+                sa.Integer,
+                sa.ForeignKey("pipeline_run.run_id", name="fk_linkage_run_run_id_pipeline_run"),
+                primary_key=True,
+            ),
             sa.Column("mode", sa.String(12), nullable=False),
             sa.Column("settings", JSONDoc, nullable=False),
             sa.Column("model", JSONDoc, nullable=False),

@@ -1,4 +1,5 @@
 """Operational tables: pipeline runs and per-stream sync state."""
+
 from __future__ import annotations
 
 from datetime import datetime

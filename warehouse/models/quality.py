@@ -4,6 +4,7 @@ A quarantine row is one failing version of one record with its failed rules in w
 until a later version of the record supersedes it (`released_run_id`). `quality_result` keeps one
 row per expectation per run of the Great Expectations suites over the staging tables.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,9 @@ class Quarantine(Base):
 
     __tablename__ = "quarantine"
 
-    quarantine_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                                               autoincrement=True)
+    quarantine_id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("pipeline_run.run_id"), nullable=False)
     system: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     stream: Mapped[str] = mapped_column(sa.String(40), nullable=False)
@@ -43,8 +45,9 @@ class QualityResult(Base):
 
     __tablename__ = "quality_result"
 
-    result_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                                           autoincrement=True)
+    result_id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("pipeline_run.run_id"), nullable=False)
     suite: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     expectation: Mapped[str] = mapped_column(sa.String(120), nullable=False)

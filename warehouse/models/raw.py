@@ -4,6 +4,7 @@ A row is one version of one source record, payload as received (IBANs already re
 keyed hash), with lineage: run, extraction time, the source's cursor value, a content hash.
 Unchanged re-sends add nothing; a change or a deletion adds a version and retires the current one.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -39,8 +40,12 @@ def raw_columns(table: str) -> list[sa.Column]:
         sa.Column("payload", JSONDoc, nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("source_cursor", sa.String(64)),
-        sa.Column("run_id", sa.Integer, sa.ForeignKey("pipeline_run.run_id", name=f"fk_{table}_run_id_pipeline_run"),
-                  nullable=False),
+        sa.Column(
+            "run_id",
+            sa.Integer,
+            sa.ForeignKey("pipeline_run.run_id", name=f"fk_{table}_run_id_pipeline_run"),
+            nullable=False,
+        ),
         sa.Column("extracted_at", UTCDateTime, nullable=False),
     ]
 
@@ -60,7 +65,8 @@ for _system, _streams in RAW_STREAMS.items():
         RAW_TABLES[(_system, _stream)] = sa.Table(_name, Base.metadata, *raw_columns(_name), *raw_constraints(_name))
 
 sync_seen = sa.Table(
-    "sync_seen", Base.metadata,
+    "sync_seen",
+    Base.metadata,
     sa.Column("run_id", sa.Integer, primary_key=True),
     sa.Column("system", sa.String(20), primary_key=True),
     sa.Column("stream", sa.String(40), primary_key=True),

@@ -4,6 +4,7 @@ Every row comes from the current raw version of a record that passed its contrac
 from the passing versions); the run that staged it is in `run_id`. Dates are calendar dates, times
 UTC, money exact. Records that fail their contract are in `quarantine`, never here.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -13,8 +14,12 @@ from warehouse.types import Money, UTCDateTime
 
 
 def _run_id(table: str) -> sa.Column:
-    return sa.Column("run_id", sa.Integer, sa.ForeignKey("pipeline_run.run_id", name=f"fk_{table}_run_id_pipeline_run"),
-                     nullable=False)
+    return sa.Column(
+        "run_id",
+        sa.Integer,
+        sa.ForeignKey("pipeline_run.run_id", name=f"fk_{table}_run_id_pipeline_run"),
+        nullable=False,
+    )
 
 
 def staging_tables_columns() -> dict[str, list]:
@@ -24,23 +29,38 @@ def staging_tables_columns() -> dict[str, list]:
         "stg_person": [
             sa.Column("source_system", sa.String(20), nullable=False),
             sa.Column("source_person_id", sa.String(64), nullable=False),
-            sa.Column("first_name", name), sa.Column("last_name", name),
-            sa.Column("first_name_norm", name), sa.Column("middle_names_norm", name), sa.Column("last_name_norm", name),
-            sa.Column("alt_first_name_norm", name), sa.Column("alt_last_name_norm", name),
+            sa.Column("first_name", name),
+            sa.Column("last_name", name),
+            sa.Column("first_name_norm", name),
+            sa.Column("middle_names_norm", name),
+            sa.Column("last_name_norm", name),
+            sa.Column("alt_first_name_norm", name),
+            sa.Column("alt_last_name_norm", name),
             sa.Column("name_split_ambiguous", sa.Boolean, nullable=False),
             sa.Column("sex", sa.String(1)),
-            sa.Column("birth_date", sa.Date), sa.Column("birth_date_is_default", sa.Boolean, nullable=False),
-            sa.Column("birthplace_norm", name), sa.Column("birthplace_code", sa.String(4)),
-            sa.Column("birth_country", sa.String(2)), sa.Column("citizenship", sa.String(2)),
-            sa.Column("codice_fiscale", code), sa.Column("cf_base", sa.String(16)),
+            sa.Column("birth_date", sa.Date),
+            sa.Column("birth_date_is_default", sa.Boolean, nullable=False),
+            sa.Column("birthplace_norm", name),
+            sa.Column("birthplace_code", sa.String(4)),
+            sa.Column("birth_country", sa.String(2)),
+            sa.Column("citizenship", sa.String(2)),
+            sa.Column("codice_fiscale", code),
+            sa.Column("cf_base", sa.String(16)),
             sa.Column("cf_status", sa.String(12), nullable=False),
-            sa.Column("cf_sex", sa.String(1)), sa.Column("cf_birth_date", sa.Date),
-            sa.Column("cf_birthplace_code", sa.String(4)), sa.Column("cf_consistent", sa.Boolean),
-            sa.Column("phone", sa.String(20)), sa.Column("email", text),
-            sa.Column("address_toponym", code), sa.Column("address_street", name), sa.Column("address_number", code),
-            sa.Column("address_postcode", sa.String(5)), sa.Column("address_municipality", name),
+            sa.Column("cf_sex", sa.String(1)),
+            sa.Column("cf_birth_date", sa.Date),
+            sa.Column("cf_birthplace_code", sa.String(4)),
+            sa.Column("cf_consistent", sa.Boolean),
+            sa.Column("phone", sa.String(20)),
+            sa.Column("email", text),
+            sa.Column("address_toponym", code),
+            sa.Column("address_street", name),
+            sa.Column("address_number", code),
+            sa.Column("address_postcode", sa.String(5)),
+            sa.Column("address_municipality", name),
             sa.Column("iban_hash", sa.String(64)),
-            sa.Column("household_key", sa.String(80)), sa.Column("household_role", sa.String(2)),
+            sa.Column("household_key", sa.String(80)),
+            sa.Column("household_role", sa.String(2)),
             sa.Column("riservato", sa.Boolean, nullable=False),
             sa.Column("source_updated_at", UTCDateTime),
             _run_id("stg_person"),
@@ -50,8 +70,11 @@ def staging_tables_columns() -> dict[str, list]:
         "stg_stay": [
             sa.Column("stay_id", sa.String(64), primary_key=True),
             sa.Column("source_person_id", sa.String(64), nullable=False),
-            sa.Column("struttura", text), sa.Column("tipo", code, nullable=False), sa.Column("indirizzo", text),
-            sa.Column("data_ingresso", sa.Date, nullable=False), sa.Column("data_uscita", sa.Date),
+            sa.Column("struttura", text),
+            sa.Column("tipo", code, nullable=False),
+            sa.Column("indirizzo", text),
+            sa.Column("data_ingresso", sa.Date, nullable=False),
+            sa.Column("data_uscita", sa.Date),
             sa.Column("motivo_uscita", code),
             sa.Column("confidential", sa.Boolean, nullable=False),
             sa.Column("source_updated_at", UTCDateTime),
@@ -62,19 +85,27 @@ def staging_tables_columns() -> dict[str, list]:
             sa.Column("source_person_id", sa.String(64), primary_key=True),
             sa.Column("valid_from", sa.Date, primary_key=True),
             sa.Column("valid_to", sa.Date),
-            sa.Column("address_toponym", code), sa.Column("address_street", name), sa.Column("address_number", code),
-            sa.Column("address_interno", code), sa.Column("address_postcode", sa.String(5)),
+            sa.Column("address_toponym", code),
+            sa.Column("address_street", name),
+            sa.Column("address_number", code),
+            sa.Column("address_interno", code),
+            sa.Column("address_postcode", sa.String(5)),
             sa.Column("address_municipality", name),
-            sa.Column("household_key", sa.String(80)), sa.Column("household_role", sa.String(2)),
-            sa.Column("posizione", code, nullable=False), sa.Column("data_variazione", sa.Date),
+            sa.Column("household_key", sa.String(80)),
+            sa.Column("household_role", sa.String(2)),
+            sa.Column("posizione", code, nullable=False),
+            sa.Column("data_variazione", sa.Date),
             _run_id("stg_residence"),
         ],
         "stg_placement": [
             sa.Column("placement_id", sa.String(64), primary_key=True),
             sa.Column("source_person_id", sa.String(64), nullable=False),
-            sa.Column("programme", code, nullable=False), sa.Column("provider", text),
-            sa.Column("start_date", sa.Date, nullable=False), sa.Column("end_date", sa.Date),
-            sa.Column("status", code, nullable=False), sa.Column("hours_completed", sa.Integer),
+            sa.Column("programme", code, nullable=False),
+            sa.Column("provider", text),
+            sa.Column("start_date", sa.Date, nullable=False),
+            sa.Column("end_date", sa.Date),
+            sa.Column("status", code, nullable=False),
+            sa.Column("hours_completed", sa.Integer),
             sa.Column("source_updated_at", UTCDateTime),
             _run_id("stg_placement"),
             sa.Index("ix_stg_placement_source_person_id", "source_person_id"),
@@ -82,9 +113,11 @@ def staging_tables_columns() -> dict[str, list]:
         "stg_volunteer_service": [
             sa.Column("service_id", sa.String(64), primary_key=True),
             sa.Column("source_person_id", sa.String(64), nullable=False),
-            sa.Column("associazione", text), sa.Column("ruolo", code, nullable=False),
+            sa.Column("associazione", text),
+            sa.Column("ruolo", code, nullable=False),
             sa.Column("tipo_servizio", code, nullable=False),
-            sa.Column("data_inizio", sa.Date, nullable=False), sa.Column("data_fine", sa.Date),
+            sa.Column("data_inizio", sa.Date, nullable=False),
+            sa.Column("data_fine", sa.Date),
             sa.Column("source_updated_at", UTCDateTime),
             _run_id("stg_volunteer_service"),
             sa.Index("ix_stg_volunteer_service_source_person_id", "source_person_id"),
@@ -92,9 +125,12 @@ def staging_tables_columns() -> dict[str, list]:
         "stg_payment": [
             sa.Column("id_erogazione", sa.String(64), primary_key=True),
             sa.Column("source_person_id", sa.String(64), nullable=False),
-            sa.Column("tipo_contributo", code, nullable=False), sa.Column("importo", Money, nullable=False),
-            sa.Column("numero_determina", code), sa.Column("data_determina", sa.Date, nullable=False),
-            sa.Column("data_pagamento", sa.Date), sa.Column("stato", sa.String(20), nullable=False),
+            sa.Column("tipo_contributo", code, nullable=False),
+            sa.Column("importo", Money, nullable=False),
+            sa.Column("numero_determina", code),
+            sa.Column("data_determina", sa.Date, nullable=False),
+            sa.Column("data_pagamento", sa.Date),
+            sa.Column("stato", sa.String(20), nullable=False),
             sa.Column("source_updated_at", UTCDateTime),
             _run_id("stg_payment"),
             sa.Index("ix_stg_payment_source_person_id", "source_person_id"),
@@ -109,8 +145,9 @@ def staging_tables_columns() -> dict[str, list]:
     }
 
 
-STAGING_TABLES: dict[str, sa.Table] = {name: sa.Table(name, Base.metadata, *items)
-                                       for name, items in staging_tables_columns().items()}
+STAGING_TABLES: dict[str, sa.Table] = {
+    name: sa.Table(name, Base.metadata, *items) for name, items in staging_tables_columns().items()
+}
 
 SEARCH_INDEXES = {"ix_stg_person_last_name_norm": ("last_name_norm",), "ix_stg_person_birth_date": ("birth_date",)}
 """Indexes for the read API's search by name and birth date (migration 0007_search_indexes)."""

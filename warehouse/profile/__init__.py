@@ -3,6 +3,7 @@ households, `beneficiary_profile` and monitoring marts, published by `publish(cf
 
 Reads the staging and identity layers; imports nothing above `warehouse` (never matching, api or dags).
 """
+
 from warehouse.profile.demo import household_lines
 from warehouse.profile.publish import publish
 from warehouse.profile.survivorship import RULES

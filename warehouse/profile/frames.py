@@ -4,13 +4,14 @@ Frames keep Python objects (`dtype=object`): Decimal stays Decimal, dates stay d
 so what goes back to the database is exactly what came out. Reads of a subset of ids go through
 chunked IN lists (or the whole table when the subset is large).
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
-from datetime import date, datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ def read_in(conn: Connection, query: sa.Select, column: sa.ColumnElement, ids: I
     if len(ids) > LARGE_SCOPE:
         out = read(conn, query)
         return out[out[column.key].isin(ids)].reset_index(drop=True)
-    parts = [read(conn, query.where(column.in_(ids[i:i + IN_CHUNK]))) for i in range(0, len(ids), IN_CHUNK)]
+    parts = [read(conn, query.where(column.in_(ids[i : i + IN_CHUNK]))) for i in range(0, len(ids), IN_CHUNK)]
     if not parts:
         return read(conn, query.where(sa.false()))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
@@ -88,8 +89,8 @@ def canon(value) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).isoformat()
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -116,7 +117,7 @@ def delete_in(conn: Connection, table: sa.Table, column: str, ids: Iterable | No
         return
     ids = sorted(set(ids))
     for i in range(0, len(ids), IN_CHUNK):
-        conn.execute(sa.delete(table).where(table.c[column].in_(ids[i:i + IN_CHUNK])))
+        conn.execute(sa.delete(table).where(table.c[column].in_(ids[i : i + IN_CHUNK])))
 
 
 def insert(conn: Connection, table: sa.Table, df: pd.DataFrame, batch: int = 5000) -> int:
@@ -125,12 +126,13 @@ def insert(conn: Connection, table: sa.Table, df: pd.DataFrame, batch: int = 500
     columns = [c.name for c in table.columns if c.name in df.columns]
     rows = records(df, columns)
     for i in range(0, len(rows), batch):
-        conn.execute(sa.insert(table), rows[i:i + batch])
+        conn.execute(sa.insert(table), rows[i : i + batch])
     return len(rows)
 
 
-def replace_scope(conn: Connection, table: sa.Table, df: pd.DataFrame, scope: Iterable | None,
-                  column: str = "beneficiary_id") -> int:
+def replace_scope(
+    conn: Connection, table: sa.Table, df: pd.DataFrame, scope: Iterable | None, column: str = "beneficiary_id"
+) -> int:
     """Make the rows of `table` whose `column` is in `scope` (None: every row) equal to `df`.
 
     Rows of `df` whose primary key is held by a row outside the scope replace that row too."""
@@ -163,10 +165,13 @@ def sync_table(conn: Connection, table: sa.Table, df: pd.DataFrame) -> dict:
             target = sa.tuple_(*(table.c[c] for c in pk))
             values = [tuple(clean(v) for v in row) for row in stale[pk].itertuples(index=False)]
             for i in range(0, len(values), IN_CHUNK):
-                conn.execute(sa.delete(table).where(target.in_(values[i:i + IN_CHUNK])))
+                conn.execute(sa.delete(table).where(target.in_(values[i : i + IN_CHUNK])))
     else:
         stale_keys = set()
     insert(conn, table, fresh)
     fresh_keys = set(new_keys[fresh.index]) if len(fresh) else set()
-    return {"inserted": len(fresh_keys - stale_keys), "updated": len(fresh_keys & stale_keys),
-            "deleted": len(stale_keys - fresh_keys)}
+    return {
+        "inserted": len(fresh_keys - stale_keys),
+        "updated": len(fresh_keys & stale_keys),
+        "deleted": len(stale_keys - fresh_keys),
+    }

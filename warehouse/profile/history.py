@@ -12,6 +12,7 @@ their earliest source record's `source_updated_at`; a later version starts at th
 previous version (a record deleted or relinked), at the publish's data time. A beneficiary no longer
 active gets its current version closed at the data time. A publish that changes nothing adds nothing.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -34,14 +35,19 @@ def _after(candidate, previous: datetime, data_time: datetime) -> datetime:
     return data_time if data_time > previous else previous + TICK
 
 
-def apply_history(conn: Connection, golden: pd.DataFrame, scope: set[str] | None, data_time: datetime,
-                  run_id: int) -> dict:
+def apply_history(
+    conn: Connection, golden: pd.DataFrame, scope: set[str] | None, data_time: datetime, run_id: int
+) -> dict:
     """Record new versions for the beneficiaries of `golden`; close those of `scope` absent from it.
 
     `golden` needs GOLDEN_COLUMNS, row_hash, source_updated_at (latest) and first_source_at."""
     t = PROFILE_TABLES["golden_history"]
-    current = read_in(conn, sa.select(t.c.beneficiary_id, t.c.valid_from, t.c.row_hash).where(t.c.is_current),
-                      t.c.beneficiary_id, scope)
+    current = read_in(
+        conn,
+        sa.select(t.c.beneficiary_id, t.c.valid_from, t.c.row_hash).where(t.c.is_current),
+        t.c.beneficiary_id,
+        scope,
+    )
     cur = current.set_index("beneficiary_id")
     new = golden.set_index("beneficiary_id")
     fresh = new.index.difference(cur.index)
@@ -60,8 +66,12 @@ def apply_history(conn: Connection, golden: pd.DataFrame, scope: set[str] | None
     first = new.loc[fresh, "first_source_at"].map(clean) if len(fresh) else pd.Series(dtype=object)
     versions.extend((bid, first.get(bid) or data_time) for bid in fresh)
     if closes:
-        conn.execute(sa.update(t).where(t.c.beneficiary_id == sa.bindparam("b"), t.c.valid_from == sa.bindparam("f"))
-                     .values(valid_to=sa.bindparam("to"), is_current=False), closes)
+        conn.execute(
+            sa.update(t)
+            .where(t.c.beneficiary_id == sa.bindparam("b"), t.c.valid_from == sa.bindparam("f"))
+            .values(valid_to=sa.bindparam("to"), is_current=False),
+            closes,
+        )
     if versions:
         ids = [b for b, _ in versions]
         rows = new.loc[ids, GOLDEN_COLUMNS + ["row_hash"]].reset_index()

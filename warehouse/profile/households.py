@@ -8,6 +8,7 @@
 Minors are under 18 on the publish date (an unknown birth date counts as adult); a single parent with
 minors is the only adult of a household with at least one minor.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -38,13 +39,22 @@ def last_12_months(today: date) -> date:
 
 def resident_in_florence(residence: pd.DataFrame) -> set[str]:
     """Beneficiaries with an open registry period as RESIDENTE in Florence."""
-    open_ = residence[residence["valid_to"].isna() & (residence["posizione"] == "RESIDENTE")
-                      & residence["municipality"].fillna("FIRENZE").eq("FIRENZE")]
+    open_ = residence[
+        residence["valid_to"].isna()
+        & (residence["posizione"] == "RESIDENTE")
+        & residence["municipality"].fillna("FIRENZE").eq("FIRENZE")
+    ]
     return set(open_["beneficiary_id"])
 
 
-def build_households(golden: pd.DataFrame, sat_nuclei: pd.DataFrame, residence: pd.DataFrame,
-                     stays: pd.DataFrame, payments: pd.DataFrame, today: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_households(
+    golden: pd.DataFrame,
+    sat_nuclei: pd.DataFrame,
+    residence: pd.DataFrame,
+    stays: pd.DataFrame,
+    payments: pd.DataFrame,
+    today: date,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(household, household_member) frames.
 
     golden: beneficiary_id, household_key, household_role, birth_date, sex; sat_nuclei: beneficiary_id,
@@ -64,7 +74,9 @@ def build_households(golden: pd.DataFrame, sat_nuclei: pd.DataFrame, residence: 
     loose = nuclei[~nuclei["beneficiary_id"].isin(g.loc[registry, "beneficiary_id"])].copy()
     loose["target"] = loose["household_key"].map(nucleus_to_family)
     loose["target"] = loose["target"].where(loose["target"].notna(), loose["household_key"])
-    loose = loose.sort_values(["beneficiary_id", "target"]).drop_duplicates("beneficiary_id").set_index("beneficiary_id")
+    loose = (
+        loose.sort_values(["beneficiary_id", "target"]).drop_duplicates("beneficiary_id").set_index("beneficiary_id")
+    )
     none = g["household_id"].isna()
     g.loc[none, "household_id"] = g.loc[none, "beneficiary_id"].map(loose["target"])
     g.loc[none & g["household_id"].notna(), "via"] = "sat"
@@ -77,8 +89,11 @@ def build_households(golden: pd.DataFrame, sat_nuclei: pd.DataFrame, residence: 
     members = g[["beneficiary_id", "household_id", "role", "is_minor", "via"]].reset_index(drop=True)
 
     minor = members["is_minor"].eq(True)
-    hh = members.assign(_minor=minor.astype(int), _adult=(~minor).astype(int)).groupby("household_id").agg(
-        size=("beneficiary_id", "size"), minors=("_minor", "sum"), adults=("_adult", "sum"))
+    hh = (
+        members.assign(_minor=minor.astype(int), _adult=(~minor).astype(int))
+        .groupby("household_id")
+        .agg(size=("beneficiary_id", "size"), minors=("_minor", "sum"), adults=("_adult", "sum"))
+    )
     adults = members[~minor].sort_values("beneficiary_id").drop_duplicates("household_id").set_index("household_id")
     hh["single_parent_with_minors"] = (hh["adults"] == 1) & (hh["minors"] >= 1)
     hh["single_parent_id"] = hh.index.map(adults["beneficiary_id"]).astype(object)
@@ -93,15 +108,19 @@ def build_households(golden: pd.DataFrame, sat_nuclei: pd.DataFrame, residence: 
 
     window = last_12_months(today)
     live = payments[payments["status"] != "revocato"]
-    recent = live[live["determinato_on"].map(lambda d: d is not None and d >= window)
-                  | live["pagato_on"].map(lambda d: d is not None and d >= window)]
+    recent = live[
+        live["determinato_on"].map(lambda d: d is not None and d >= window)
+        | live["pagato_on"].map(lambda d: d is not None and d >= window)
+    ]
     hh["resident_in_florence"] = any_member(resident_in_florence(residence))
     hh["ever_hosted"] = any_member(stays["beneficiary_id"])
     hh["housing_need"] = hh["ever_hosted"] | any_member(
-        recent.loc[recent["benefit_type"].isin(HOUSING_BENEFITS), "beneficiary_id"])
+        recent.loc[recent["benefit_type"].isin(HOUSING_BENEFITS), "beneficiary_id"]
+    )
     hh["eviction_risk"] = any_member(live.loc[live["benefit_type"] == EVICTION_BENEFIT, "beneficiary_id"])
-    hh["reached_autonomy"] = any_member(stays.loc[stays["exit_reason"].isin(AUTONOMY_REASONS)
-                                                  & stays["exit_date"].notna(), "beneficiary_id"])
+    hh["reached_autonomy"] = any_member(
+        stays.loc[stays["exit_reason"].isin(AUTONOMY_REASONS) & stays["exit_date"].notna(), "beneficiary_id"]
+    )
     household = hh.reset_index().rename(columns={"index": "household_id"})
     for c in ("size", "minors", "adults"):
         household[c] = household[c].astype(int)

@@ -8,6 +8,7 @@ Target groups (the seed's three; operational rules, warehouse/README.md):
   3  household with a non-revoked `morosita_incolpevole` benefit (eviction for blameless arrears).
 Every member of a qualifying household is in the group. Money is summed as Decimal.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,14 @@ import pandas as pd
 
 from warehouse.profile.households import age_on, last_12_months, resident_in_florence
 
-BENEFIT_TYPES = ("contributo_affitto", "morosita_incolpevole", "contributo_economico", "buono_spesa",
-                 "deposito_cauzionale", "utenze")
+BENEFIT_TYPES = (
+    "contributo_affitto",
+    "morosita_incolpevole",
+    "contributo_economico",
+    "buono_spesa",
+    "deposito_cauzionale",
+    "utenze",
+)
 TARGET_GROUPS = {
     1: "Households resident in Florence in housing poverty",
     2: "Single women with minor children without stable housing",
@@ -40,12 +47,24 @@ def _count(df: pd.DataFrame, mask=None) -> pd.Series:
     return df.groupby("beneficiary_id").size()
 
 
-def build_profile(golden: pd.DataFrame, members: pd.DataFrame, households: pd.DataFrame, facts: dict,
-                  today: date) -> pd.DataFrame:
+def build_profile(
+    golden: pd.DataFrame, members: pd.DataFrame, households: pd.DataFrame, facts: dict, today: date
+) -> pd.DataFrame:
     stays, placements = facts["fact_stay"], facts["fact_placement"]
     services, payments, residence = facts["fact_volunteer_service"], facts["fact_payment"], facts["fact_residence"]
-    p = golden[["beneficiary_id", "first_name", "last_name", "sex", "birth_date", "codice_fiscale", "citizenship",
-                "is_protected", "systems"]].copy()
+    p = golden[
+        [
+            "beneficiary_id",
+            "first_name",
+            "last_name",
+            "sex",
+            "birth_date",
+            "codice_fiscale",
+            "citizenship",
+            "is_protected",
+            "systems",
+        ]
+    ].copy()
     bid = p["beneficiary_id"]
     p["age"] = p["birth_date"].map(lambda b: age_on(b, today))
     p["is_minor"] = p["age"].map(lambda a: None if a is None else a < 18)
@@ -56,8 +75,9 @@ def build_profile(golden: pd.DataFrame, members: pd.DataFrame, households: pd.Da
     p["household_size"] = p["household_id"].map(h["size"])
     p["household_minors"] = p["household_id"].map(h["minors"])
 
-    ongoing = stays[stays["exit_date"].isna()].sort_values(["beneficiary_id", "entry_date", "stay_id"],
-                                                           ascending=[True, False, False])
+    ongoing = stays[stays["exit_date"].isna()].sort_values(
+        ["beneficiary_id", "entry_date", "stay_id"], ascending=[True, False, False]
+    )
     current = ongoing.drop_duplicates("beneficiary_id").set_index("beneficiary_id")
     p["in_accommodation"] = bid.isin(current.index)
     p["current_structure_type"] = bid.map(current["structure_type"])
@@ -78,8 +98,11 @@ def build_profile(golden: pd.DataFrame, members: pd.DataFrame, households: pd.Da
     total_paid = paid.groupby("beneficiary_id")["amount"].sum() if len(paid) else pd.Series(dtype=object)
     p["paid_12m_total"] = bid.map(total_paid).map(lambda v: ZERO if pd.isna(v) else Decimal(v).quantize(ZERO))
     for kind in BENEFIT_TYPES:
-        per = sums.xs(kind, level="benefit_type") if len(sums) and kind in sums.index.get_level_values(1) \
+        per = (
+            sums.xs(kind, level="benefit_type")
+            if len(sums) and kind in sums.index.get_level_values(1)
             else pd.Series(dtype=object)
+        )
         p[f"paid_12m_{kind}"] = bid.map(per).map(lambda v: ZERO if pd.isna(v) else Decimal(v).quantize(ZERO))
 
     hh = p["household_id"]
@@ -91,9 +114,10 @@ def build_profile(golden: pd.DataFrame, members: pd.DataFrame, households: pd.Da
     parent_sex = h["single_parent_id"].map(golden.set_index("beneficiary_id")["sex"])
     need = hh.map(h["housing_need"]).fillna(False).astype(bool)
     p["target_group_1"] = hh.map(h["resident_in_florence"]).fillna(False).astype(bool) & need
-    p["target_group_2"] = (p["single_parent_with_minors"] & hh.map(parent_sex).eq("F")
-                           & (need | hh.isin(protected_hh)))
+    p["target_group_2"] = p["single_parent_with_minors"] & hh.map(parent_sex).eq("F") & (need | hh.isin(protected_hh))
     p["target_group_3"] = p["eviction_risk"]
-    p["target_groups"] = [",".join(str(g) for g, on in zip((1, 2, 3), flags) if on)
-                          for flags in zip(p["target_group_1"], p["target_group_2"], p["target_group_3"])]
+    p["target_groups"] = [
+        ",".join(str(g) for g, on in zip((1, 2, 3), flags) if on)
+        for flags in zip(p["target_group_1"], p["target_group_2"], p["target_group_3"])
+    ]
     return p.reset_index(drop=True)

@@ -10,11 +10,12 @@ every beneficiary. Either way the same input gives the same warehouse, and a pub
 writes nothing (households, profile and marts depend on `today` and are recomputed, but only rows
 whose content changed are rewritten).
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -33,12 +34,20 @@ from warehouse.types import utcnow
 
 log = logging.getLogger(__name__)
 STATE = "profile"
-EVENT_SYSTEMS = {"stg_stay": "sat", "stg_residence": "anagrafe", "stg_placement": "polis",
-                 "stg_volunteer_service": "volontariato", "stg_payment": "contabilita"}
-FACT_KEYS = {"fact_stay": ("stg_stay", ("stay_id",)), "fact_placement": ("stg_placement", ("placement_id",)),
-             "fact_volunteer_service": ("stg_volunteer_service", ("service_id",)),
-             "fact_payment": ("stg_payment", ("id_erogazione",)),
-             "fact_residence": ("stg_residence", ("source_person_id", "valid_from"))}
+EVENT_SYSTEMS = {
+    "stg_stay": "sat",
+    "stg_residence": "anagrafe",
+    "stg_placement": "polis",
+    "stg_volunteer_service": "volontariato",
+    "stg_payment": "contabilita",
+}
+FACT_KEYS = {
+    "fact_stay": ("stg_stay", ("stay_id",)),
+    "fact_placement": ("stg_placement", ("placement_id",)),
+    "fact_volunteer_service": ("stg_volunteer_service", ("service_id",)),
+    "fact_payment": ("stg_payment", ("id_erogazione",)),
+    "fact_residence": ("stg_residence", ("source_person_id", "valid_from")),
+}
 FACT_PK = {"fact_payment": ("payment_id",)}
 
 
@@ -55,15 +64,18 @@ def publish(cfg, engine: Engine, *, full: bool = False, today: date | None = Non
 
 
 def _watermark(conn: Connection, run_id: int) -> int:
-    running = conn.execute(sa.select(sa.func.min(PipelineRun.run_id)).where(
-        PipelineRun.status == "running", PipelineRun.run_id != run_id)).scalar()
+    running = conn.execute(
+        sa.select(sa.func.min(PipelineRun.run_id)).where(PipelineRun.status == "running", PipelineRun.run_id != run_id)
+    ).scalar()
     return min(run_id, running or run_id) - 1
 
 
 def data_time(conn: Connection) -> datetime | None:
     """The latest source change time in staging (UTC)."""
-    found = [conn.execute(sa.select(sa.func.max(STAGING_TABLES[t].c.source_updated_at))).scalar()
-             for t in ("stg_person", "stg_stay", "stg_placement", "stg_volunteer_service", "stg_payment")]
+    found = [
+        conn.execute(sa.select(sa.func.max(STAGING_TABLES[t].c.source_updated_at))).scalar()
+        for t in ("stg_person", "stg_stay", "stg_placement", "stg_volunteer_service", "stg_payment")
+    ]
     found = [f for f in found if f is not None]
     return max(found) if found else None
 
@@ -71,10 +83,13 @@ def data_time(conn: Connection) -> datetime | None:
 def effective_crosswalk(conn: Connection) -> pd.DataFrame:
     """Crosswalk rows of active beneficiaries whose source record is in staging."""
     x, b, p = IDENTITY_TABLES["beneficiary_crosswalk"], IDENTITY_TABLES["beneficiary"], STAGING_TABLES["stg_person"]
-    return read(conn, sa.select(x.c.source_system, x.c.source_person_id, x.c.beneficiary_id)
-                .join(b, b.c.beneficiary_id == x.c.beneficiary_id)
-                .join(p, (p.c.source_system == x.c.source_system) & (p.c.source_person_id == x.c.source_person_id))
-                .where(b.c.status == "active"))
+    return read(
+        conn,
+        sa.select(x.c.source_system, x.c.source_person_id, x.c.beneficiary_id)
+        .join(b, b.c.beneficiary_id == x.c.beneficiary_id)
+        .join(p, (p.c.source_system == x.c.source_system) & (p.c.source_person_id == x.c.source_person_id))
+        .where(b.c.status == "active"),
+    )
 
 
 def _changed_scope(conn: Connection, xwalk: pd.DataFrame, since: int) -> set[str]:
@@ -88,11 +103,24 @@ def _changed_scope(conn: Connection, xwalk: pd.DataFrame, since: int) -> set[str
     touched.append(read(conn, sa.select(p.c.source_system, p.c.source_person_id).where(p.c.run_id > since)))
     for name, system in EVENT_SYSTEMS.items():
         t = STAGING_TABLES[name]
-        touched.append(read(conn, sa.select(sa.literal(system).label("source_system"), t.c.source_person_id)
-                            .where(t.c.run_id > since).distinct()))
+        touched.append(
+            read(
+                conn,
+                sa.select(sa.literal(system).label("source_system"), t.c.source_person_id)
+                .where(t.c.run_id > since)
+                .distinct(),
+            )
+        )
     s, pay = STAGING_TABLES["stg_payment_status"], STAGING_TABLES["stg_payment"]
-    touched.append(read(conn, sa.select(sa.literal("contabilita").label("source_system"), pay.c.source_person_id)
-                        .join(s, s.c.id_erogazione == pay.c.id_erogazione).where(s.c.run_id > since).distinct()))
+    touched.append(
+        read(
+            conn,
+            sa.select(sa.literal("contabilita").label("source_system"), pay.c.source_person_id)
+            .join(s, s.c.id_erogazione == pay.c.id_erogazione)
+            .where(s.c.run_id > since)
+            .distinct(),
+        )
+    )
     touched = pd.concat(touched, ignore_index=True).drop_duplicates()
     for frame in (xwalk, before):
         scope |= set(touched.merge(frame, on=["source_system", "source_person_id"])["beneficiary_id"])
@@ -110,7 +138,7 @@ def _changed_scope(conn: Connection, xwalk: pd.DataFrame, since: int) -> set[str
 def _today(conn: Connection, today: date | None, latest: datetime | None) -> date:
     if today is not None:
         return today
-    return facts_mod.rome_date(latest) if latest is not None else datetime.now(timezone.utc).date()
+    return facts_mod.rome_date(latest) if latest is not None else datetime.now(UTC).date()
 
 
 def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date | None = None) -> dict:
@@ -128,16 +156,25 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     tick = time.monotonic()
 
     p = STAGING_TABLES["stg_person"]
-    candidates = read_in(conn, sa.select(*(c for c in p.columns if c.name not in ("run_id", "iban_hash"))),
-                         p.c.source_person_id, None if scope is None else part["source_person_id"])
+    candidates = read_in(
+        conn,
+        sa.select(*(c for c in p.columns if c.name not in ("run_id", "iban_hash"))),
+        p.c.source_person_id,
+        None if scope is None else part["source_person_id"],
+    )
     candidates = candidates.merge(part, on=["source_system", "source_person_id"])
     facts = facts_mod.build_facts(conn, part, whole=scope is None)
     timings["read"] = time.monotonic() - tick
     protected = facts["fact_stay"]
-    protected = protected[protected["structure_type"] == facts_mod.PROTECTED_STRUCTURE][
-        ["beneficiary_id", "source_person_id"]].merge(
-        candidates.loc[candidates["source_system"] == "sat", ["source_person_id", "source_updated_at"]],
-        on="source_person_id", how="left").drop_duplicates()
+    protected = (
+        protected[protected["structure_type"] == facts_mod.PROTECTED_STRUCTURE][["beneficiary_id", "source_person_id"]]
+        .merge(
+            candidates.loc[candidates["source_system"] == "sat", ["source_person_id", "source_updated_at"]],
+            on="source_person_id",
+            how="left",
+        )
+        .drop_duplicates()
+    )
     golden, provenance = survive(candidates, protected)
     timings["survive"] = time.monotonic() - tick
 
@@ -152,14 +189,24 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
 
     changes = derive(conn, as_of, xwalk)
     timings["profile_marts"] = time.monotonic() - tick
-    summary = {"mode": "full" if scope is None else "incremental", "as_of": as_of.isoformat(),
-               "watermark": watermark, "beneficiaries": int(xwalk["beneficiary_id"].nunique()),
-               "in_scope": int(part["beneficiary_id"].nunique()) if scope is None else len(scope),
-               "history": history, "rewritten": {k: v for k, v in written.items() if v},
-               "derived": {k: v for k, v in changes.items() if any(v.values())},
-               "timings": {k: round(v, 3) for k, v in timings.items()}}
-    values = {"as_of": as_of, "watermark": watermark, "run_id": run_id, "published_at": utcnow(),
-              "summary": {k: summary[k] for k in ("mode", "beneficiaries", "in_scope", "history")}}
+    summary = {
+        "mode": "full" if scope is None else "incremental",
+        "as_of": as_of.isoformat(),
+        "watermark": watermark,
+        "beneficiaries": int(xwalk["beneficiary_id"].nunique()),
+        "in_scope": int(part["beneficiary_id"].nunique()) if scope is None else len(scope),
+        "history": history,
+        "rewritten": {k: v for k, v in written.items() if v},
+        "derived": {k: v for k, v in changes.items() if any(v.values())},
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
+    values = {
+        "as_of": as_of,
+        "watermark": watermark,
+        "run_id": run_id,
+        "published_at": utcnow(),
+        "summary": {k: summary[k] for k in ("mode", "beneficiaries", "in_scope", "history")},
+    }
     if state is None:
         conn.execute(sa.insert(state_t).values(name=STATE, **values))
     else:
@@ -171,18 +218,26 @@ def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
     """Households, beneficiary_profile and marts from the published golden records and facts."""
     t = PROFILE_TABLES
     golden = read(conn, sa.select(t["golden_record"]))
-    facts = {name: read(conn, sa.select(t[name])) for name in facts_mod.FACT_TABLES
-             if name != "restricted_stay_address"}
+    facts = {
+        name: read(conn, sa.select(t[name])) for name in facts_mod.FACT_TABLES if name != "restricted_stay_address"
+    }
     p = STAGING_TABLES["stg_person"]
-    sat = read(conn, sa.select(p.c.source_system, p.c.source_person_id, p.c.household_key)
-               .where(p.c.source_system == "sat", p.c.household_key.is_not(None)))
+    sat = read(
+        conn,
+        sa.select(p.c.source_system, p.c.source_person_id, p.c.household_key).where(
+            p.c.source_system == "sat", p.c.household_key.is_not(None)
+        ),
+    )
     nuclei = sat.merge(xwalk, on=["source_system", "source_person_id"])[["beneficiary_id", "household_key"]]
-    households, members = build_households(golden, nuclei, facts["fact_residence"], facts["fact_stay"],
-                                           facts["fact_payment"], as_of)
+    households, members = build_households(
+        golden, nuclei, facts["fact_residence"], facts["fact_stay"], facts["fact_payment"], as_of
+    )
     profile = build_profile(golden, members, households, facts, as_of)
-    out = {"household": sync_table(conn, t["household"], households),
-           "household_member": sync_table(conn, t["household_member"], members),
-           "beneficiary_profile": sync_table(conn, t["beneficiary_profile"], profile)}
+    out = {
+        "household": sync_table(conn, t["household"], households),
+        "household_member": sync_table(conn, t["household_member"], members),
+        "beneficiary_profile": sync_table(conn, t["beneficiary_profile"], profile),
+    }
     for name, frame in build_marts(profile, members, households, facts, as_of).items():
         out[name] = sync_table(conn, t[name], frame)
     return out

@@ -14,10 +14,11 @@ depends on row order. Provenance says which criterion separated the winner from 
 (`decided_by`): `only_candidate` when a single record had a valid value, `tie_break` when none did.
 Everything is set-based: one sort and one drop_duplicates per rule over all candidates.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ def _present(*columns: str) -> Callable[[pd.DataFrame], pd.Series]:
         for c in columns:
             ok &= df[c].notna() & (df[c].astype(str).str.strip() != "")
         return ok
+
     return test
 
 
@@ -53,37 +55,61 @@ def _valid_name(df: pd.DataFrame) -> pd.Series:
 class Rule:
     """How one golden attribute (group) survives."""
 
-    columns: dict[str, str]                      # golden column -> stg_person column carried
+    columns: dict[str, str]  # golden column -> stg_person column carried
     valid: Callable[[pd.DataFrame], pd.Series]
     criteria: tuple[str, ...]
     note: str
 
 
 RULES: dict[str, Rule] = {
-    "codice_fiscale": Rule({"codice_fiscale": "codice_fiscale", "cf_status": "cf_status"}, _valid_cf,
-                           ("authority:anagrafe", "prefer:cf_consistent", "most_recent"),
-                           "anagrafe is the authority; only well-formed codes (valid or omocodic), "
-                           "preferring one consistent with its own record's name, sex and birth data"),
-    "name": Rule({"first_name": "first_name", "last_name": "last_name"}, _valid_name,
-                 ("prefer:cf_consistent", "most_recent", "most_complete"),
-                 "first and last name from the same record; one-field names with an ambiguous split are not "
-                 "valid; a record whose CF agrees with its own name (not swapped, not mistyped) first"),
+    "codice_fiscale": Rule(
+        {"codice_fiscale": "codice_fiscale", "cf_status": "cf_status"},
+        _valid_cf,
+        ("authority:anagrafe", "prefer:cf_consistent", "most_recent"),
+        "anagrafe is the authority; only well-formed codes (valid or omocodic), "
+        "preferring one consistent with its own record's name, sex and birth data",
+    ),
+    "name": Rule(
+        {"first_name": "first_name", "last_name": "last_name"},
+        _valid_name,
+        ("prefer:cf_consistent", "most_recent", "most_complete"),
+        "first and last name from the same record; one-field names with an ambiguous split are not "
+        "valid; a record whose CF agrees with its own name (not swapped, not mistyped) first",
+    ),
     "sex": Rule({"sex": "sex"}, _valid_sex, ("prefer:cf_consistent", "most_recent"), "M or F"),
-    "birth_date": Rule({"birth_date": "birth_date"}, _valid_birth_date, ("prefer:cf_consistent", "most_recent"),
-                       "1 January placeholders are not valid values; a date agreeing with the record's CF first"),
-    "birthplace": Rule({"birthplace": "birthplace_norm", "birth_country": "birth_country"},
-                       _present("birthplace_norm"), ("most_recent", "most_complete"), "municipality or country"),
+    "birth_date": Rule(
+        {"birth_date": "birth_date"},
+        _valid_birth_date,
+        ("prefer:cf_consistent", "most_recent"),
+        "1 January placeholders are not valid values; a date agreeing with the record's CF first",
+    ),
+    "birthplace": Rule(
+        {"birthplace": "birthplace_norm", "birth_country": "birth_country"},
+        _present("birthplace_norm"),
+        ("most_recent", "most_complete"),
+        "municipality or country",
+    ),
     "citizenship": Rule({"citizenship": "citizenship"}, _present("citizenship"), ("most_recent",), "ISO code"),
     "phone": Rule({"phone": "phone"}, _present("phone"), ("most_recent",), "E.164 numbers only"),
     "email": Rule({"email": "email"}, _present("email"), ("most_recent",), ""),
-    "residence": Rule({"residence_toponym": "address_toponym", "residence_street": "address_street",
-                       "residence_number": "address_number", "residence_postcode": "address_postcode",
-                       "residence_municipality": "address_municipality"}, _present("address_street"),
-                      ("authority:anagrafe", "most_recent", "most_complete"),
-                      "anagrafe is the authority; else the latest address any system gave"),
-    "household": Rule({"household_key": "household_key", "household_role": "household_role"},
-                      _present("household_key"), ("authority:anagrafe", "most_recent"),
-                      "anagrafe ID_FAMIGLIA is the authority; else SAT's nucleo"),
+    "residence": Rule(
+        {
+            "residence_toponym": "address_toponym",
+            "residence_street": "address_street",
+            "residence_number": "address_number",
+            "residence_postcode": "address_postcode",
+            "residence_municipality": "address_municipality",
+        },
+        _present("address_street"),
+        ("authority:anagrafe", "most_recent", "most_complete"),
+        "anagrafe is the authority; else the latest address any system gave",
+    ),
+    "household": Rule(
+        {"household_key": "household_key", "household_role": "household_role"},
+        _present("household_key"),
+        ("authority:anagrafe", "most_recent"),
+        "anagrafe ID_FAMIGLIA is the authority; else SAT's nucleo",
+    ),
 }
 """Golden attribute group -> rule. The single place where survivorship is declared."""
 
@@ -149,12 +175,22 @@ def survive(candidates: pd.DataFrame, protected_stays: pd.DataFrame | None = Non
             golden[golden_col] = golden[golden_col].where(golden[golden_col].notna(), None)
             has = winners[winners[source_col].notna()]
             if len(has):
-                provenance.append(pd.DataFrame({
-                    "beneficiary_id": has.index, "attribute": golden_col, "value": has[source_col].map(canon).values,
-                    "source_system": has["source_system"].values, "source_person_id": has["source_person_id"].values,
-                    "source_date": has["source_updated_at"].values, "rule": f"{name}: " + " > ".join(rule.criteria),
-                    "decided_by": decided[has.index].values, "candidates": counts[has.index].values,
-                }, dtype=object))
+                provenance.append(
+                    pd.DataFrame(
+                        {
+                            "beneficiary_id": has.index,
+                            "attribute": golden_col,
+                            "value": has[source_col].map(canon).values,
+                            "source_system": has["source_system"].values,
+                            "source_person_id": has["source_person_id"].values,
+                            "source_date": has["source_updated_at"].values,
+                            "rule": f"{name}: " + " > ".join(rule.criteria),
+                            "decided_by": decided[has.index].values,
+                            "candidates": counts[has.index].values,
+                        },
+                        dtype=object,
+                    )
+                )
     _derived(golden, base, provenance, protected_stays)
     golden["row_hash"] = row_hashes(golden, GOLDEN_COLUMNS) if len(golden) else []
     stamps = pd.to_datetime(base["source_updated_at"], utc=True).groupby(base["beneficiary_id"])
@@ -166,24 +202,41 @@ def survive(candidates: pd.DataFrame, protected_stays: pd.DataFrame | None = Non
     return golden, prov
 
 
-def _derived(golden: pd.DataFrame, base: pd.DataFrame, provenance: list[pd.DataFrame],
-             protected_stays: pd.DataFrame | None) -> None:
+def _derived(
+    golden: pd.DataFrame, base: pd.DataFrame, provenance: list[pd.DataFrame], protected_stays: pd.DataFrame | None
+) -> None:
     """is_protected (a riservato record or a stay in a protected structure), systems, record_count."""
-    flagged = base[base["riservato"].astype(bool)][["beneficiary_id", "source_system", "source_person_id",
-                                                    "source_updated_at"]].assign(_why="riservato")
+    flagged = base[base["riservato"].astype(bool)][
+        ["beneficiary_id", "source_system", "source_person_id", "source_updated_at"]
+    ].assign(_why="riservato")
     if protected_stays is not None and len(protected_stays):
-        flagged = pd.concat([flagged, protected_stays.assign(source_system="sat", _why="struttura_protetta")[
-            list(flagged.columns)]], ignore_index=True)
-    riservato = flagged.sort_values(["beneficiary_id", "_why", "source_system", "source_person_id"]).drop_duplicates(
-        "beneficiary_id").set_index("beneficiary_id")
+        flagged = pd.concat(
+            [flagged, protected_stays.assign(source_system="sat", _why="struttura_protetta")[list(flagged.columns)]],
+            ignore_index=True,
+        )
+    riservato = (
+        flagged.sort_values(["beneficiary_id", "_why", "source_system", "source_person_id"])
+        .drop_duplicates("beneficiary_id")
+        .set_index("beneficiary_id")
+    )
     golden["is_protected"] = golden["beneficiary_id"].isin(riservato.index)
     if len(riservato):
-        provenance.append(pd.DataFrame({
-            "beneficiary_id": riservato.index, "attribute": "is_protected", "value": "1",
-            "source_system": riservato["source_system"].values, "source_person_id": riservato["source_person_id"].values,
-            "source_date": riservato["source_updated_at"].values, "rule": "any riservato record or protected stay",
-            "decided_by": riservato["_why"].values,
-            "candidates": 1}, dtype=object))
+        provenance.append(
+            pd.DataFrame(
+                {
+                    "beneficiary_id": riservato.index,
+                    "attribute": "is_protected",
+                    "value": "1",
+                    "source_system": riservato["source_system"].values,
+                    "source_person_id": riservato["source_person_id"].values,
+                    "source_date": riservato["source_updated_at"].values,
+                    "rule": "any riservato record or protected stay",
+                    "decided_by": riservato["_why"].values,
+                    "candidates": 1,
+                },
+                dtype=object,
+            )
+        )
     rank = {s: i for i, s in enumerate(SYSTEM_ORDER)}
     pairs = base[["beneficiary_id", "source_system"]].drop_duplicates()
     pairs = pairs.assign(_r=pairs["source_system"].map(lambda x: rank.get(x, 99))).sort_values(["beneficiary_id", "_r"])

@@ -3,6 +3,7 @@
 Revision ID: 0002_raw_layer
 Revises: 0001_operational
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +27,7 @@ def upgrade() -> None:
         sa.Column("stream", sa.String(40), primary_key=True),
         sa.Column("source_id", sa.String(64), primary_key=True),
         comment="scratch: ids seen by a reconciling sync (anagrafe snapshot, volontariato id sets), "
-                "emptied in the same transaction",
+        "emptied in the same transaction",
     )
 
 

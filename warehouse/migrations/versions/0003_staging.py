@@ -3,6 +3,7 @@
 Revision ID: 0003_staging
 Revises: 0002_raw_layer
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -36,7 +37,8 @@ def upgrade() -> None:
         sa.Column("payload", JSONDoc, nullable=False),
         sa.Column("quarantined_at", UTCDateTime, nullable=False),
         sa.Column("released_run_id", sa.Integer),
-        _run_fk("quarantine"), _run_fk("quarantine", "released_run_id"),
+        _run_fk("quarantine"),
+        _run_fk("quarantine", "released_run_id"),
         sa.PrimaryKeyConstraint("quarantine_id", name="pk_quarantine"),
     )
     op.create_index("ix_quarantine_record", "quarantine", ["system", "stream", "source_id"])

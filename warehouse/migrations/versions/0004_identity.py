@@ -4,6 +4,7 @@ link_constraint, linkage_run.
 Revision ID: 0004_identity
 Revises: 0003_staging
 """
+
 from alembic import op
 
 from warehouse.models.identity import identity_tables_columns

@@ -3,6 +3,7 @@
 Revision ID: 0005_api
 Revises: 0004_identity
 """
+
 from alembic import op
 
 from warehouse.models.access import access_tables_columns
@@ -27,8 +28,10 @@ APPEND_ONLY = {
     ],
 }
 DROP = {
-    "postgresql": ["DROP TRIGGER IF EXISTS api_audit_no_change ON api_audit",
-                   "DROP FUNCTION IF EXISTS api_audit_append_only()"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS api_audit_no_change ON api_audit",
+        "DROP FUNCTION IF EXISTS api_audit_append_only()",
+    ],
     "sqlite": ["DROP TRIGGER IF EXISTS api_audit_no_update", "DROP TRIGGER IF EXISTS api_audit_no_delete"],
 }
 

@@ -12,6 +12,7 @@ has every privilege revoked from PUBLIC. No role is created here.
 Revision ID: 0006_profile
 Revises: 0005_api
 """
+
 from alembic import op
 
 from warehouse.models.profile import ANALYST_TABLES, RESTRICTED_TABLES, profile_tables_columns

@@ -3,6 +3,7 @@
 Revision ID: 0007_search_indexes
 Revises: 0006_profile
 """
+
 from alembic import op
 
 revision = "0007_search_indexes"

@@ -5,6 +5,7 @@ comparisons (kind, columns, levels with thresholds, term-frequency adjustment), 
 thresholds and hard constraints. `load_settings("stg_person")` reads
 `matching/settings/stg_person.yaml`; `load_settings(path)` reads any file.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SETTINGS_DIR = Path(__file__).with_name("settings")
+SETTINGS_DIR = Path(__file__).parent
 
 
 class SettingsError(ValueError):
@@ -26,17 +27,17 @@ class _Strict(BaseModel):
 
 # --------------------------------------------------------------------------- derived columns
 DerivedTransform = Literal[
-    "phonetic",       # metaphone of one column (per unique value)
-    "variant",        # transliteration/variant key of one column (see comparators.variant_key)
-    "year",           # birth year (text) of a date column
-    "date",           # date as YYYYMMDD text (any accepted date representation)
-    "prefix",         # first `length` characters
-    "suffix",         # last `length` characters
-    "digits",         # digits only
-    "cf_prefix",      # codice fiscale, omocodia undone at the date digits, first `length` (default 11) chars
-    "typed_cf11",     # the 11 CF characters a record's own typed data encode: columns [last, first, birth_date, sex]
+    "phonetic",  # metaphone of one column (per unique value)
+    "variant",  # transliteration/variant key of one column (see comparators.variant_key)
+    "year",  # birth year (text) of a date column
+    "date",  # date as YYYYMMDD text (any accepted date representation)
+    "prefix",  # first `length` characters
+    "suffix",  # last `length` characters
+    "digits",  # digits only
+    "cf_prefix",  # codice fiscale, omocodia undone at the date digits, first `length` (default 11) chars
+    "typed_cf11",  # the 11 CF characters a record's own typed data encode: columns [last, first, birth_date, sex]
     "sorted_concat",  # the non-null values of `columns`, sorted and joined with '|' (order-free name key)
-    "concat",         # the values of `columns` joined with '|', null if any is null
+    "concat",  # the values of `columns` joined with '|', null if any is null
 ]
 
 
@@ -46,7 +47,7 @@ class DerivedColumn(_Strict):
     length: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
-    def _check(self) -> "DerivedColumn":
+    def _check(self) -> DerivedColumn:
         single = {"phonetic", "variant", "year", "date", "prefix", "suffix", "digits", "cf_prefix"}
         if self.transform in single and len(self.columns) != 1:
             raise ValueError(f"transform {self.transform!r} takes exactly one column")
@@ -70,8 +71,10 @@ class BlockingPass(_Strict):
     keys: list[str | list[str]] = Field(min_length=1)
     max_block_pairs: int | None = Field(default=None, ge=1)
     only_if_missing: str | None = Field(
-        default=None, description="pair only records of which at least one lacks this column (e.g. name-only "
-        "passes for records without a birth date, which the birth-date passes cannot reach)")
+        default=None,
+        description="pair only records of which at least one lacks this column (e.g. name-only "
+        "passes for records without a birth date, which the birth-date passes cannot reach)",
+    )
 
     @field_validator("keys")
     @classmethod
@@ -85,7 +88,8 @@ class BlockingPass(_Strict):
 class Blocking(_Strict):
     passes: list[BlockingPass] = Field(min_length=1)
     max_block_pairs: int = Field(
-        default=50_000, ge=1,
+        default=50_000,
+        ge=1,
         description="blocks whose pair count exceeds this are dropped from the pass (key too common to "
         "discriminate); the other passes must catch those pairs. Reported in the blocking stats.",
     )
@@ -120,8 +124,8 @@ class LevelSpec(_Strict):
 
 class JointFrequency(_Strict):
     comparison: str
-    column: str                # the two values together (e.g. the name pair)
-    distinct_by: str           # bearers whose value here (birth date) differs from both records' are others
+    column: str  # the two values together (e.g. the name pair)
+    distinct_by: str  # bearers whose value here (birth date) differs from both records' are others
 
 
 class TermFrequency(_Strict):
@@ -159,14 +163,14 @@ class Comparison(_Strict):
             if isinstance(item, str):
                 out.append({"name": item})
             elif isinstance(item, dict) and len(item) == 1 and "name" not in item:
-                (k, t), = item.items()   # {jw: 0.92}
+                ((k, t),) = item.items()  # {jw: 0.92}
                 out.append({"name": k, "threshold": t})
             else:
                 out.append(item)
         return out
 
     @model_validator(mode="after")
-    def _check_kind(self) -> "Comparison":
+    def _check_kind(self) -> Comparison:
         from matching.comparators import COMPARATORS
 
         cls = COMPARATORS.get(self.kind)
@@ -217,7 +221,7 @@ class BirthRule(_Strict):
     older_than: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "BirthRule":
+    def _one_bound(self) -> BirthRule:
         if (self.younger_than is None) == (self.older_than is None):
             raise ValueError("a birth rule gives exactly one of younger_than, older_than")
         return self
@@ -240,7 +244,8 @@ class EMSettings(_Strict):
         default="candidates",
         description="candidates: one EM over every candidate pair (m, u and lambda of candidate pairs); "
         "sessions: u from random pairs, m from EM sessions on `sessions`, lambda of random pairs by EM "
-        "over the candidate pairs with m and u held")
+        "over the candidate pairs with m and u held",
+    )
     sessions: list[TrainingSession] = Field(default_factory=list)
     max_iterations: int = Field(default=200, ge=1)
     tolerance: float = Field(default=1e-6, gt=0)
@@ -250,9 +255,11 @@ class EMSettings(_Strict):
     u_sample_pairs: int = Field(default=200_000, ge=100, description="random pairs used to initialise u")
     household: HouseholdEvidence | None = None
     prior_by: str | None = Field(
-        default=None, description="sessions training: a column (e.g. source_system) whose pair of values gets a "
+        default=None,
+        description="sessions training: a column (e.g. source_system) whose pair of values gets a "
         "lambda of its own, estimated the same way over its candidate pairs (a volunteering record is far "
-        "likelier to be someone in the registry than two registry records are to be one person)")
+        "likelier to be someone in the registry than two registry records are to be one person)",
+    )
     pseudo_count: float = Field(default=0.5, ge=0, description="Laplace smoothing of level counts")
     seed: int = 42
 
@@ -262,12 +269,15 @@ class Thresholds(_Strict):
     auto_link: float
     review: float
     ambiguity_margin: float | None = Field(
-        default=None, ge=0, description="a record whose automatic links to two records that cannot be the same "
+        default=None,
+        ge=0,
+        description="a record whose automatic links to two records that cannot be the same "
         "person (two records of a one-person system, two different trusted codes) differ by less than this "
-        "match weight sends those links to review instead")
+        "match weight sends those links to review instead",
+    )
 
     @model_validator(mode="after")
-    def _order(self) -> "Thresholds":
+    def _order(self) -> Thresholds:
         if self.review > self.auto_link:
             raise ValueError("review must be <= auto_link")
         if self.scale == "probability" and not (0 <= self.review <= 1 and 0 <= self.auto_link <= 1):
@@ -285,8 +295,11 @@ class Constraints(_Strict):
     double_registration_columns: list[str] = Field(
         default_factory=lambda: ["codice_fiscale", "household_key"],
         description="two records of a one-person-per-record system with a trusted code that agree on all these "
-        "columns are one person registered twice, kept together; empty: never")
-    one_to_one_link: bool = Field(default=False, description="link mode: a record links to at most one record of the other frame")
+        "columns are one person registered twice, kept together; empty: never",
+    )
+    one_to_one_link: bool = Field(
+        default=False, description="link mode: a record links to at most one record of the other frame"
+    )
 
 
 class LinkageSettings(_Strict):
@@ -302,7 +315,7 @@ class LinkageSettings(_Strict):
     n_jobs: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
-    def _sessions(self) -> "LinkageSettings":
+    def _sessions(self) -> LinkageSettings:
         names = {c.name for c in self.comparisons}
         if self.em.training == "sessions":
             if not self.em.sessions:
@@ -320,8 +333,10 @@ class LinkageSettings(_Strict):
             if j is not None:
                 other = next((o for o in self.comparisons if o.name == j.comparison and o.name != c.name), None)
                 if other is None or other.tf_adjustment is None:
-                    raise ValueError(f"{c.name}.tf_adjustment.joint: {j.comparison!r} must be another comparison "
-                                     "with a tf_adjustment")
+                    raise ValueError(
+                        f"{c.name}.tf_adjustment.joint: {j.comparison!r} must be another comparison "
+                        "with a tf_adjustment"
+                    )
         h = self.em.household
         if h is not None:
             unknown = {h.given, h.differ, *h.comparisons} - names

@@ -4,6 +4,7 @@ The file names each secret's environment variable (``*_env`` fields), never the 
 An optional ``env_file`` (dotenv syntax, e.g. the sandbox's generated credentials) is read
 first; variables already set in the environment win.
 """
+
 from __future__ import annotations
 
 import os
@@ -99,8 +100,9 @@ class HubConfig(_Model):
     http: HttpSettings = HttpSettings()
     data_dir: Path = Field(default=Path("var"), description="working files: Data Docs, Airflow home, reports")
     env_file: Path | None = Field(default=None, description="optional dotenv file read before the environment")
-    quarantine_threshold: float = Field(default=0.2, ge=0, le=1,
-                                        description="share of rejected rows in a batch above which the run fails")
+    quarantine_threshold: float = Field(
+        default=0.2, ge=0, le=1, description="share of rejected rows in a batch above which the run fails"
+    )
     mode: Literal["sandbox", "production"] = "production"
 
 
