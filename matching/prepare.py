@@ -16,7 +16,7 @@ import pandas as pd
 
 from matching.comparators import (
     COMPARATORS,
-    _as_array,
+    as_array,
     cf_prefix,
     date_parts,
     encode_shared,
@@ -77,7 +77,7 @@ def compute_derived(df: pd.DataFrame, spec: DerivedColumn) -> np.ndarray:
     if t == "typed_cf11":
         return typed_cf11(*cols)
     if t in ("sorted_concat", "concat") and len(cols) == 2:
-        a, b = (pd.Series(np.asarray(_as_array(c), dtype=object)).map(_text) for c in cols)
+        a, b = (pd.Series(np.asarray(as_array(c), dtype=object)).map(_text) for c in cols)
         ok = a.notna() & b.notna()
         out = np.full(len(df), None, dtype=object)
         av, bv = a[ok].astype(str), b[ok].astype(str)
@@ -89,7 +89,7 @@ def compute_derived(df: pd.DataFrame, spec: DerivedColumn) -> np.ndarray:
             out[ok.to_numpy()] = (pd.Series(lo, dtype=object) + "|" + pd.Series(hi, dtype=object)).to_numpy()
         return out
     if t in ("sorted_concat", "concat"):
-        arrs = [np.asarray(_as_array(c), dtype=object) for c in cols]
+        arrs = [np.asarray(as_array(c), dtype=object) for c in cols]
         out = np.full(len(df), None, dtype=object)
         for i in range(len(df)):
             vals = [_text(a[i]) for a in arrs]
