@@ -40,7 +40,14 @@ from sqlalchemy.engine import Connection, Engine
 from matching import store
 from matching.blocking import candidate_pairs
 from matching.clustering import AUTO_LINK, REVIEW, SKIPPED
-from matching.engine import _metas, _tf_adjust, build_comparators, compute_levels, constrained_clusters, random_pairs
+from matching.engine import (
+    build_comparators,
+    comparison_metas,
+    compute_levels,
+    constrained_clusters,
+    random_pairs,
+    tf_adjustments,
+)
 from matching.identity import Known, assign_ids
 from matching.implied_birth import with_birth_bounds
 from matching.prepare import prepare_records
@@ -189,7 +196,7 @@ def fit_model(work: Work) -> FittedModel:
     """Unsupervised Fellegi–Sunter model (matching/training.py: EM over candidates or EM sessions)."""
     settings, prepared = work.settings, work.prepared
     comparators = build_comparators(settings)
-    metas = _metas(settings, comparators)
+    metas = comparison_metas(settings, comparators)
     if work.levels is None:
         work.levels = compute_levels(prepared, work.i, work.j, comparators)
     em = settings.em
@@ -202,7 +209,7 @@ def score(work: Work, model: FittedModel, i: np.ndarray, j: np.ndarray, levels: 
     """(levels, tf adjustments, match weights, probabilities) of pairs i, j."""
     if levels is None:
         levels = compute_levels(work.prepared, i, j, build_comparators(work.settings))
-    tf = _tf_adjust(model, work.prepared, levels, i, j)
+    tf = tf_adjustments(model, work.prepared, levels, i, j)
     weight = model.match_weight(levels, tf, model.pair_prior_weights(work.prepared, i, j))
     return levels, tf, weight, model.probability(weight)
 
