@@ -105,9 +105,12 @@ class PolisStream(Stream):
             strict = True
 
     def _walk_tie_group(self, first: dict, wm: str) -> Iterator[tuple[list[dict], str]]:
+        """The records at instant `wm` beyond the first page (already yielded), walking `next` links; walked again
+        from its first page while a walk finds ids not seen before (records moving out of the group shift pages)."""
         seen = {str(it["id"]) for it in first["results"]}
+        body = first
         for _ in range(MAX_TIE_WALKS):
-            found_new, body, page = False, first, 1
+            found_new, page = False, 1
             while body.get("next"):
                 page += 1
                 body = self._get(body["next"], page=page)
@@ -119,8 +122,12 @@ class PolisStream(Stream):
                     break
             if not found_new:
                 return
-            params = {"page_size": self.page_size, "modified_after": (_ts(wm) - EPSILON).isoformat()}
-            first = self._get(self.url, params)
+            body = self._get(self.url, {"page_size": self.page_size, "modified_after": (_ts(wm) - EPSILON).isoformat()})
+            group = [it for it in body["results"] if _ts(it["modified"]) == _ts(wm)]
+            seen.update(str(it["id"]) for it in group)
+            yield group, wm  # the new walk's first page is read too (it held records the shift had skipped)
+            if len(group) < len(body["results"]):  # the whole group fits this page now
+                return
 
     def source_view(self, state: dict | None) -> SourceView:
         watermark = (state or {}).get("modified_after")
