@@ -258,7 +258,7 @@ class AnagrafeStream(Stream):
                     if unit.complete_set:
                         return
             return
-        if request.mode == "backfill":
+        if request.since is not None:  # a backfill
             files = [(d, p) for d, p in files if d >= request.since.date()]
         elif running.get("snapshot"):
             files = [(d, p) for d, p in files if d.isoformat() > running["snapshot"]]

@@ -30,9 +30,9 @@ def display_url(url: str, params: dict | None = None) -> str:
         if any(word in name.lower() for word in SECRET_WORDS):
             value = "***"
         elif len(value) > LONG_VALUE:
-            value = value[:LONG_VALUE] + "…"
+            value = value[:LONG_VALUE] + "..."
         query.append((name, value))
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe=":+…*"), ""))
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe=":+*."), ""))
 
 
 def describe(value: object) -> str:

@@ -14,7 +14,9 @@ the run loudly, naming the system, the stream and the first missing ids. Per str
   duplicate row).
 
 Ids are compared in chunks: each chunk of source ids is looked up among the raw table's current
-versions, so neither side is held whole in memory and no payload is read.
+versions, so the raw side is never loaded whole, and the SQL sources stream their ids through a
+server-side cursor. Listings that may repeat an id (a snapshot with duplicate rows, an HTTP walk
+whose pages shift) are de-duplicated on ids alone. No payload is kept on either side.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _figures(method: str, **values) -> dict:
-    figures = {
+    figures: dict = {
         "method": method,
         "source": None,
         "raw": None,
@@ -121,7 +123,7 @@ def compare_ids(conn: Connection, table: sa.Table, listing: IdListing, held: set
 
 def compare_received(conn: Connection, table: sa.Table, received: ReceivedRecords) -> dict:
     """The figures of the records a run received: each must be the current raw version (same hash, same flag)."""
-    missing, first = 0, []
+    missing, first = 0, []  # type: tuple[int, list[str]]
     for chunk in _batched(received.records.items(), CHUNK):
         current = {
             r.source_id: (r.content_hash, r.deleted)

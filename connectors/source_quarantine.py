@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from warehouse.models import Quarantine
 from warehouse.types import utcnow
 
-Q = Quarantine.__table__
+Q = cast(sa.Table, Quarantine.__table__)
 
 
 @dataclass(frozen=True)

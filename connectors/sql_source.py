@@ -85,6 +85,8 @@ class LenientDateTime(TypeDecorator):
 class SqlStream(Stream):
     """One table of a SQL source, read by watermark on `cursor_field`."""
 
+    cursor_field: str
+
     def __init__(
         self,
         system: str,

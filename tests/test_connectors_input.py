@@ -12,14 +12,16 @@ from click.testing import CliRunner
 
 from configuration import load_env_file
 from connectors.anagrafe import check_snapshot
-from connectors.raw_writer import content_hash
+from connectors.raw_writer import RawWriter, Record, content_hash
 from connectors.registry import sync_system
 from hub.commands.quality import quarantine_group
 from sandbox import input_faults, services, world
+from sandbox.http_store import HttpStore
 from sandbox.systems.anagrafe import COLUMNS, snapshot_name
 from tests.helpers import current_payloads, make_config, raw_rows
 from tests.stage_data import fresh_warehouse
 from warehouse.models import RAW_TABLES, Quarantine
+from warehouse.runs import start_run
 from warehouse.state import load_state
 from warehouse.types import escape_text, unescape_text
 
@@ -203,6 +205,18 @@ def test_escape_round_trips_any_string():
     assert escape_text("ROSSI MARIO") == "ROSSI MARIO"  # ordinary text is stored as it is
 
 
+def test_raw_payloads_keep_what_jsonb_refuses(warehouse_url):
+    """NUL, a lone surrogate (a JSON source may send "\\ud800"), the escape mark itself, keys included."""
+    engine = fresh_warehouse(warehouse_url)
+    payload = {"id_ospite": 1, "cognome": "A\x00B", "nome": "\ud800x", "k\x00": ["\ufdd0", {"\\": "\\u0000"}]}
+    with engine.begin() as conn:
+        RawWriter(conn, "sat", "ospiti", start_run(engine, "sync", "sat")).apply([Record("1", payload)])
+    assert current_payloads(engine, "sat", "ospiti") == {"1": payload}
+    t = RAW_TABLES[("sat", "ospiti")]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(t.c.content_hash)).scalar_one() == content_hash(payload)
+
+
 def test_a_nul_in_a_name_from_a_sql_source_is_stored_losslessly(tmp_path, warehouse_url):
     folder = tmp_path / "sandbox"
     world.generate(folder, 150, seed=35)
@@ -224,8 +238,6 @@ def test_a_nul_in_a_name_from_sat_is_stored_losslessly(tmp_path, warehouse_url):
     world.generate(folder, 150, seed=36)
     load_env_file(folder / "secrets.env")
     store = folder / "sat.db"
-    from sandbox.http_store import HttpStore
-
     first = next(HttpStore(store, "sat").iter_all("ospiti"))
     spoilt = {**first, "cognome": "Ros\x00si", "nome": "\ufdd0Maria"}
     input_faults.put_item(store, "sat", "ospiti", spoilt)

@@ -17,6 +17,7 @@ from connectors.registry import sync_system
 from sandbox import input_faults, world
 from tests.helpers import make_config, raw_rows
 from warehouse import db
+from warehouse.state import load_state
 
 START = datetime(2025, 11, 17, 18, 5, 19)
 
@@ -120,8 +121,6 @@ def test_watermark_in_state_is_an_aware_instant_for_utc_cursors(tmp_path, monkey
     engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
     db.upgrade(engine)
     sync_system(cfg, engine, "contabilita")
-    from warehouse.state import load_state
-
     with engine.connect() as conn:
         state = load_state(conn, "contabilita", "erogazioni")
     assert datetime.fromisoformat(state["watermark"]).tzinfo == UTC
