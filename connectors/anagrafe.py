@@ -281,7 +281,8 @@ class AnagrafeStream(Stream):
             return Unit(
                 pages=0,
                 refused=[Refusal("file", name, reason, check.sha256, line or None)],
-                state_after=dict(running) if remember else None,  # a refresh or backfill keeps the stored state
+                # a refresh or backfill leaves the stored state alone
+                state_after={**running, "quarantined": dict(running["quarantined"])} if remember else None,
                 cursor_value=running.get("file"),
                 note=f"{name} quarantined whole: line {line}: {reason}",
             )

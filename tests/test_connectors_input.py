@@ -247,3 +247,15 @@ def test_a_nul_in_a_name_from_sat_is_stored_losslessly(tmp_path, warehouse_url):
         summary = sync_system(cfg, engine, "sat")
     assert current_payloads(engine, "sat", "ospiti")[str(first["id_ospite"])] == spoilt
     assert summary["streams"][0]["reconciliation"]["missing"] == 0
+
+
+def test_a_drop_that_cannot_be_opened_is_named_and_does_not_block_later_drops(tmp_path):
+    """Not a poison: it may still be being copied (here a directory where a file was expected)."""
+    drop = tmp_path / "drop"
+    (drop / snapshot_name(DAY0)).mkdir(parents=True)
+    write_drop(drop, DAY1, [{"ID_INDIVIDUO": "1", "NOME": "ANNA"}])
+    cfg, engine = _warehouse(tmp_path, anagrafe_folder=drop)
+    notes = sync_system(cfg, engine, "anagrafe")["streams"][0]["notes"]
+    assert notes[0].startswith(f"{snapshot_name(DAY0)} not loaded: cannot be read (") and "retry later" in notes[0]
+    assert notes[1] == f"{snapshot_name(DAY1)} loaded (1 rows)"
+    assert set(current_payloads(engine, "anagrafe", "residenti")) == {"1"}
