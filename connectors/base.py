@@ -3,6 +3,9 @@
 A unit is what may be committed on its own: an HTTP page, a batch of database rows, a whole
 snapshot file. A crash between units loses nothing (the state says where to resume) and a
 crash inside one rolls it back whole; re-reading a committed unit finds its records unchanged.
+What a unit refuses (a poison file, rows with a conflicting duplicate id) is quarantined in the
+same transaction. After a sync, each stream tells reconciliation what its source holds
+(`Stream.source_view`, connectors/reconcile.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 
 from connectors.raw_writer import RawWriter, Record, WriteCounts
+from connectors.source_quarantine import Refusal, file_refusals, release_rows
+from connectors.source_view import SourceView
 from warehouse.state import load_state, save_state
 
 log = logging.getLogger(__name__)
@@ -51,6 +56,7 @@ class Unit:
     complete_set: bool = False  # the records are the whole collection: live records not among them are deleted
     seen_ids: Iterable[str] | None = None  # ids of the whole collection, when `records` holds only the changes
     note: str | None = None
+    refused: list[Refusal] = field(default_factory=list)  # quarantined once `records` is read (the reader may add)
 
 
 @dataclass
@@ -62,6 +68,7 @@ class StreamStats:
     retries: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    quarantined: int = 0  # files and rows refused by the connector and quarantined in this run
 
     def as_dict(self) -> dict:
         c = self.counts
@@ -74,6 +81,7 @@ class StreamStats:
             "changed": c.changed,
             "unchanged": c.unchanged,
             "deleted": c.deleted,
+            "quarantined": self.quarantined,
             "retries": self.retries,
             "seconds": round(self.seconds, 3),
             "notes": self.notes,
@@ -91,6 +99,10 @@ class Stream(ABC):
     @abstractmethod
     def units(self, state: dict | None, request: SyncRequest) -> Iterator[Unit]:
         """Yield units of work from `state` (None: from the beginning)."""
+
+    @abstractmethod
+    def source_view(self, state: dict | None) -> SourceView:
+        """What the source holds now, given the committed `state`; after `units` ran, what this run received."""
 
     def retries(self) -> int:
         return 0
@@ -130,6 +142,11 @@ def run_stream(
                     writer.mark_seen({r.source_id for r in chunk})
             if unit.seen_ids is not None:
                 writer.mark_seen(unit.seen_ids)
+            if unit.complete_set:  # the whole collection: row entries of an earlier file are settled
+                release_rows(
+                    conn, stream.system, stream.name, run_id, {r.source_id for r in unit.refused if r.source_id}
+                )
+            stats.quarantined += file_refusals(conn, stream.system, stream.name, run_id, unit.refused)
             if unit.complete_set or unit.seen_ids is not None:
                 stats.counts.deleted += writer.delete_unseen(unit.cursor_value)
             if unit.state_after is not None:

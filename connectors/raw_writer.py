@@ -1,4 +1,14 @@
-"""Writes source records into a versioned raw table: new / changed / unchanged / deleted, by content hash."""
+"""Writes source records into a versioned raw table: new / changed / unchanged / deleted, by content hash.
+
+Payloads are stored as the source sent them, on every dialect. PostgreSQL's JSONB refuses the NUL
+character ("unsupported Unicode escape sequence") and lone UTF-16 surrogates, which SQLite and the
+sources accept; the payload column (`warehouse.types.LosslessJSON`) therefore escapes, on PostgreSQL
+only, every string (key or value) holding one of them or starting with the mark U+FDD0 (a Unicode
+noncharacter): it becomes U+FDD0 followed by the text with each backslash doubled and each such
+character written `\\uXXXX`. Reading reverses it exactly (`warehouse.types.escape_text` /
+`unescape_text`), so every reader gets back what was written; all other strings are stored as they are.
+The content hash is always the hash of the payload as the source sent it, before any escaping.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +28,10 @@ CHUNK = 500
 
 
 def content_hash(payload: dict) -> str:
-    """SHA-256 of the canonical JSON of a payload (sorted keys, no whitespace)."""
+    """SHA-256 of the canonical JSON of a payload (sorted keys, no whitespace; a lone surrogate a JSON source
+    may send is hashed as its UTF-8-style bytes rather than refused)."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

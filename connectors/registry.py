@@ -1,24 +1,16 @@
-"""Which connector serves which system, and `sync_system`: run every stream of one system as one recorded run."""
+"""`sync_system`: run every stream of one system as one recorded run, then reconcile the source with the raw layer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.engine import Engine
 
-from configuration import SYSTEMS, HubConfig
-from connectors import anagrafe, contabilita, polis, sat, volontariato
-from connectors.base import CrashHook, Stream, SyncRequest, run_stream
+from configuration import HubConfig
+from connectors.base import CrashHook, SyncRequest, run_stream
+from connectors.catalog import STREAM_FACTORIES, build_streams, check_system
+from connectors.reconcile import raise_on_missing, reconcile_streams
 from warehouse.runs import recorded_run
 
-STREAM_FACTORIES: dict[str, Callable[..., list[Stream]]] = {
-    "sat": sat.streams,
-    "anagrafe": anagrafe.streams,
-    "polis": polis.streams,
-    "volontariato": volontariato.streams,
-    "contabilita": contabilita.streams,
-}
-assert tuple(STREAM_FACTORIES) == SYSTEMS
+__all__ = ["STREAM_FACTORIES", "sync_system"]
 
 
 def sync_system(
@@ -31,13 +23,20 @@ def sync_system(
     crash_hook: CrashHook | None = None,
     **client_kwargs,
 ) -> dict:
-    """Sync all streams of `system` into the raw layer; returns the run summary (per-stream figures)."""
-    if system not in STREAM_FACTORIES:
-        raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
+    """Sync all streams of `system` into the raw layer, then reconcile each; returns the run summary.
+
+    The summary holds per stream its figures (pages, records new/changed/unchanged/deleted, quarantined,
+    retries) and, under `reconciliation`, the source's and the raw layer's counts. Records missing from
+    the raw layer fail the run with a ReconciliationError (its `summary` holds the figures)."""
+    check_system(system)  # before any run is recorded
     with recorded_run(engine, "sync", system, trigger=trigger) as summary:
         summary["mode"] = request.mode
         summary["streams"] = []
-        for stream in STREAM_FACTORIES[system](cfg, **client_kwargs):
+        streams = build_streams(cfg, system, **client_kwargs)
+        for stream in streams:
             stats = run_stream(engine, stream, summary["run_id"], request, crash_hook)
             summary["streams"].append(stats.as_dict())
+        for entry, figures in zip(summary["streams"], reconcile_streams(engine, streams)):
+            entry["reconciliation"] = figures
+        raise_on_missing(system, summary)
     return summary

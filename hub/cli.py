@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "hub.commands.db",
     "hub.commands.sandbox",
     "hub.commands.sync",
+    "hub.commands.reconcile",
     "hub.commands.stage",
     "hub.commands.quality",
     "hub.commands.demo",

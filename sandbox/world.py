@@ -15,6 +15,7 @@ from pathlib import Path
 from random import Random
 
 from sandbox import clock
+from sandbox.input_faults import apply_anagrafe_fault
 from sandbox.popstore import PopulationStore
 from sandbox.population import CfRegistry, Household, Person, PopulationGenerator, mobile_number
 from sandbox.systems.anagrafe import Anagrafe, complete_pending
@@ -161,25 +162,31 @@ def _flush(batch: list[Household], systems: dict[str, System], truth: TruthWrite
     batch.clear()
 
 
-def advance(folder: str | Path, days: int = 1, incomplete_anagrafe: bool = False) -> dict:
-    """Simulate the next ``days`` days; ``incomplete_anagrafe`` leaves the last night's file half written.
+def advance(
+    folder: str | Path, days: int = 1, incomplete_anagrafe: bool = False, anagrafe_fault: str | None = None
+) -> dict:
+    """Simulate the next ``days`` days; ``incomplete_anagrafe`` leaves the last night's file half written;
+    ``anagrafe_fault`` (one of ``input_faults.ANAGRAFE_FAULTS``, off by default) spoils the last night's file.
 
     Returns ``{"days": [{"day": ..., "new_households": n, "changes": {system: {kind: n}}}], **status}``.
     A file left incomplete by an earlier call is completed first.
     """
+    if incomplete_anagrafe and anagrafe_fault:
+        raise ValueError("a night's file is either left half written or spoilt, not both")
     folder = Path(folder)
     state = load_world(folder)
     complete_anagrafe(folder)
     report = []
     for i in range(days):
         day = date.fromisoformat(state["today"]) + timedelta(days=1)
-        report.append(_advance_day(folder, state, day, incomplete_anagrafe and i == days - 1))
+        last = i == days - 1
+        report.append(_advance_day(folder, state, day, incomplete_anagrafe and last, anagrafe_fault if last else None))
         state["today"] = day.isoformat()
         _save_world(folder, state)
     return {"days": report, **status(folder)}
 
 
-def _advance_day(folder: Path, state: dict, day: date, incomplete: bool) -> dict:
+def _advance_day(folder: Path, state: dict, day: date, incomplete: bool, anagrafe_fault: str | None) -> dict:
     seed = state["seed"]
     truth, population = TruthWriter(folder), PopulationStore(folder)
     systems = _open_systems(folder, state, day, "advance", truth)
@@ -200,7 +207,9 @@ def _advance_day(folder: Path, state: dict, day: date, incomplete: bool) -> dict
     changes = {}
     for key, s in systems.items():
         changes[key] = s.advance(Day(day, s.rng, population, new, new_phone))
-    systems["anagrafe"].write_snapshot(day, incomplete=incomplete)
+    snapshot = systems["anagrafe"].write_snapshot(day, incomplete=incomplete)
+    if anagrafe_fault:
+        apply_anagrafe_fault(snapshot, anagrafe_fault)
     _close(systems, truth, population)
     return {"day": day.isoformat(), "new_households": len(new), "changes": changes}
 

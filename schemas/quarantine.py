@@ -2,7 +2,9 @@
 
 `quarantine_failures` files the failing current versions of a batch (once per raw version: a re-run
 adds nothing) and `release_superseded` closes the open entries of records whose current version is
-another one (it passed, was deleted, or failed anew and has its own entry). `open_entries` lists them.
+another one (it passed, was deleted, or failed anew and has its own entry). `open_entries` lists them,
+with the files and rows the connectors refused before anything reached the raw layer (kinds `file`
+and `row`, filed and released by the connectors themselves; the functions here leave them alone).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ Q = Quarantine.__table__
 
 
 def _open(system: str, stream: str) -> sa.ColumnElement:
-    return sa.and_(Q.c.system == system, Q.c.stream == stream, Q.c.released_run_id.is_(None))
+    return sa.and_(Q.c.system == system, Q.c.stream == stream, Q.c.kind == "record", Q.c.released_run_id.is_(None))
 
 
 def open_raw_ids(conn: Connection, system: str, stream: str, ids: list[str]) -> dict[str, set[int]]:
@@ -82,9 +84,22 @@ def quarantine_failures(
 
 
 def open_entries(conn: Connection, system: str | None = None, limit: int = 50) -> list[dict]:
-    """Open quarantine entries, newest first: system, stream, source_id, raw_id, rules, run_id, quarantined_at."""
+    """Open quarantine entries, newest first: kind, system, stream, source_id, raw_id, rules, run_id,
+    quarantined_at, and for refused files and rows file_name, line, sha256."""
     q = (
-        sa.select(Q.c.system, Q.c.stream, Q.c.source_id, Q.c.raw_id, Q.c.rules, Q.c.run_id, Q.c.quarantined_at)
+        sa.select(
+            Q.c.kind,
+            Q.c.system,
+            Q.c.stream,
+            Q.c.source_id,
+            Q.c.raw_id,
+            Q.c.rules,
+            Q.c.run_id,
+            Q.c.quarantined_at,
+            Q.c.file_name,
+            Q.c.line,
+            Q.c.sha256,
+        )
         .where(Q.c.released_run_id.is_(None))
         .order_by(Q.c.quarantine_id.desc())
         .limit(limit)

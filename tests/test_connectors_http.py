@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from connectors.base import SyncRequest
 from connectors.http import HttpClient, SourceError, parse_retry_after
@@ -311,3 +312,126 @@ def test_retry_after_parsing_and_bounded_attempts(tmp_path):
     with pytest.raises(SourceError, match="after 3 attempts"):
         client.get_json("http://127.0.0.1:9/unreachable")
     assert len(waits) == 2 and client.retries == 2
+
+
+def test_polis_base_url_on_the_wrong_server_fails_naming_the_url(tmp_path, sat, warehouse_url):
+    """A 404 on a first page is a wrong base URL, never an empty collection: the run fails, no secret shown."""
+    from tests.stage_data import fresh_warehouse
+    from warehouse.models import PipelineRun
+
+    handle, _ = sat  # a server that answers 404 to every POLIS path
+    cfg = make_config(tmp_path, warehouse_url=warehouse_url, polis_url=handle.url)
+    engine = fresh_warehouse(warehouse_url)
+    with pytest.raises(SourceError) as failure:
+        sync_system(cfg, engine, "polis")
+    message = str(failure.value)
+    assert f"participants: GET {handle.url}/polis/api/v2/participants/?page_size=" in message
+    assert "404 on a first page" in message and "sources.polis.base_url" in message
+    with engine.connect() as conn:
+        run = conn.execute(sa.select(PipelineRun).order_by(PipelineRun.run_id.desc()).limit(1)).one()
+    assert run.status == "failed" and "404 on a first page" in run.error and API_KEY not in run.error
+    assert raw_rows(engine, "polis", "participants") == []
+
+
+def _during_polis_sync(cfg, engine, at_call: int, change) -> list[int]:
+    """Sync POLIS, calling `change()` before HTTP request number `at_call` (a page of a tie-group walk);
+    returns the statuses answered."""
+    calls, statuses = {"n": 0}, []
+    original = HttpClient.get_json
+
+    def get(self, url, params=None, passthrough=frozenset()):
+        calls["n"] += 1
+        if calls["n"] == at_call:
+            change()
+        status, body = original(self, url, params, passthrough)
+        statuses.append(status)
+        return status, body
+
+    HttpClient.get_json = get
+    try:
+        sync_system(cfg, engine, "polis")
+    finally:
+        HttpClient.get_json = original
+    return statuses
+
+
+def test_polis_records_leaving_a_tie_group_mid_walk_lose_nothing(tmp_path, polis):
+    """200 records of a 450-record tie group move to a later instant mid-walk: the pages shift left by 200.
+
+    The re-walk's first page held 25 records the shift had skipped, and it was never read: they were lost
+    silently (reconciliation now names them; the walk now reads that page)."""
+    handle, store = polis
+    cfg = make_config(tmp_path, polis_url=handle.url, page_size=25)
+    engine = _engine(cfg)
+    late = BASE + timedelta(hours=5)
+    _during_polis_sync(
+        cfg, engine, 12, lambda: store.upsert("participants", [participant(i, late) for i in range(231, 431)])
+    )
+    _assert_raw_equals_store(engine, "polis", "participants", store, "participants", "id")
+
+
+def test_polis_404_after_a_next_link_ends_the_walk(tmp_path, polis):
+    """Records leaving the collection while a tie group is walked: the next page is past the end (404)."""
+    handle, store = polis
+    cfg = make_config(tmp_path, polis_url=handle.url, page_size=25)
+    engine = _engine(cfg)
+    before = store_items(store, "participants", "id")
+
+    def purge() -> None:  # POLIS never deletes; a database restore or a purge by its supplier might
+        with store._conn as conn:
+            conn.execute(
+                "DELETE FROM participants WHERE id IN (SELECT id FROM participants ORDER BY id DESC LIMIT 440)"
+            )
+
+    assert 404 in _during_polis_sync(cfg, engine, 12, purge)
+    got = current_payloads(engine, "polis", "participants")
+    assert set(store_items(store, "participants", "id")) <= set(got) <= set(before)
+
+
+SHAPES = {
+    "no_collection": ("page 2: expected {", "got an object with keys next_cursor"),
+    "collection_not_list": ("page 2: expected {", "got an object with keys items"),
+    "string_item": ("page 2: record 50 of 50: expected an object with", "got a string"),
+    "item_without_id": ('page 2: record 50 of 50: "id_ospite" should be a string or an integer', "got null"),
+    "item_without_cursor": ('page 2: record 50 of 50: "updated_at" should be an ISO 8601', "got no such key"),
+    "cursor_not_string": ('page 2: record 50 of 50: "updated_at" should be an ISO 8601', "got a number"),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_sat_pages_of_the_wrong_shape_fail_saying_where_and_what_was_expected(tmp_path, shape):
+    fill_sat(tmp_path / "sat.db")
+    faults = FaultConfig(shape=shape, shape_after=1)
+    with start_server("sat", tmp_path / "sat.db", secret=TOKEN, faults=faults) as handle:
+        cfg = make_config(tmp_path, sat_url=handle.url, page_size=50)
+        engine = _engine(cfg)
+        with pytest.raises(SourceError) as failure:
+            sync_system(cfg, engine, "sat")
+    message = str(failure.value)
+    where, got = SHAPES[shape]
+    assert message.startswith(f"sat: ospiti: GET {handle.url}/api/v1/ospiti?limit=50&cursor=")
+    assert where in message and got in message, message
+    assert TOKEN not in message and "Rossi" not in message  # neither secrets nor values
+    assert len(raw_rows(engine, "sat", "ospiti")) == 50  # the good first page stays committed
+
+
+@pytest.mark.parametrize("shape", ["no_collection", "string_item", "item_without_id", "cursor_not_string"])
+def test_polis_pages_of_the_wrong_shape_fail_saying_where_and_what_was_expected(tmp_path, shape):
+    fill_polis(tmp_path / "polis.db")
+    faults = FaultConfig(shape=shape, shape_after=1)
+    with start_server("polis", tmp_path / "polis.db", secret=API_KEY, faults=faults) as handle:
+        cfg = make_config(tmp_path, polis_url=handle.url, page_size=25)
+        engine = _engine(cfg)
+        with pytest.raises(SourceError) as failure:
+            sync_system(cfg, engine, "polis")
+    message = str(failure.value)
+    assert message.startswith(f"polis: participants: GET {handle.url}/polis/api/v2/participants/?")
+    assert "modified_after=" in message and "page 1" in message  # POLIS pages by watermark: each a first page
+    expected = {
+        "no_collection": 'expected {"results": [an object with "id" (string or integer) and "modified"',
+        "string_item": "record 25 of 25: expected an object with",
+        "item_without_id": 'record 25 of 25: "id" should be a string or an integer; got null',
+        "cursor_not_string": 'record 25 of 25: "modified" should be an ISO 8601 timestamp with offset; got a number',
+    }[shape]
+    assert expected in message, message
+    assert API_KEY not in message and "Popescu" not in message

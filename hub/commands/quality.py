@@ -37,7 +37,17 @@ def validate(ctx: click.Context) -> None:
 
 @click.group("quarantine")
 def quarantine_group() -> None:
-    """Inspect records that failed their contract."""
+    """Inspect records that failed their contract, and source files and rows a connector refused."""
+
+
+def _what(entry: dict) -> str:
+    """What an entry holds: a raw record version, a whole file, or one row of a file."""
+    where = f"{entry['file_name']}" + (f" line {entry['line']}" if entry["line"] else "")
+    if entry["kind"] == "file":
+        return f"file {where} (sha256 {entry['sha256']})"
+    if entry["kind"] == "row":
+        return f"{entry['source_id']} (row of {where})"
+    return f"{entry['source_id']} (raw {entry['raw_id']})"
 
 
 @quarantine_group.command("list")
@@ -45,7 +55,7 @@ def quarantine_group() -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.pass_context
 def list_entries(ctx: click.Context, system: str | None, limit: int) -> None:
-    """Open quarantine entries, newest first: system.stream, source id, and the rules each one failed."""
+    """Open quarantine entries, newest first: system.stream, the record (or file, or row), and why."""
     engine = get_engine(ctx)
     db.upgrade(engine)
     with engine.connect() as conn:
@@ -53,10 +63,7 @@ def list_entries(ctx: click.Context, system: str | None, limit: int) -> None:
     if not entries:
         click.echo("quarantine is empty")
     for e in entries:
-        click.echo(
-            f"{e['system']}.{e['stream']} {e['source_id']} (raw {e['raw_id']}, run {e['run_id']}, "
-            f"{e['quarantined_at']:%Y-%m-%d %H:%M}Z)"
-        )
+        click.echo(f"{e['system']}.{e['stream']} {_what(e)} (run {e['run_id']}, {e['quarantined_at']:%Y-%m-%d %H:%M}Z)")
         for rule in e["rules"]:
             click.echo(f"    - {rule}")
 

@@ -8,19 +8,35 @@ import click
 
 from configuration import SYSTEMS
 from connectors.base import SyncRequest
+from connectors.reconcile import ReconciliationError
 from connectors.registry import sync_system
+from hub.commands.reconcile import reconciliation_line
 from hub.context import get_config, get_engine
 from warehouse import db
 
-COLUMNS = ("stream", "pages", "received", "new", "changed", "unchanged", "deleted", "retries", "seconds")
+COLUMNS = (
+    "stream",
+    "pages",
+    "received",
+    "new",
+    "changed",
+    "unchanged",
+    "deleted",
+    "quarantined",
+    "retries",
+    "seconds",
+)
 
 
 def format_sync_summary(summary: dict) -> str:
-    lines = ["  " + " ".join(f"{c:>10}" if c != "stream" else f"{c:<26}" for c in COLUMNS)]
+    """Per stream: the sync's figures, its notes, and its reconciliation."""
+    lines = ["  " + " ".join(f"{c:>11}" if c != "stream" else f"{c:<26}" for c in COLUMNS)]
     for s in summary["streams"]:
-        cells = [f"{s['system'] + '.' + s['stream']:<26}"] + [f"{s[c]:>10}" for c in COLUMNS[1:]]
+        cells = [f"{s['system'] + '.' + s['stream']:<26}"] + [f"{s[c]:>11}" for c in COLUMNS[1:]]
         lines.append("  " + " ".join(cells))
         lines += [f"    note: {n}" for n in s["notes"]]
+        if s.get("reconciliation"):
+            lines.append(f"    {reconciliation_line(s['reconciliation'])}")
     return "\n".join(lines)
 
 
@@ -36,7 +52,8 @@ def format_sync_summary(summary: dict) -> str:
 @click.pass_context
 def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_refresh: bool, since) -> None:
     """Sync SYSTEMS (or --all) into the raw layer and print, per stream: pages, records
-    new/changed/unchanged/deleted, retries and duration."""
+    new/changed/unchanged/deleted, quarantined, retries and duration, then the reconciliation of the
+    source with the raw layer (a record missing from the raw layer fails the sync)."""
     if all_systems == bool(systems):
         raise click.UsageError("name one or more systems, or --all")
     if full_refresh and since:
@@ -52,6 +69,12 @@ def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_r
     for system in SYSTEMS if all_systems else systems:
         try:
             summary = sync_system(cfg, engine, system, request)
+        except ReconciliationError as exc:  # synced, but the raw layer lacks records: show the figures, fail
+            failed.append(system)
+            click.echo(f"{system}: run {exc.summary['run_id']} ({request.mode})")
+            click.echo(format_sync_summary(exc.summary))
+            click.echo(f"{system}: FAILED — {exc}", err=True)
+            continue
         except Exception as exc:  # report and go on with the other systems; the run table has the failure
             failed.append(system)
             click.echo(f"{system}: FAILED — {exc}", err=True)

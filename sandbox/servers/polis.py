@@ -76,6 +76,7 @@ class PolisApp(SimulatorApp):
     """The POLIS REST API over an ``HttpStore``; links are absolute on ``public_base_url``."""
 
     system = "polis"
+    list_key = "results"
     fault_kinds = ("429", "500", "502")
 
     def __init__(self, store: HttpStore, secret: str, faults: FaultInjector, public_base_url: str):

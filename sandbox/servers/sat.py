@@ -91,6 +91,7 @@ class SatApp(SimulatorApp):
     """The SAT REST API over an ``HttpStore``; ``clock`` returns the aware current time."""
 
     system = "sat"
+    list_key = "data"
     fault_kinds = ("429", "503", "reset")
 
     def __init__(

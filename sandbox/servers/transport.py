@@ -14,10 +14,11 @@ import socket
 import struct
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox.http_store import HttpStore
+from sandbox.http_store import COLLECTIONS, HttpStore
 from sandbox.servers.faults import FaultInjector
 
 log = logging.getLogger("sandbox.servers")
@@ -52,11 +53,33 @@ def json_response(status: int, payload, headers: dict[str, str] | None = None) -
     return Response(status, body, {"Content-Type": "application/json", **(headers or {})})
 
 
+def spoil(response: Response, shape: str | None, list_key: str, id_field: str, cursor_field: str) -> Response:
+    """``response`` with its body given the malformed ``shape`` (see ``FaultConfig.shape``); unchanged for None."""
+    if shape is None:
+        return response
+    body = json.loads(response.body)
+    items = body.get(list_key) or []
+    if shape == "no_collection":
+        del body[list_key]
+    elif shape == "collection_not_list":
+        body[list_key] = {"items": items}
+    elif items and shape == "string_item":
+        items[-1] = json.dumps(items[-1])
+    elif items and shape == "item_without_id":
+        del items[-1][id_field]
+    elif items and shape == "item_without_cursor":
+        del items[-1][cursor_field]
+    elif items and shape == "cursor_not_string":
+        items[-1][cursor_field] = int(datetime.fromisoformat(items[-1][cursor_field]).timestamp())
+    return json_response(response.status, body, {k: v for k, v in response.headers.items() if k != "Content-Type"})
+
+
 class SimulatorApp:
     """One source system's behaviour. Subclasses fill in the hooks; ``dispatch`` fixes their order."""
 
     system: str
     fault_kinds: tuple[str, ...]
+    list_key: str  # the key of a page's items: ``data`` (SAT), ``results`` (POLIS)
 
     def __init__(self, store: HttpStore, faults: FaultInjector):
         self.store = store
@@ -97,7 +120,10 @@ class SimulatorApp:
             return self.unauthorized(), None
         kind = self.faults.draw()
         if kind is None:
-            return self.serve(collection, request), None
+            response = self.serve(collection, request)
+            shape = self.faults.spoils_page() if response.status == 200 else None
+            return (spoil(response, shape, self.list_key, *COLLECTIONS[self.system][collection]), shape)
+
         if kind != "reset":
             return self.fault(kind), kind
         response = self.serve(collection, request)

@@ -1,7 +1,7 @@
 """Raw layer: one versioned table per source stream, ``raw_<system>_<stream>``.
 
 A row is one version of one source record, payload as received (IBANs already replaced by a
-keyed hash), with lineage: run, extraction time, the source's cursor value, a content hash.
+keyed hash; stored losslessly, see `warehouse.types.LosslessJSON`), with lineage: run, extraction time, the source's cursor value, a content hash.
 Unchanged re-sends add nothing; a change or a deletion adds a version and retires the current one.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from warehouse.models.base import Base
-from warehouse.types import JSONDoc, UTCDateTime
+from warehouse.types import LosslessJSON, UTCDateTime
 
 RAW_STREAMS: dict[str, tuple[str, ...]] = {
     "sat": ("ospiti", "accoglienze"),
@@ -37,7 +37,7 @@ def raw_columns(table: str) -> list[sa.Column]:
         sa.Column("is_current", sa.Boolean, nullable=False),
         sa.Column("deleted", sa.Boolean, nullable=False),
         sa.Column("change", sa.String(10), nullable=False),
-        sa.Column("payload", JSONDoc, nullable=False),
+        sa.Column("payload", LosslessJSON, nullable=False),  # a NUL stays a NUL on PostgreSQL too
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("source_cursor", sa.String(64)),
         sa.Column(
