@@ -104,7 +104,7 @@ def validate_payloads(model: type[pa.DataFrameModel], payloads: list[dict]) -> C
         row = int(case["index"])
         if (row, column) not in absent:
             rows.append((row, column, rule, message))
-    failures = pd.DataFrame(rows, columns=FAILURE_COLUMNS).drop_duplicates(["row", "rule"])
+    failures = pd.DataFrame(rows, columns=FAILURE_COLUMNS).drop_duplicates(["row", "column", "rule"])
     failures["order"] = failures["column"].map({c: i for i, c in enumerate(schema.columns)})
     failures = failures.sort_values(["row", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
     counts = pd.Series([column for _, column in missing], dtype=object).value_counts()
