@@ -151,14 +151,131 @@ def test_record_leaves_quarantine_when_a_later_version_passes(wh):
     assert [r["placement_id"] for r in rows(engine, "stg_placement")] == ["88"]
 
 
-def test_a_passing_record_that_later_fails_leaves_staging(wh):
+def open_entry(engine, stream_name: str, source_id: str) -> dict:
+    (entry,) = [
+        r
+        for r in quarantine_rows(engine)
+        if r["stream"] == stream_name and r["source_id"] == source_id and r["released_run_id"] is None
+    ]
+    return entry
+
+
+def test_a_failing_update_keeps_the_last_valid_version_until_a_valid_one_or_a_deletion(wh):
+    """A passing record that later failed used to leave staging (its beneficiary retired at the next link)."""
     cfg, engine = wh
     write_raw(engine, "volontariato", "servizi", [good("volontariato", "servizi")])
     stage_system(cfg, engine, "volontariato")
+    (before,) = rows(engine, "stg_volunteer_service")
+    assert before["superseded_by"] is None and before["superseded_by_rules"] is None
+
     write_raw(engine, "volontariato", "servizi", [good("volontariato", "servizi", ruolo="ospite")])
     summary = stage_system(cfg, engine, "volontariato")
-    assert stream(summary, "servizi")["quarantined"] == 1
-    assert rows(engine, "stg_volunteer_service") == []
+    s = stream(summary, "servizi")
+    assert (s["received"], s["staged"], s["quarantined"], s["kept_last_valid"], s["adds_up"]) == (1, 0, 1, 1, True)
+    (kept,) = rows(engine, "stg_volunteer_service")
+    first = open_entry(engine, "servizi", "900")
+    assert kept["superseded_by"] == first["quarantine_id"]
+    assert kept["superseded_by_rules"] == ["ruolo: isin(allowed_values=['beneficiario', 'volontario'])"]
+    assert {k: v for k, v in kept.items() if not k.startswith("superseded") and k != "run_id"} == {
+        k: v for k, v in before.items() if not k.startswith("superseded") and k != "run_id"
+    }
+    full = stage_system(cfg, engine, "volontariato", full=True)  # a re-run changes nothing
+    assert all(w == {"inserted": 0, "updated": 0, "deleted": 0} for w in stream(full, "servizi")["writes"].values())
+
+    write_raw(engine, "volontariato", "servizi", [good("volontariato", "servizi", data_inizio="2026-13-01")])
+    stage_system(cfg, engine, "volontariato")  # failing anew: still the first version, flagged by the new entry
+    (kept,) = rows(engine, "stg_volunteer_service")
+    second = open_entry(engine, "servizi", "900")
+    assert second["quarantine_id"] != first["quarantine_id"] and kept["superseded_by"] == second["quarantine_id"]
+    assert kept["superseded_by_rules"] == ["data_inizio: date_format(fmt=YYYY-MM-DD)"]
+    assert kept["data_inizio"].isoformat() == "2026-01-05"
+
+    write_raw(engine, "volontariato", "servizi", [good("volontariato", "servizi", associazione="Banco Alimentare")])
+    summary = stage_system(cfg, engine, "volontariato")  # a valid version: flag cleared, rows replaced
+    assert stream(summary, "servizi")["kept_last_valid"] == 0 and stream(summary, "servizi")["released"] == 1
+    (valid,) = rows(engine, "stg_volunteer_service")
+    assert (valid["associazione"], valid["superseded_by"], valid["superseded_by_rules"]) == (
+        "Banco Alimentare",
+        None,
+        None,
+    )
+
+    write_raw(engine, "volontariato", "servizi", [good("volontariato", "servizi", ruolo="ospite")])
+    stage_system(cfg, engine, "volontariato")
+    assert rows(engine, "stg_volunteer_service")[0]["associazione"] == "Banco Alimentare"
+    write_raw(engine, "volontariato", "servizi", [], complete=True)  # the source deletes the record
+    summary = stage_system(cfg, engine, "volontariato")
+    assert stream(summary, "servizi")["deleted"] == 1 and rows(engine, "stg_volunteer_service") == []
+    assert all(r["released_run_id"] is not None for r in quarantine_rows(engine))
+
+
+def test_a_person_keeps_the_last_valid_version_and_the_registry_history(wh):
+    cfg, engine = wh
+    first = good("anagrafe", "residenti")
+    moved = dict(first, INDIRIZZO="ROMANA", CIVICO="3/R", CAP="50125", DATA_ISCRIZIONE="15/01/2026")
+    write_raw(engine, "anagrafe", "residenti", [first], complete=True)
+    write_raw(engine, "anagrafe", "residenti", [moved], complete=True)
+    write_raw(engine, "anagrafe", "residenti", [dict(moved, DATA_NASCITA="31/02/1980", NOME="MARIA")], complete=True)
+    summary = stage_system(cfg, engine, "anagrafe")  # one stage over the three versions
+    s = stream(summary, "residenti")
+    assert (s["received"], s["staged"], s["quarantined"], s["kept_last_valid"]) == (1, 0, 1, 1)
+    (p,) = rows(engine, "stg_person")
+    entry = open_entry(engine, "residenti", "100234")
+    assert (p["address_street"], p["first_name"], p["birth_date"].isoformat()) == ("ROMANA", "Maria", "1984-02-11")
+    assert (p["superseded_by"], p["superseded_by_rules"]) == (
+        entry["quarantine_id"],
+        ["DATA_NASCITA: date_format(fmt=DD/MM/YYYY)"],
+    )
+    assert entry["rules"] == ["DATA_NASCITA '31/02/1980' is not a date in format DD/MM/YYYY"]
+    history = [(str(r["valid_from"]), r["address_street"]) for r in rows(engine, "stg_residence", ["valid_from"])]
+    assert history == [("2019-06-01", "DEI NERI"), ("2026-01-15", "ROMANA")]
+    before = snapshot(engine)
+    stage_system(cfg, engine, "anagrafe", full=True)
+    assert snapshot(engine) == before
+
+
+def test_a_payment_keeps_its_last_valid_status_and_its_history(wh):
+    cfg, engine = wh
+    write_raw(engine, "contabilita", "erogazioni", [good("contabilita", "erogazioni")])
+    stage_system(cfg, engine, "contabilita")
+    liquidated = good("contabilita", "erogazioni", stato="liquidato", dt_agg="2026-02-20T09:00:00+01:00")
+    write_raw(engine, "contabilita", "erogazioni", [liquidated])
+    write_raw(
+        engine,
+        "contabilita",
+        "erogazioni",
+        [dict(liquidated, stato="pagato", data_pagamento="2026-03-05", importo="3,50", dt_agg="2026-03-05 08:00:00")],
+    )
+    stage_system(cfg, engine, "contabilita")
+    (payment,) = rows(engine, "stg_payment")
+    assert (payment["stato"], payment["importo"], payment["superseded_by_rules"]) == (
+        "liquidato",
+        Decimal("350.00"),
+        ["importo: amount"],
+    )
+    assert [h["stato"] for h in rows(engine, "stg_payment_status", ["reached_at"])] == ["determinato", "liquidato"]
+
+
+def test_a_record_deleted_then_sent_again_with_bad_data_keeps_nothing(wh):
+    cfg, engine = wh
+    write_raw(engine, "polis", "participants", [good("polis", "participants")])
+    write_raw(engine, "polis", "participants", [], tombstones=[good("polis", "participants")])
+    write_raw(engine, "polis", "participants", [good("polis", "participants", gender="M")])
+    summary = stage_system(cfg, engine, "polis")
+    assert stream(summary, "participants")["kept_last_valid"] == 0 and rows(engine, "stg_person") == []
+
+
+def test_a_failing_update_of_a_protected_guest_keeps_her_stays_confidential(wh):
+    cfg, engine = wh
+    guest = good("sat", "ospiti", riservato=True)
+    write_raw(engine, "sat", "ospiti", [guest])
+    write_raw(engine, "sat", "accoglienze", [good("sat", "accoglienze")])
+    stage_system(cfg, engine, "sat")
+    write_raw(engine, "sat", "ospiti", [dict(guest, riservato=False, data_nascita="1984-02-30")])
+    stage_system(cfg, engine, "sat")  # the unvalidated update must not lift the protection of her stays
+    (p,) = rows(engine, "stg_person")
+    assert p["riservato"] is True and p["superseded_by"] is not None
+    assert [r["confidential"] for r in rows(engine, "stg_stay")] == [True]
 
 
 def test_payment_status_history_is_kept(wh):

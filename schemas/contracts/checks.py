@@ -175,6 +175,12 @@ def _zero(value: object) -> str:
     return "a zero date, " if isinstance(value, str) and value and not value.strip("0-/: T") else ""
 
 
+def _control_message(column: str, value: str, allowed: str) -> str:
+    char = first_control(value, allowed)
+    found = f"the control character {control_name(char)}" if char else "a control character"
+    return f"{column} contains {found}, which is not allowed"
+
+
 Describer = Callable[[str, object, dict, pd.Series], str]
 DESCRIBE: dict[str, Describer] = {
     "not_nullable": lambda c, v, s, r: f"{c} is missing (null or empty)",
@@ -190,11 +196,9 @@ DESCRIBE: dict[str, Describer] = {
     "greater_than_or_equal_to": lambda c, v, s, r: f"{c} {v} is below {s['min_value']}",
     "at_most": lambda c, v, s, r: f"{c} {shown(v)} is above {s['limit']}",
     "max_length": lambda c, v, s, r: (
-        f"{c} is too long: {written_length(v)} characters where at most {s['limit']} are allowed"
+        f"{c} is too long: {written_length(str(v))} characters where at most {s['limit']} are allowed"
     ),
-    "no_control_characters": lambda c, v, s, r: (
-        f"{c} contains the control character {control_name(first_control(v, s['allowed']))}, which is not allowed"
-    ),
+    "no_control_characters": lambda c, v, s, r: _control_message(c, str(v), s["allowed"]),
     "not_before": lambda c, v, s, r: f"{s['later']} {r[s['later']]} is before {s['earlier']} {r[s['earlier']]}",
     "required_when": lambda c, v, s, r: f"{s['column']} is missing although {s['when_column']} is {s['when_value']}",
 }
