@@ -450,6 +450,19 @@ KEY_FIELDS = {
 }
 
 
+STAGE_TARGETS = {
+    ("sat", "ospiti"): "stg_person",
+    ("sat", "accoglienze"): "stg_stay",
+    ("anagrafe", "residenti"): "stg_person",
+    ("polis", "participants"): "stg_person",
+    ("polis", "placements"): "stg_placement",
+    ("volontariato", "anagrafiche"): "stg_person",
+    ("volontariato", "servizi"): "stg_volunteer_service",
+    ("contabilita", "soggetti"): "stg_person",
+    ("contabilita", "erogazioni"): "stg_payment",
+}
+
+
 def other_id(key, n: int):
     """A different id of the stream's kind (POLIS participants have UUIDs, anagrafe numeric text)."""
     if key == ("polis", "participants"):
@@ -485,3 +498,71 @@ def test_overlong_and_control_characters_are_quarantined_and_the_stage_succeeds(
             assert rule.startswith(
                 (f"{field} is too long: 200000 characters", f"{field} contains the control character U+00")
             ), rule
+
+
+@pytest.mark.parametrize("key", sorted(HOSTILE), ids=lambda k: ".".join(k))
+def test_every_stream_keeps_the_last_valid_version_of_a_record_whose_update_fails(wh, key):
+    cfg, engine = wh
+    system, stream_name = key
+    target = STAGE_TARGETS[key]
+    write_raw(engine, system, stream_name, [good(*key)])
+    stage_system(cfg, engine, system)
+    (before,) = rows(engine, target)
+    write_raw(engine, system, stream_name, [good(*key, **{HOSTILE[key][1]: "ROSSI\x92MARIA"})])
+    s = stream(stage_system(cfg, engine, system), stream_name)
+    assert (s["received"], s["staged"], s["quarantined"], s["kept_last_valid"], s["adds_up"]) == (1, 0, 1, 1, True)
+    (after,) = rows(engine, target)
+    entry = open_entry(engine, stream_name, str(good(*key)[KEY_FIELDS[key]]))
+    assert (after["superseded_by"], after["superseded_by_rules"]) == (
+        entry["quarantine_id"],
+        [f"{HOSTILE[key][1]}: no_control_characters"],
+    )
+    assert [after[c] for c in before if not c.startswith("superseded") and c != "run_id"] == [
+        before[c] for c in before if not c.startswith("superseded") and c != "run_id"
+    ]
+
+
+@pytest.mark.mariadb
+def test_a_mariadb_source_with_zero_dates_and_control_characters_is_quarantined_by_rule(
+    wh, source_mariadb_url, tmp_path
+):
+    """Synced from a real MariaDB volontariato: a zero date fails a date rule (it used to be the only dialect
+    that got that far), a C1 control in a name fails its rule, the good rows are staged."""
+    from connectors.registry import sync_system
+    from sandbox.systems import volontariato
+
+    cfg, engine = wh
+    source = sa.create_engine(source_mariadb_url)
+    volontariato.metadata.create_all(source)
+    person = good("volontariato", "anagrafiche")
+    with source.begin() as conn:
+        conn.execute(sa.text("SET SESSION sql_mode = ''"))  # the legacy mode that lets zero dates in
+        conn.execute(
+            volontariato.anagrafiche.insert(),
+            [
+                dict(person, data_nascita=None),
+                dict(person, id=32, data_nascita=None, nominativo="NICCOL\x92 ROSSI"),
+                dict(person, id=33, data_nascita=None),
+            ],
+        )
+        conn.execute(sa.text("UPDATE anagrafiche SET data_nascita = '1984-02-11' WHERE id <> 33"))
+        conn.execute(sa.text("UPDATE anagrafiche SET data_nascita = '0000-00-00' WHERE id = 33"))
+        conn.execute(volontariato.servizi.insert(), [good("volontariato", "servizi")])
+        conn.execute(sa.text("UPDATE servizi SET data_fine = '0000-00-00'"))
+    source.dispose()
+    url = engine.url.render_as_string(hide_password=False)
+    cfg = make_config(tmp_path, warehouse_url=url, volontariato_url=source_mariadb_url)
+    sync_system(cfg, engine, "volontariato")
+    summary = stage_system(cfg, engine, "volontariato")
+    assert summary["adds_up"]
+    assert (stream(summary, "anagrafiche")["staged"], stream(summary, "anagrafiche")["quarantined"]) == (1, 2)
+    rules = {(r["stream"], r["source_id"]): r["rules"] for r in quarantine_rows(engine)}
+    assert rules == {
+        ("anagrafiche", "32"): [
+            "nominativo contains the control character U+0092, a C1 control (UTF-8 text read as latin-1?), "
+            "which is not allowed"
+        ],
+        ("anagrafiche", "33"): ["data_nascita '0000-00-00' is a zero date, not a date in format YYYY-MM-DD"],
+        ("servizi", "900"): ["data_fine '0000-00-00' is a zero date, not a date in format YYYY-MM-DD"],
+    }
+    assert [r["source_person_id"] for r in rows(engine, "stg_person")] == ["31"]
