@@ -376,7 +376,7 @@ def _restricted(conn: Connection, beneficiary_id: str, stays: list[dict]) -> Non
             st["structure_name"], st["address"] = found[st["stay_id"]].structure_name, found[st["stay_id"]].address
 
 
-def _pending(conn: Connection, beneficiary_id: str, links: list[dict], published: bool) -> list[dict]:
+def pending_of(conn: Connection, beneficiary_id: str, links: list[dict], published: bool) -> list[dict]:
     """Pending versions of the beneficiary's source records: published ones, or from staging."""
     if published:
         t = P["pending_version"]
@@ -392,7 +392,7 @@ def _pending(conn: Connection, beneficiary_id: str, links: list[dict], published
         [(s["source_system"], s["source_person_id"], beneficiary_id) for s in links],
         columns=["source_system", "source_person_id", "beneficiary_id"],
     )
-    return pending_versions(conn, xwalk).to_dict("records")
+    return pending_versions(conn, xwalk, whole=False).to_dict("records")
 
 
 def _attach_pending(links: list[dict], pending: list[dict]) -> None:
@@ -426,6 +426,6 @@ def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool) 
         if confidential and any(s["confidential"] for s in record["stays"]):
             _restricted(conn, beneficiary_id, record["stays"])
     record["status"] = "active"
-    _attach_pending(links, _pending(conn, beneficiary_id, links, record["published"]))
+    _attach_pending(links, pending_of(conn, beneficiary_id, links, record["published"]))
     record["sources"] = links
     return record

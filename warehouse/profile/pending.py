@@ -43,42 +43,40 @@ COLUMNS = [
 KEYS = ["source_system", "source_person_id"]
 
 
-def _flagged(conn: Connection) -> pd.DataFrame:
-    """Every flagged staging row: system, stream, record id, person record id, quarantine id, rules."""
+def _flagged(conn: Connection, records: pd.DataFrame | None) -> pd.DataFrame:
+    """Flagged staging rows: system, stream, record id, person record id, quarantine id, rules; of the person
+    `records` (source_system, source_person_id) only, or of all (None: one scan per table)."""
     p = STAGING_TABLES["stg_person"]
-    parts = [
-        read(
-            conn,
-            sa.select(
-                p.c.source_system,
-                p.c.source_person_id.label("source_record_id"),
-                p.c.source_person_id,
-                p.c.superseded_by.label("quarantine_id"),
-                p.c.superseded_by_rules.label("rules"),
-            ).where(p.c.superseded_by.is_not(None)),
-        ).assign(stream=lambda f: f["source_system"].map(PERSON_STREAMS))
-    ]
+    query = sa.select(
+        p.c.source_system,
+        p.c.source_person_id.label("source_record_id"),
+        p.c.source_person_id,
+        p.c.superseded_by.label("quarantine_id"),
+        p.c.superseded_by_rules.label("rules"),
+    ).where(p.c.superseded_by.is_not(None))
+    if records is not None:
+        keys = list(zip(records["source_system"], records["source_person_id"]))
+        query = query.where(sa.tuple_(p.c.source_system, p.c.source_person_id).in_(keys) if keys else sa.false())
+    parts = [read(conn, query).assign(stream=lambda f: f["source_system"].map(PERSON_STREAMS))]
     for name, (system, stream, record_id) in EVENT_STREAMS.items():
         t = STAGING_TABLES[name]
-        parts.append(
-            read(
-                conn,
-                sa.select(
-                    sa.literal(system).label("source_system"),
-                    t.c[record_id].label("source_record_id"),
-                    t.c.source_person_id,
-                    t.c.superseded_by.label("quarantine_id"),
-                    t.c.superseded_by_rules.label("rules"),
-                ).where(t.c.superseded_by.is_not(None)),
-            ).assign(stream=stream)
-        )
+        query = sa.select(
+            sa.literal(system).label("source_system"),
+            t.c[record_id].label("source_record_id"),
+            t.c.source_person_id,
+            t.c.superseded_by.label("quarantine_id"),
+            t.c.superseded_by_rules.label("rules"),
+        ).where(t.c.superseded_by.is_not(None))
+        ids = None if records is None else records.loc[records["source_system"] == system, "source_person_id"]
+        parts.append(read_in(conn, query, t.c.source_person_id, ids).assign(stream=stream))
     return pd.concat(parts, ignore_index=True)
 
 
-def pending_versions(conn: Connection, xwalk: pd.DataFrame) -> pd.DataFrame:
+def pending_versions(conn: Connection, xwalk: pd.DataFrame, *, whole: bool = True) -> pd.DataFrame:
     """`pending_version` rows (COLUMNS) of the source records in `xwalk` (source_system, source_person_id,
-    beneficiary_id): those whose newer version waits in quarantine, with its entry and since when."""
-    flagged = _flagged(conn).merge(xwalk[[*KEYS, "beneficiary_id"]], on=KEYS)
+    beneficiary_id): those whose newer version waits in quarantine, with its entry and since when.
+    `whole`: scan the staging tables once (a publish); else read only xwalk's records (a single record)."""
+    flagged = _flagged(conn, None if whole else xwalk).merge(xwalk[[*KEYS, "beneficiary_id"]], on=KEYS)
     if flagged.empty:
         return pd.DataFrame(columns=COLUMNS, dtype=object)
     q = Quarantine.__table__
