@@ -131,11 +131,26 @@ class Payment(BaseModel):
     status_history: list[PaymentStatus]
 
 
+class PendingVersion(BaseModel):
+    """A newer version of a source record that failed its contract: the record shows the last valid one."""
+
+    stream: str = Field(description="the source stream: the person record's own, or one of its events' streams")
+    source_record_id: str | None = Field(description="the record's id in its system (null for analysts)")
+    quarantine_id: int | None = Field(description="the quarantine entry holding that version (null for analysts)")
+    rules: list[str] = Field(description="the rules it failed, without its values")
+    since: datetime = Field(description="when it was quarantined")
+
+
 class SourceRecord(BaseModel):
     source_system: str
     source_person_id: str | None
     match_probability: float | None
     linked_at: datetime
+    pending_versions: list[PendingVersion] = Field(
+        default_factory=list,
+        description="newer versions of this record or of its events (stays, placements, services, payments) "
+        "waiting in quarantine; what is served is their last valid version",
+    )
 
 
 class MergedRecord(BaseModel):

@@ -5,8 +5,8 @@
   withheld unless the client holds the grant ``confidential``.
 - analyst: pseudonymised: no names, codice fiscale, phone, e-mail or street address; the birth
   date reduced to the year; beneficiary and household ids replaced by a keyed hash
-  (HMAC-SHA256 with the pseudonym key from the environment); source record ids dropped. The
-  confidential rules above apply too.
+  (HMAC-SHA256 with the pseudonym key from the environment); source record ids and the quarantine
+  entries of pending versions dropped. The confidential rules above apply too.
 Withheld values become null and are named in ``redactions``. Any IBAN field is dropped, always.
 """
 
@@ -101,13 +101,19 @@ class _Redactor:
         for res in self.r["residences"]:
             res["source_person_id"] = None
             res["household_key"] = p(res["household_key"], "household")
-        for src in self.r["sources"]:
-            src["source_person_id"] = None
+        self.anonymous_sources()
         for hh in self.r["households"]:
             hh["household_key"] = p(hh["household_key"], "household")
             for m in hh["members"]:
                 m["beneficiary_id"] = p(m["beneficiary_id"])
         self.r["beneficiary_id"] = p(self.r["beneficiary_id"])
+
+    def anonymous_sources(self) -> None:
+        """Source records without their ids, pending versions without record id and quarantine entry."""
+        for src in self.r["sources"]:
+            src["source_person_id"] = None
+            for pending in src["pending_versions"]:
+                pending["source_record_id"] = pending["quarantine_id"] = None
 
 
 def redact_record(record: dict, caller: Caller, pseudonym: Pseudonymiser) -> dict:

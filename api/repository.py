@@ -7,7 +7,9 @@ and ``household``. Confidential stays' structure and address are read from
 ``restricted_stay_address`` only for callers holding the grant. A beneficiary linked since the last
 publish is assembled from the staging layer instead (``staging.py``), marked ``published: false``.
 Lookups read ``stg_person`` through the crosswalk (every spelling a system holds). Never selected:
-``iban_hash`` (IBANs are never served).
+``iban_hash`` (IBANs are never served). Each source record lists its newer versions waiting in quarantine
+(``pending_version``, or the staging flags for an unpublished beneficiary): stream, record id, quarantine
+entry, the failed rules without values and since when — never the quarantined payload.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from api import staging
 from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES
+from warehouse.profile.pending import pending_versions
 
 beneficiary = IDENTITY_TABLES["beneficiary"]
 crosswalk = IDENTITY_TABLES["beneficiary_crosswalk"]
@@ -372,6 +376,36 @@ def _restricted(conn: Connection, beneficiary_id: str, stays: list[dict]) -> Non
             st["structure_name"], st["address"] = found[st["stay_id"]].structure_name, found[st["stay_id"]].address
 
 
+def pending_of(conn: Connection, beneficiary_id: str, links: list[dict], published: bool) -> list[dict]:
+    """Pending versions of the beneficiary's source records: published ones, or from staging."""
+    if published:
+        t = P["pending_version"]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(
+                sa.select(t)
+                .where(t.c.beneficiary_id == beneficiary_id)
+                .order_by(t.c.source_system, t.c.stream, t.c.source_record_id)
+            )
+        ]
+    xwalk = pd.DataFrame(
+        [(s["source_system"], s["source_person_id"], beneficiary_id) for s in links],
+        columns=["source_system", "source_person_id", "beneficiary_id"],
+    )
+    return pending_versions(conn, xwalk, whole=False).to_dict("records")
+
+
+def _attach_pending(links: list[dict], pending: list[dict]) -> None:
+    """Put each pending version on the source record it belongs to."""
+    by_source: dict[tuple[str, str], list[dict]] = {}
+    for p in pending:
+        by_source.setdefault((p["source_system"], p["source_person_id"]), []).append(
+            {k: p[k] for k in ("stream", "source_record_id", "quarantine_id", "rules")} | {"since": p["quarantined_at"]}
+        )
+    for link in links:
+        link["pending_versions"] = by_source.get((link["source_system"], link["source_person_id"]), [])
+
+
 def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool) -> dict:
     """The record of an active beneficiary; confidential stay addresses only when `confidential`.
     Unredacted otherwise: redaction.py decides what a caller sees."""
@@ -392,5 +426,6 @@ def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool) 
         if confidential and any(s["confidential"] for s in record["stays"]):
             _restricted(conn, beneficiary_id, record["stays"])
     record["status"] = "active"
+    _attach_pending(links, pending_of(conn, beneficiary_id, links, record["published"]))
     record["sources"] = links
     return record

@@ -2,9 +2,11 @@
 
 `quarantine_failures` files the failing current versions of a batch (once per raw version: a re-run
 adds nothing) and `release_superseded` closes the open entries of records whose current version is
-another one (it passed, was deleted, or failed anew and has its own entry). `open_entries` lists them,
-with the files and rows the connectors refused before anything reached the raw layer (kinds `file`
-and `row`, filed and released by the connectors themselves; the functions here leave them alone).
+another one (it passed, was deleted, or failed anew and has its own entry). `open_entry_ids` gives the
+entry of each failing version (staging rows kept from a record's last valid version point to it);
+`open_entries` lists them, with the files and rows the connectors refused before anything reached the
+raw layer (kinds `file` and `row`, filed and released by the connectors themselves; the functions here
+leave them alone).
 """
 
 from __future__ import annotations
@@ -26,14 +28,24 @@ def _open(system: str, stream: str) -> sa.ColumnElement:
     return sa.and_(Q.c.system == system, Q.c.stream == stream, Q.c.kind == "record", Q.c.released_run_id.is_(None))
 
 
+def open_entry_ids(conn: Connection, system: str, stream: str, ids: list[str]) -> dict[tuple[str, int], int]:
+    """(source_id, raw_id) -> quarantine_id of the open entries of the given records."""
+    found: dict[tuple[str, int], int] = {}
+    for i in range(0, len(ids), IN_CHUNK):
+        for sid, raw_id, qid in conn.execute(
+            sa.select(Q.c.source_id, Q.c.raw_id, Q.c.quarantine_id).where(
+                _open(system, stream), Q.c.source_id.in_(ids[i : i + IN_CHUNK])
+            )
+        ):
+            found[(sid, raw_id)] = qid
+    return found
+
+
 def open_raw_ids(conn: Connection, system: str, stream: str, ids: list[str]) -> dict[str, set[int]]:
     """source_id -> raw_ids of its open entries, for the given ids."""
     found: dict[str, set[int]] = {}
-    for i in range(0, len(ids), IN_CHUNK):
-        for sid, raw_id in conn.execute(
-            sa.select(Q.c.source_id, Q.c.raw_id).where(_open(system, stream), Q.c.source_id.in_(ids[i : i + IN_CHUNK]))
-        ):
-            found.setdefault(sid, set()).add(raw_id)
+    for sid, raw_id in open_entry_ids(conn, system, stream, ids):
+        found.setdefault(sid, set()).add(raw_id)
     return found
 
 

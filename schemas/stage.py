@@ -5,6 +5,12 @@ them), validates them lazily, files failures in quarantine, builds and applies s
 difference, deletes the rows of deleted records, and moves the watermark — all in one transaction,
 so a `SchemaDriftError` leaves staging, quarantine and watermarks as they were. Per stream the run
 summary says received = staged + quarantined + deleted.
+
+A bad update never erases good data: when a record's current version fails and an earlier version
+passes (`schemas/staging/last_valid.py`), the rows of that last valid version stay in staging, flagged
+with the quarantine entry of the newer version (`superseded_by`) and the rules it failed without their
+values (`superseded_by_rules`); history targets keep the record's history. The summary counts them
+(`kept_last_valid`, within `quarantined`). A valid version clears the flag; a deletion removes the rows.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from configuration import SYSTEMS, HubConfig
 from schemas import quarantine
 from schemas.contracts import CONTRACTS, check_drift, validate_payloads
 from schemas.staging import events, person, reader
+from schemas.staging.last_valid import last_valid
 from schemas.staging.writer import WriteStats, replace_scope
 from warehouse.models import RAW_STREAMS, RAW_TABLES, STAGING_TABLES
 from warehouse.runs import recorded_run
@@ -33,7 +40,8 @@ CHUNK = 50_000
 
 @dataclass
 class Batch:
-    """The passing records of one chunk: payload frame + lineage, and (history targets) their passing versions."""
+    """The records of one chunk to stage: payload frame + lineage (the passing current versions, then the last
+    valid versions of failing records), and (history targets) their passing versions."""
 
     frame: pd.DataFrame
     meta: pd.DataFrame
@@ -41,6 +49,8 @@ class Batch:
     history: pd.DataFrame | None = None
     history_meta: pd.DataFrame | None = None
     riservato: dict[str, bool] = field(default_factory=dict)
+    superseded: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+    """source_id -> (quarantine_id, rules without values) of the records staged from their last valid version."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class StreamCounts:
     staged: int = 0
     quarantined: int = 0
     deleted: int = 0
+    kept_last_valid: int = 0
     newly_quarantined: int = 0
     released: int = 0
     reread: int = 0
@@ -110,6 +121,7 @@ class StreamCounts:
             "quarantined": self.quarantined,
             "deleted": self.deleted,
             "adds_up": self.received == self.staged + self.quarantined + self.deleted,
+            "kept_last_valid": self.kept_last_valid,
             "newly_quarantined": self.newly_quarantined,
             "released": self.released,
             "reread": self.reread,
@@ -162,39 +174,86 @@ class StreamStager:
             self.conn, self.system, self.stream, failing, [why[i] for i in failing.index], self.run_id
         )
         c.released += quarantine.release_superseded(self.conn, self.system, self.stream, chunk, self.run_id)
-        batch = Batch(result.frame[ok].reset_index(drop=True), live[ok].reset_index(drop=True), self.run_id)
+        batch = self._batch(result.frame[ok], live[ok], failing, result.labels_by_row())
         self._add_context(batch)
         scope = list(chunk["source_id"])
         for target in self.targets:
             table = STAGING_TABLES[target.table]
             where = table.c.source_system == self.system if target.table == "stg_person" else None
             rows = target.build(batch)
+            if not target.history:
+                _flag(rows, rows[target.scope], batch.superseded)
             c.writes.setdefault(target.table, WriteStats()).add(
                 replace_scope(self.conn, table, target.scope, scope, rows, where)
             )
         c.received += len(chunk)
         c.deleted += int(chunk["deleted"].astype(bool).sum())
         c.quarantined += len(failing)
+        c.kept_last_valid += len(batch.superseded)
         c.staged += int(ok.sum())
         self.seen.update(scope)
+
+    def _batch(
+        self, passed: pd.DataFrame, passed_meta: pd.DataFrame, failing: pd.DataFrame, labels: dict[int, list[str]]
+    ) -> Batch:
+        """The passing current versions, and the last valid version of each failing record that has one."""
+        frame, meta = passed.reset_index(drop=True), passed_meta.reset_index(drop=True)
+        if failing.empty:
+            return Batch(frame, meta, self.run_id)
+        kept, kept_meta = last_valid(self.conn, self.raw, self.model, failing["source_id"])
+        if kept_meta.empty:
+            return Batch(frame, meta, self.run_id)
+        entries = quarantine.open_entry_ids(self.conn, self.system, self.stream, sorted(set(failing["source_id"])))
+        keeps = set(kept_meta["source_id"])
+        superseded = {
+            sid: (entries[(sid, int(raw_id))], labels[i])
+            for i, sid, raw_id in zip(failing.index, failing["source_id"], failing["raw_id"])
+            if sid in keeps
+        }
+        return Batch(
+            pd.concat([frame, kept], ignore_index=True),
+            pd.concat([meta, kept_meta], ignore_index=True),
+            self.run_id,
+            superseded=superseded,
+        )
 
     def _add_context(self, batch: Batch) -> None:
         """What some targets need beyond the current payloads: passing versions, the guests' riservato flag."""
         if any(t.history for t in self.targets):
             versions = reader.older_versions(self.conn, self.raw, batch.meta["source_id"])
-            older = versions[~versions["deleted"].astype(bool)]
+            older = versions[~versions["deleted"].astype(bool) & ~versions["raw_id"].isin(batch.meta["raw_id"])]
             checked = validate_payloads(self.model, list(older["payload"]))
             passed = checked.passed()
             batch.history = pd.concat([checked.frame[passed], batch.frame], ignore_index=True)
             batch.history_meta = pd.concat([older.reset_index(drop=True)[passed], batch.meta], ignore_index=True)
         if (self.system, self.stream) == ("sat", "accoglienze"):
-            guests = reader.current_of(
-                self.conn, RAW_TABLES[("sat", "ospiti")], {str(g) for g in batch.frame["id_ospite"]}
-            )
-            batch.riservato = {
-                sid: bool(gone) or payload.get("riservato") is not False
+            ids = {str(g) for g in batch.frame["id_ospite"]}
+            guests = reader.current_of(self.conn, RAW_TABLES[("sat", "ospiti")], ids)
+            staged = _staged_riservato(self.conn, ids)
+            batch.riservato = {  # confidential unless both the newest version and the staged one say it is not
+                sid: bool(gone) or payload.get("riservato") is not False or staged.get(sid, True)
                 for sid, gone, payload in zip(guests["source_id"], guests["deleted"], guests["payload"])
             }
+
+
+def _flag(rows: pd.DataFrame, record_ids: pd.Series, superseded: dict[str, tuple[int, list[str]]]) -> None:
+    """Set the superseded_by columns of rows built from a record's last valid version (null elsewhere)."""
+    found = [superseded.get(rid) for rid in record_ids]
+    rows["superseded_by"] = [f[0] if f else None for f in found]
+    rows["superseded_by_rules"] = [f[1] if f else None for f in found]
+
+
+def _staged_riservato(conn: Connection, guests: set[str]) -> dict[str, bool]:
+    """Guest id -> riservato of their staged row (from their last valid version when the newest one failed)."""
+    p = STAGING_TABLES["stg_person"]
+    ids = sorted(guests)
+    found: dict[str, bool] = {}
+    for i in range(0, len(ids), reader.IN_CHUNK):
+        q = sa.select(p.c.source_person_id, p.c.riservato).where(
+            p.c.source_system == "sat", p.c.source_person_id.in_(ids[i : i + reader.IN_CHUNK])
+        )
+        found.update((sid, bool(flag)) for sid, flag in conn.execute(q))
+    return found
 
 
 def _stays_of(conn: Connection, guests: set[str]) -> set[str]:

@@ -10,16 +10,17 @@ from hub.context import get_config, get_engine
 from schemas.stage import stage_system
 from warehouse import db
 
-COLUMNS = ("received", "staged", "quarantined", "deleted", "released", "seconds")
+COLUMNS = ("received", "staged", "quarantined", "deleted", "kept_last_valid", "released", "seconds")
+"""kept_last_valid: quarantined records whose last valid version stays staged (flagged superseded_by)."""
 
 
 def format_stage_summary(summary: dict) -> str:
-    lines = ["  " + f"{'stream':<26}" + " ".join(f"{c:>12}" for c in COLUMNS) + "  check"]
+    widths = [max(12, len(c)) for c in COLUMNS]
+    lines = ["  " + f"{'stream':<26}" + " ".join(f"{c:>{w}}" for c, w in zip(COLUMNS, widths)) + "  check"]
     for s in summary["streams"]:
         check = "received = staged + quarantined + deleted" if s["adds_up"] else "COUNTS DO NOT ADD UP"
-        lines.append(
-            "  " + f"{s['system'] + '.' + s['stream']:<26}" + " ".join(f"{s[c]:>12}" for c in COLUMNS) + f"  {check}"
-        )
+        values = " ".join(f"{s[c]:>{w}}" for c, w in zip(COLUMNS, widths))
+        lines.append("  " + f"{s['system'] + '.' + s['stream']:<26}" + values + f"  {check}")
     return "\n".join(lines)
 
 
@@ -37,7 +38,8 @@ def format_stage_summary(summary: dict) -> str:
 def stage(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full: bool, validate: bool) -> None:
     """Stage SYSTEMS (or --all): check raw records against their contracts, quarantine failures with
     their reasons, standardise the rest into stg_person and the event tables. Prints per stream:
-    received, staged, quarantined, deleted, released from quarantine, and whether the counts add up;
+    received, staged, quarantined, deleted, kept (quarantined records whose last valid version stays staged),
+    released from quarantine, and whether the counts add up;
     then runs the expectation suites over staging."""
     if all_systems == bool(systems):
         raise click.UsageError("name one or more systems, or --all")

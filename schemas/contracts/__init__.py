@@ -1,7 +1,8 @@
 """Contracts of the raw streams: one pandera DataFrameModel per stream, validated lazily.
 
 `CONTRACTS[(system, stream)]` is the model; `validate_payloads` explains failures in words and
-`check_drift` tells a bad batch from bad records. Imports pandera and pandas only.
+`check_drift` tells a bad batch from bad records. Imports pandera, pandas and the standardisers' text
+folding (to count lengths as staging will hold them).
 """
 
 from schemas.contracts import anagrafe, contabilita, polis, sat, volontariato

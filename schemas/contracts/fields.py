@@ -2,13 +2,22 @@
 
 Every column is an object column of payload values as received; a factory adds its type check,
 format and range checks, and says whether null is allowed. `StreamModel` is the shared base.
+
+Text never holds control characters (C0 with NUL, DEL, C1: what a UTF-8 file read as latin-1 gives);
+only a free-text address (`line_breaks=True`) may hold tabs and line breaks: a pasted two-line address
+is still an address (the address parser reads whitespace as a separator), while a line break in a
+name, code or phone is a defect. Every text has a maximum length, never
+more than the staging columns it feeds (tests/test_contracts.py checks it against the models), and
+every integer fits a 64-bit column.
 """
 
 from __future__ import annotations
 
 import pandera.pandas as pa
 
-import schemas.contracts.checks  # noqa: F401  registers the custom checks with pandera
+from schemas.contracts.checks import LINE_BREAKS  # importing checks registers the custom checks with pandera
+
+INT64_MAX = 2**63 - 1
 
 
 class StreamModel(pa.DataFrameModel):
@@ -19,13 +28,20 @@ class StreamModel(pa.DataFrameModel):
         coerce = False
 
 
-def integer(*, nullable: bool = False, minimum: int | None = None) -> object:
+def integer(*, nullable: bool = False, minimum: int | None = None, maximum: int = INT64_MAX) -> object:
     extra = {"ge": minimum} if minimum is not None else {}
-    return pa.Field(nullable=nullable, type_is="integer", **extra)
+    return pa.Field(nullable=nullable, type_is="integer", at_most=maximum, **extra)
 
 
-def text(*, nullable: bool = False) -> object:
-    return pa.Field(nullable=nullable, type_is="string")
+def text(max_length: int, *, nullable: bool = False, line_breaks: bool = False) -> object:
+    """A string of at most `max_length` characters without control characters (but tabs and line breaks
+    when `line_breaks`)."""
+    return pa.Field(
+        nullable=nullable,
+        type_is="string",
+        max_length=max_length,
+        no_control_characters=LINE_BREAKS if line_breaks else "",
+    )
 
 
 def boolean(*, nullable: bool = False) -> object:
@@ -37,7 +53,8 @@ def enum(values: tuple[str, ...], *, nullable: bool = False) -> object:
 
 
 def pattern(label: str, regex: str, *, nullable: bool = False) -> object:
-    return pa.Field(nullable=nullable, matches={"label": label, "regex": regex})
+    """A value matching `regex` in full (described as `label`), without control characters (`\\s` would take some)."""
+    return pa.Field(nullable=nullable, matches={"label": label, "regex": regex}, no_control_characters="")
 
 
 def day(fmt: str, *, nullable: bool = False) -> object:

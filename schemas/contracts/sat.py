@@ -1,4 +1,8 @@
-"""Contract of S.A.T. (REST/JSON): `ospiti` and `accoglienze` (see shared/source-systems/sat.md)."""
+"""Contract of S.A.T. (REST/JSON): `ospiti` and `accoglienze` (see shared/source-systems/sat.md).
+
+The source gives no lengths: names and places up to 100 characters, codes up to 40 (the staging column),
+the household code up to 40, structure name and address up to 200.
+"""
 
 from __future__ import annotations
 
@@ -21,15 +25,15 @@ TS = "ISO 8601 with offset"
 
 class Ospiti(StreamModel):
     id_ospite: Series[object] = integer()
-    cognome: Series[object] = text()
-    nome: Series[object] = text()
+    cognome: Series[object] = text(100)
+    nome: Series[object] = text(100)
     sesso: Series[object] = enum(("M", "F"), nullable=True)
     data_nascita: Series[object] = birth_day(ISO)
-    luogo_nascita: Series[object] = text(nullable=True)
-    codice_fiscale: Series[object] = text(nullable=True)
-    cittadinanza: Series[object] = text(nullable=True)
-    telefono: Series[object] = text(nullable=True)
-    nucleo: Series[object] = text(nullable=True)
+    luogo_nascita: Series[object] = text(100, nullable=True)
+    codice_fiscale: Series[object] = text(40, nullable=True)
+    cittadinanza: Series[object] = text(100, nullable=True)
+    telefono: Series[object] = text(40, nullable=True)
+    nucleo: Series[object] = text(40, nullable=True)
     riservato: Series[object] = boolean()
     updated_at: Series[object] = timestamp(TS)
     deleted: Series[object] = boolean()
@@ -38,9 +42,9 @@ class Ospiti(StreamModel):
 class Accoglienze(StreamModel):
     id_accoglienza: Series[object] = integer()
     id_ospite: Series[object] = integer()
-    struttura: Series[object] = text()
+    struttura: Series[object] = text(200)
     tipo: Series[object] = enum(STAY_TYPES)
-    indirizzo: Series[object] = text()
+    indirizzo: Series[object] = text(200, line_breaks=True)
     data_ingresso: Series[object] = day(ISO)
     data_uscita: Series[object] = day(ISO, nullable=True)
     motivo_uscita: Series[object] = enum(EXIT_REASONS, nullable=True)

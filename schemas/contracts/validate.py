@@ -43,6 +43,12 @@ class ContractResult:
         """Row position -> the failed rules in words, in contract order."""
         return {int(row): list(group) for row, group in self.failures.groupby("row", sort=False)["message"]}
 
+    def labels_by_row(self) -> dict[int, list[str]]:
+        """Row position -> the failed rules without the values ('DATA_NASCITA: date_format(fmt=DD/MM/YYYY)'):
+        what may be shown to a reader who must not see the failing payload."""
+        labels = self.failures["column"].astype(str) + ": " + self.failures["rule"].astype(str)
+        return {int(row): list(group) for row, group in labels.groupby(self.failures["row"], sort=False)}
+
 
 def payload_frame(payloads: list[dict]) -> pd.DataFrame:
     """Payloads as an object frame, values untouched except blank strings, which become None."""
@@ -104,7 +110,7 @@ def validate_payloads(model: type[pa.DataFrameModel], payloads: list[dict]) -> C
         row = int(case["index"])
         if (row, column) not in absent:
             rows.append((row, column, rule, message))
-    failures = pd.DataFrame(rows, columns=FAILURE_COLUMNS).drop_duplicates(["row", "rule"])
+    failures = pd.DataFrame(rows, columns=FAILURE_COLUMNS).drop_duplicates(["row", "column", "rule"])
     failures["order"] = failures["column"].map({c: i for i, c in enumerate(schema.columns)})
     failures = failures.sort_values(["row", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
     counts = pd.Series([column for _, column in missing], dtype=object).value_counts()

@@ -1,4 +1,7 @@
-"""Contract of Volontariato (SQL, MariaDB): `anagrafiche` and `servizi`; timestamps are naive Europe/Rome."""
+"""Contract of Volontariato (SQL, MariaDB): `anagrafiche` and `servizi`; timestamps are naive Europe/Rome.
+
+Lengths are the source's column sizes (shared/source-systems/volontariato.md).
+"""
 
 from __future__ import annotations
 
@@ -14,19 +17,19 @@ LOCAL = "local YYYY-MM-DD HH:MM:SS without offset"
 
 class Anagrafiche(StreamModel):
     id: Series[object] = integer()
-    nominativo: Series[object] = text()
+    nominativo: Series[object] = text(200)
     data_nascita: Series[object] = birth_day(ISO)
-    codice_fiscale: Series[object] = text(nullable=True)
-    telefono: Series[object] = text(nullable=True)
-    email: Series[object] = text(nullable=True)
-    comune_residenza: Series[object] = text(nullable=True)
+    codice_fiscale: Series[object] = text(16, nullable=True)
+    telefono: Series[object] = text(40, nullable=True)
+    email: Series[object] = text(120, nullable=True)
+    comune_residenza: Series[object] = text(80, nullable=True)
     ultima_modifica: Series[object] = timestamp(LOCAL)
 
 
 class Servizi(StreamModel):
     id: Series[object] = integer()
     anagrafica_id: Series[object] = integer()
-    associazione: Series[object] = text()
+    associazione: Series[object] = text(120)
     ruolo: Series[object] = enum(ROLES)
     tipo_servizio: Series[object] = enum(SERVICES)
     data_inizio: Series[object] = day(ISO)

@@ -318,3 +318,30 @@ PROFILE_TABLES: dict[str, sa.Table] = {
 }
 ANALYST_TABLES = tuple(n for n in PROFILE_TABLES if n not in RESTRICTED_TABLES)
 """Tables exposed to analysts (PostgreSQL: as views in schema `fase_marts`)."""
+
+
+def pending_version_columns() -> list:
+    """`pending_version` (migration 0010): one row per source record of an active beneficiary whose newest
+    version waits in quarantine, while the profile shows its last valid version. Holds the failed rules
+    without their values, never the quarantined payload."""
+    return [
+        sa.Column("source_system", sa.String(20), nullable=False),
+        sa.Column("stream", sa.String(40), nullable=False),
+        sa.Column("source_record_id", sa.String(64), nullable=False),
+        _bid(),
+        sa.Column("source_person_id", sa.String(64), nullable=False),
+        sa.Column("quarantine_id", sa.BigInteger, nullable=False),
+        sa.Column("rules", JSONDoc, nullable=False),
+        sa.Column("quarantined_at", UTCDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("source_system", "stream", "source_record_id", name="pk_pending_version"),
+        sa.Index("ix_pending_version_beneficiary_id", "beneficiary_id"),
+    ]
+
+
+# Added by migration 0010, so kept out of profile_tables_columns() (which 0006 reads) and of ANALYST_TABLES
+# (0006 made the analysts' views; `pending_version` holds source record ids): the source records whose newer
+# version waits in quarantine, and how many per beneficiary on its profile.
+PROFILE_TABLES["pending_version"] = sa.Table("pending_version", Base.metadata, *pending_version_columns())
+PROFILE_TABLES["beneficiary_profile"].append_column(
+    sa.Column("pending_versions", sa.Integer, nullable=False, server_default="0")
+)

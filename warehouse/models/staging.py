@@ -2,7 +2,11 @@
 
 Every row comes from the current raw version of a record that passed its contract (history tables:
 from the passing versions); the run that staged it is in `run_id`. Dates are calendar dates, times
-UTC, money exact. Records that fail their contract are in `quarantine`, never here.
+UTC, money exact. Records that fail their contract are in `quarantine`, never here — but when the
+current version of a record fails and an earlier one passed, the rows of that last valid version stay,
+flagged: `superseded_by` holds the open quarantine entry of the newer version and
+`superseded_by_rules` the rules it failed, without its values ("DATA_NASCITA: date_format(...)").
+The flag is cleared when a valid version arrives; the rows go when the source deletes the record.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from warehouse.models.base import Base
-from warehouse.types import Money, UTCDateTime
+from warehouse.types import JSONDoc, Money, UTCDateTime
 
 
 def _run_id(table: str) -> sa.Column:
@@ -148,6 +152,19 @@ def staging_tables_columns() -> dict[str, list]:
 STAGING_TABLES: dict[str, sa.Table] = {
     name: sa.Table(name, Base.metadata, *items) for name, items in staging_tables_columns().items()
 }
+
+SUPERSEDED_TABLES = ("stg_person", "stg_stay", "stg_placement", "stg_volunteer_service", "stg_payment")
+"""Tables with one row per source record: a row kept from the last valid version says so (0010)."""
+
+
+def superseded_columns() -> list[sa.Column]:
+    """The flag of a row kept from a record's last valid version (fresh objects each call)."""
+    return [sa.Column("superseded_by", sa.BigInteger), sa.Column("superseded_by_rules", JSONDoc)]
+
+
+for _table in SUPERSEDED_TABLES:
+    for _column in superseded_columns():
+        STAGING_TABLES[_table].append_column(_column)
 
 SEARCH_INDEXES = {"ix_stg_person_last_name_norm": ("last_name_norm",), "ix_stg_person_birth_date": ("birth_date",)}
 """Indexes for the read API's search by name and birth date (migration 0007_search_indexes)."""

@@ -6,7 +6,9 @@ Target groups (the seed's three; operational rules, warehouse/README.md):
      last 12 months);
   2  household whose only adult is a woman, with minors, in housing need or with a protected member;
   3  household with a non-revoked `morosita_incolpevole` benefit (eviction for blameless arrears).
-Every member of a qualifying household is in the group. Money is summed as Decimal.
+Every member of a qualifying household is in the group. Money is summed as Decimal. `pending_versions`
+counts the beneficiary's source records whose newer version waits in quarantine (the profile shows their
+last valid version).
 """
 
 from __future__ import annotations
@@ -48,8 +50,14 @@ def _count(df: pd.DataFrame, mask=None) -> pd.Series:
 
 
 def build_profile(
-    golden: pd.DataFrame, members: pd.DataFrame, households: pd.DataFrame, facts: dict, today: date
+    golden: pd.DataFrame,
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    facts: dict,
+    pending: pd.DataFrame,
+    today: date,
 ) -> pd.DataFrame:
+    """The profile rows; `pending`: the `pending_version` rows (counted per beneficiary)."""
     stays, placements = facts["fact_stay"], facts["fact_placement"]
     services, payments, residence = facts["fact_volunteer_service"], facts["fact_payment"], facts["fact_residence"]
     p = golden[
@@ -109,6 +117,7 @@ def build_profile(
     p["eviction_risk"] = hh.map(h["eviction_risk"]).fillna(False).astype(bool)
     p["single_parent_with_minors"] = hh.map(h["single_parent_with_minors"]).fillna(False).astype(bool)
     p["systems_count"] = p["systems"].map(lambda s: len(s.split(",")) if s else 0)
+    p["pending_versions"] = bid.map(_count(pending)).fillna(0).astype(int)
 
     protected_hh = set(p.loc[p["is_protected"].astype(bool), "household_id"])
     parent_sex = h["single_parent_id"].map(golden.set_index("beneficiary_id")["sex"])

@@ -1,5 +1,6 @@
-"""The publish step: golden records, facts and history for the beneficiaries that changed; then households,
-the profile and the marts, written by difference. One recorded run, one transaction.
+"""The publish step: golden records, facts, history and pending versions (source records whose newer version
+waits in quarantine) for the beneficiaries that changed; then households, the profile and the marts, written
+by difference. One recorded run, one transaction.
 
 Incremental (default): the beneficiaries in scope are those whose staging rows were written by a run
 after the watermark, whose crosswalk rows changed since the last publish (compared with
@@ -27,6 +28,7 @@ from warehouse.profile.frames import read, read_in, replace_scope, sync_table
 from warehouse.profile.history import apply_history
 from warehouse.profile.households import build_households
 from warehouse.profile.marts import build_marts
+from warehouse.profile.pending import pending_versions
 from warehouse.profile.profile import build_profile
 from warehouse.profile.survivorship import survive
 from warehouse.runs import recorded_run
@@ -184,6 +186,8 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     for name in facts_mod.FACT_TABLES:
         written[name] = replace_scope(conn, PROFILE_TABLES[name], facts[name], scope)
     written["beneficiary_source"] = replace_scope(conn, PROFILE_TABLES["beneficiary_source"], part, scope)
+    pending = pending_versions(conn, part)
+    written["pending_version"] = replace_scope(conn, PROFILE_TABLES["pending_version"], pending, scope)
     history = apply_history(conn, golden, scope, latest or utcnow(), run_id)
     timings["facts_history"] = time.monotonic() - tick
 
@@ -232,7 +236,8 @@ def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
     households, members = build_households(
         golden, nuclei, facts["fact_residence"], facts["fact_stay"], facts["fact_payment"], as_of
     )
-    profile = build_profile(golden, members, households, facts, as_of)
+    pending = read(conn, sa.select(t["pending_version"].c.beneficiary_id))
+    profile = build_profile(golden, members, households, facts, pending, as_of)
     out = {
         "household": sync_table(conn, t["household"], households),
         "household_member": sync_table(conn, t["household_member"], members),
