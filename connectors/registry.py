@@ -29,12 +29,14 @@ def sync_system(
     *,
     trigger: str = "cli",
     crash_hook: CrashHook | None = None,
+    wait: float = 0.0,
     **client_kwargs,
 ) -> dict:
-    """Sync all streams of `system` into the raw layer; returns the run summary (per-stream figures)."""
+    """Sync all streams of `system` into the raw layer under the system's sync lock (StepBusy after `wait`
+    seconds while another sync of it runs); returns the run summary (per-stream figures)."""
     if system not in STREAM_FACTORIES:
         raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
-    with recorded_run(engine, "sync", system, trigger=trigger) as summary:
+    with recorded_run(engine, "sync", system, trigger=trigger, wait=wait) as summary:
         summary["mode"] = request.mode
         summary["streams"] = []
         for stream in STREAM_FACTORIES[system](cfg, **client_kwargs):

@@ -12,6 +12,7 @@ import sys
 import click
 
 from configuration import ConfigError
+from warehouse.locks import EXIT_BUSY, StepBusy
 
 COMMAND_MODULES = [
     "hub.commands.config",
@@ -19,6 +20,8 @@ COMMAND_MODULES = [
     "hub.commands.sandbox",
     "hub.commands.sync",
     "hub.commands.stage",
+    "hub.commands.publish",
+    "hub.commands.runs",
     "hub.commands.quality",
     "hub.commands.demo",
     "hub.commands.api_keys",
@@ -52,7 +55,7 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     try:
-        cli(standalone_mode=False)
+        code = cli(standalone_mode=False)  # a click.exceptions.Exit inside comes back as its code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
@@ -62,5 +65,8 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except SystemExit:
-        raise
+    except StepBusy as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_BUSY)
+    if isinstance(code, int) and code:
+        sys.exit(code)

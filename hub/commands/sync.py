@@ -9,7 +9,7 @@ import click
 from configuration import SYSTEMS
 from connectors.base import SyncRequest
 from connectors.registry import sync_system
-from hub.context import get_config, get_engine
+from hub.context import for_each_system, get_config, get_engine, wait_option
 from warehouse import db
 
 COLUMNS = ("stream", "pages", "received", "new", "changed", "unchanged", "deleted", "retries", "seconds")
@@ -33,8 +33,11 @@ def format_sync_summary(summary: dict) -> str:
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="backfill from this date (UTC) without losing the stored state",
 )
+@wait_option
 @click.pass_context
-def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_refresh: bool, since) -> None:
+def sync(
+    ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_refresh: bool, since, wait: float
+) -> None:
     """Sync SYSTEMS (or --all) into the raw layer and print, per stream: pages, records
     new/changed/unchanged/deleted, retries and duration."""
     if all_systems == bool(systems):
@@ -48,18 +51,17 @@ def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_r
     )
     cfg, engine = get_config(ctx), get_engine(ctx)
     db.upgrade(engine)
-    failed = []
-    for system in SYSTEMS if all_systems else systems:
-        try:
-            summary = sync_system(cfg, engine, system, request)
-        except Exception as exc:  # report and go on with the other systems; the run table has the failure
-            failed.append(system)
-            click.echo(f"{system}: FAILED — {exc}", err=True)
-            continue
+
+    def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']} ({request.mode})")
         click.echo(format_sync_summary(summary))
-    if failed:
-        raise click.ClickException(f"sync failed for: {', '.join(failed)}")
+
+    for_each_system(
+        SYSTEMS if all_systems else systems,
+        lambda system: sync_system(cfg, engine, system, request, wait=wait),
+        show,
+        "sync",
+    )
 
 
 commands = [sync]
