@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from recordlinkage.base import BaseIndexAlgorithm
 
-from matching.comparators import _as_array
+from matching.comparators import as_array
 from matching.settings import BlockingPass, LinkageSettings
 
 
@@ -62,7 +62,7 @@ class BlockingStats:
 
 # --------------------------------------------------------------------------- key codes
 def _codes_of(values) -> tuple[np.ndarray, int]:
-    a = _as_array(values)
+    a = as_array(values)
     if isinstance(a, pd.Categorical):
         return np.asarray(a.codes, dtype=np.int64), len(a.categories)
     codes, uniq = pd.factorize(np.asarray(a, dtype=object), use_na_sentinel=True)
@@ -84,7 +84,7 @@ def pass_keys(df: pd.DataFrame, keys: list) -> tuple[np.ndarray, np.ndarray]:
             combined = code * (c.max() + 1 if c.size else 1) + c
         else:
             # alternatives share one vocabulary
-            vals = np.concatenate([np.asarray(_as_array(df[a]), dtype=object) for a in alts])
+            vals = np.concatenate([np.asarray(as_array(df[a]), dtype=object) for a in alts])
             cc, _ = pd.factorize(vals, use_na_sentinel=True)
             cc = cc.reshape(len(alts), n)
             recs, codes = [], []
@@ -162,7 +162,7 @@ def block_pass(df: pd.DataFrame, bpass: BlockingPass, cap: int, side: np.ndarray
     cap = bpass.max_block_pairs or cap
     if bpass.only_if_missing and side is None:
         # records lacking the column pair with each other and with every other record of their block
-        miss = pd.isna(np.asarray(_as_array(df[bpass.only_if_missing]), dtype=object))
+        miss = pd.isna(np.asarray(as_array(df[bpass.only_if_missing]), dtype=object))
         m = miss[rec]
         i1, j1 = _within_pairs(rec[m], code[m], cap, st)
         st2 = PassStats(bpass.name)
@@ -177,7 +177,7 @@ def block_pass(df: pd.DataFrame, bpass: BlockingPass, cap: int, side: np.ndarray
     else:
         i, j = _cross_pairs(rec, code, side, cap, st)
         if bpass.only_if_missing:
-            miss = pd.isna(np.asarray(_as_array(df[bpass.only_if_missing]), dtype=object))
+            miss = pd.isna(np.asarray(as_array(df[bpass.only_if_missing]), dtype=object))
             keep = miss[i] | miss[j]
             i, j = i[keep], j[keep]
     st.pairs = int(i.size)

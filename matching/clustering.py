@@ -103,6 +103,146 @@ def _pairs(p) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
 
 
+@dataclass
+class _Links:
+    """The links clustering applies, as edges: must-links and double registrations first (weight inf, pair -1),
+    then the automatic links (weight = score, pair = index into the scored pairs)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+    pair: np.ndarray
+
+
+def _links(i, j, scores, decisions, must_link, same_person) -> _Links:
+    """The edges of the must-links, the double registrations (`same_person`) and the automatic links."""
+    ml_a, ml_b = _pairs(must_link)
+    sp_a, sp_b = _pairs(same_person)
+    ml_a, ml_b = np.r_[ml_a, sp_a], np.r_[ml_b, sp_b]
+    auto = np.flatnonzero(decisions == AUTO_LINK)
+    return _Links(
+        a=np.r_[ml_a, i[auto]],
+        b=np.r_[ml_b, j[auto]],
+        weight=np.r_[np.full(ml_a.size, np.inf), scores[auto]],
+        pair=np.r_[np.full(ml_a.size, -1), auto],
+    )
+
+
+def _exclusive_groups(exclusive, system, one_person_systems) -> list[np.ndarray]:
+    """The exclusive group arrays (-1 = free), the one-person-per-record systems turned into one more."""
+    groups = [np.asarray(g, dtype=np.int64) for g in (exclusive or [])]
+    if system is not None and one_person_systems:
+        sysv = np.asarray(system, dtype=object)
+        codes = pd.factorize(sysv)[0].astype(np.int64)
+        groups.append(np.where(np.isin(sysv, list(one_person_systems)), codes, -1))
+    return groups
+
+
+def _conflicted_components(comp, ncomp: int, cf_key, groups: list[np.ndarray], cl_a, cl_b) -> np.ndarray:
+    """Per connected component, whether it could break a constraint: two different trusted codes, two
+    records of one exclusive group, or both ends of a cannot-link pair."""
+    conflict = np.zeros(ncomp, dtype=bool)
+    if cf_key is not None:
+        has = cf_key >= 0
+        cc = pd.DataFrame({"c": comp[has], "k": cf_key[has]}).drop_duplicates()
+        per = np.bincount(cc["c"].to_numpy(), minlength=ncomp)
+        conflict |= per > 1
+    for g in groups:
+        on = g >= 0
+        if on.any():
+            sc = pd.DataFrame({"c": comp[on], "s": g[on]})
+            dup = sc.duplicated().to_numpy()
+            conflict[np.unique(sc["c"].to_numpy()[dup])] = True
+    if cl_a.size:
+        same = comp[cl_a] == comp[cl_b]
+        conflict[np.unique(comp[cl_a][same])] = True
+    return conflict
+
+
+class _ConstrainedUnion:
+    """Union-find over the records of the conflicting components. Each root keeps its members, its trusted
+    code and its exclusive-group memberships, so that a union can be refused when it would break a
+    constraint (`refusal`) before it is made (`union`: the smaller set joins the larger)."""
+
+    def __init__(self, recs: np.ndarray, cf_key, groups: list[np.ndarray], cannot: dict[int, set[int]]):
+        self.parent = {int(r): int(r) for r in recs}
+        self.members = {int(r): [int(r)] for r in recs}
+        self.cf_of = {int(r): (int(cf_key[r]) if cf_key is not None and cf_key[r] >= 0 else None) for r in recs}
+        self.sys_of = {int(r): {(gi, int(g[r])) for gi, g in enumerate(groups) if g[r] >= 0} for r in recs}
+        self.cannot = cannot
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def _small_big(self, a: int, b: int) -> tuple[int, int]:
+        return (a, b) if len(self.members[a]) <= len(self.members[b]) else (b, a)
+
+    def refusal(self, a: int, b: int, human: bool) -> str | None:
+        """Why roots `a` and `b` may not be joined (None: they may). A cannot-link binds every link; the
+        code and system constraints bind automatic links only (`human`: a must-link or a double registration)."""
+        small, big = self._small_big(a, b)
+        if any(self.find(p) == big for x in self.members[small] for p in self.cannot.get(x, ())):
+            return "cannot_link"
+        if human:
+            return None
+        if self.cf_of[a] is not None and self.cf_of[b] is not None and self.cf_of[a] != self.cf_of[b]:
+            return "cf_conflict"
+        if self.sys_of[a] & self.sys_of[b]:
+            return "one_person_system"
+        return None
+
+    def union(self, a: int, b: int) -> None:
+        small, big = self._small_big(a, b)
+        self.parent[small] = big
+        self.members[big].extend(self.members.pop(small))
+        self.cf_of[big] = self.cf_of[big] if self.cf_of[big] is not None else self.cf_of[small]
+        self.sys_of[big] = self.sys_of[big] | self.sys_of.pop(small)
+        self.cf_of.pop(small, None)
+
+
+def _link_conflicted(
+    comp, conflict, links: _Links, cf_key, groups, cl_a, cl_b, labels, decisions, next_label: int
+) -> list[tuple[int, int, float, str]]:
+    """Cluster the records of the conflicting components link by link, in descending weight, skipping a link
+    that would break a constraint. Relabels those records in `labels` (from `next_label` on), marks the
+    skipped automatic links SKIPPED in `decisions` and returns them as (i, j, score, reason) rows."""
+    cannot: dict[int, set[int]] = {}
+    for a, b in zip(cl_a.tolist(), cl_b.tolist()):
+        cannot.setdefault(a, set()).add(b)
+        cannot.setdefault(b, set()).add(a)
+    in_conf = conflict[comp[links.a]] if links.a.size else np.zeros(0, bool)
+    sel = np.flatnonzero(in_conf)
+    order = sel[np.argsort(-links.weight[sel], kind="stable")]
+    uf = _ConstrainedUnion(np.flatnonzero(conflict[comp]), cf_key, groups, cannot)
+    skipped_rows = []
+    for e in order.tolist():
+        a, b = uf.find(int(links.a[e])), uf.find(int(links.b[e]))
+        if a == b:
+            continue
+        reason = uf.refusal(a, b, human=links.pair[e] < 0)
+        if reason:
+            if links.pair[e] >= 0:
+                decisions[links.pair[e]] = SKIPPED
+                skipped_rows.append((int(links.a[e]), int(links.b[e]), float(links.weight[e]), reason))
+            continue
+        uf.union(a, b)
+    for mem in uf.members.values():
+        labels[mem] = next_label
+        next_label += 1
+    return skipped_rows
+
+
+def _smallest_position_labels(labels: np.ndarray, n: int) -> np.ndarray:
+    """Relabel each cluster by the smallest record position in it (deterministic)."""
+    mins = np.full(labels.max() + 1 if n else 0, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(mins, labels, np.arange(n, dtype=np.int64))
+    return mins[labels]
+
+
 def cluster_records(
     n: int,
     i: np.ndarray,
@@ -129,103 +269,33 @@ def cluster_records(
     must_link, cannot_link : (a, b) position arrays from review decisions
     same_person : (a, b) position arrays of records that are one person without a review (a registry's
              double registration): joined like must-links
+
+    Steps: decisions by threshold; connected components of the links; the components that could break a
+    constraint; those re-clustered link by link under the constraints; labels by smallest position.
     """
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     decisions = classify(scores, auto_link, review)
-    ml_a, ml_b = _pairs(must_link)
-    sp_a, sp_b = _pairs(same_person)
-    ml_a, ml_b = np.r_[ml_a, sp_a], np.r_[ml_b, sp_b]
+    links = _links(i, j, scores, decisions, must_link, same_person)
     cl_a, cl_b = _pairs(cannot_link)
 
-    auto = np.flatnonzero(decisions == AUTO_LINK)
-    ea = np.r_[ml_a, i[auto]]
-    eb = np.r_[ml_b, j[auto]]
-    ew = np.r_[np.full(ml_a.size, np.inf), scores[auto]]
-    epair = np.r_[np.full(ml_a.size, -1), auto]  # index into the pairs (-1 for must-links)
-
-    graph = coo_matrix((np.ones(ea.size, dtype=np.int8), (ea, eb)), shape=(n, n))
+    graph = coo_matrix((np.ones(links.a.size, dtype=np.int8), (links.a, links.b)), shape=(n, n))
     ncomp, comp = connected_components(graph, directed=False)
-
-    # ---- which components could break a constraint?
-    conflict = np.zeros(ncomp, dtype=bool)
     if cf_key is not None:
         cf_key = np.asarray(cf_key, dtype=np.int64)
-        has = cf_key >= 0
-        cc = pd.DataFrame({"c": comp[has], "k": cf_key[has]}).drop_duplicates()
-        per = np.bincount(cc["c"].to_numpy(), minlength=ncomp)
-        conflict |= per > 1
-    groups = [np.asarray(g, dtype=np.int64) for g in (exclusive or [])]
-    if system is not None and one_person_systems:
-        sysv = np.asarray(system, dtype=object)
-        codes = pd.factorize(sysv)[0].astype(np.int64)
-        groups.append(np.where(np.isin(sysv, list(one_person_systems)), codes, -1))
-    for g in groups:
-        on = g >= 0
-        if on.any():
-            sc = pd.DataFrame({"c": comp[on], "s": g[on]})
-            dup = sc.duplicated().to_numpy()
-            conflict[np.unique(sc["c"].to_numpy()[dup])] = True
-    if cl_a.size:
-        same = comp[cl_a] == comp[cl_b]
-        conflict[np.unique(comp[cl_a][same])] = True
+    groups = _exclusive_groups(exclusive, system, one_person_systems)
+    conflict = _conflicted_components(comp, ncomp, cf_key, groups, cl_a, cl_b)
 
     labels = comp.astype(np.int64).copy()
-    skipped_rows = []
+    skipped_rows: list[tuple[int, int, float, str]] = []
     n_conf = int(conflict.sum())
     if n_conf:
-        next_label = ncomp
-        cannot: dict[int, set[int]] = {}
-        for a, b in zip(cl_a.tolist(), cl_b.tolist()):
-            cannot.setdefault(a, set()).add(b)
-            cannot.setdefault(b, set()).add(a)
-        in_conf = conflict[comp[ea]] if ea.size else np.zeros(0, bool)
-        sel = np.flatnonzero(in_conf)
-        order = sel[np.argsort(-ew[sel], kind="stable")]
-        recs = np.flatnonzero(conflict[comp])
-        parent = {int(r): int(r) for r in recs}
-        members = {int(r): [int(r)] for r in recs}
-        cf_of = {int(r): (int(cf_key[r]) if cf_key is not None and cf_key[r] >= 0 else None) for r in recs}
-        sys_of = {int(r): {(gi, int(g[r])) for gi, g in enumerate(groups) if g[r] >= 0} for r in recs}
-
-        def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for e in order.tolist():
-            a, b = find(int(ea[e])), find(int(eb[e]))
-            if a == b:
-                continue
-            human = epair[e] < 0
-            reason = None
-            small, big = (a, b) if len(members[a]) <= len(members[b]) else (b, a)
-            if any(find(p) == big for x in members[small] for p in cannot.get(x, ())):
-                reason = "cannot_link"
-            elif not human:
-                if cf_of[a] is not None and cf_of[b] is not None and cf_of[a] != cf_of[b]:
-                    reason = "cf_conflict"
-                elif sys_of[a] & sys_of[b]:
-                    reason = "one_person_system"
-            if reason:
-                if epair[e] >= 0:
-                    decisions[epair[e]] = SKIPPED
-                    skipped_rows.append((int(ea[e]), int(eb[e]), float(ew[e]), reason))
-                continue
-            parent[small] = big
-            members[big].extend(members.pop(small))
-            cf_of[big] = cf_of[big] if cf_of[big] is not None else cf_of[small]
-            sys_of[big] = sys_of[big] | sys_of.pop(small)
-            cf_of.pop(small, None)
-        for mem in members.values():
-            labels[mem] = next_label
-            next_label += 1
-
-    # label = smallest record position in the cluster (deterministic)
-    mins = np.full(labels.max() + 1 if n else 0, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(mins, labels, np.arange(n, dtype=np.int64))
-    final = mins[labels]
+        skipped_rows = _link_conflicted(comp, conflict, links, cf_key, groups, cl_a, cl_b, labels, decisions, ncomp)
     skipped = pd.DataFrame(skipped_rows, columns=["i", "j", "score", "reason"])
-    return ClusterResult(labels=final, decisions=decisions, skipped=skipped, conflicted_components=n_conf)
+    return ClusterResult(
+        labels=_smallest_position_labels(labels, n),
+        decisions=decisions,
+        skipped=skipped,
+        conflicted_components=n_conf,
+    )

@@ -79,7 +79,7 @@ class LinkResult:
             return self.explain(int(hit[0]))
         i, j = np.array([min(a, b)]), np.array([max(a, b)])
         lv = compute_levels(self.records, i, j, self.comparators)
-        tf = _tf_adjust(self.model, self.records, lv, i, j)
+        tf = tf_adjustments(self.model, self.records, lv, i, j)
         out = self.model.explain(lv[0], tf[0] if tf is not None else None, self._prior(a, b))
         out.update({"id_l": id_l, "id_r": id_r, "decision": "not_a_candidate"})
         return out
@@ -118,7 +118,9 @@ def compute_levels(
     return out
 
 
-def _metas(settings: LinkageSettings, comparators) -> list[LevelMeta]:
+def comparison_metas(settings: LinkageSettings, comparators: Sequence[LevelComparator]) -> list[LevelMeta]:
+    """Per comparison, what the estimators need to know of its levels (labels, neutral levels, the
+    term-frequency adjustment its settings ask for); `comparators` as `build_comparators(settings)` built them."""
     return [LevelMeta.from_comparator(c, spec.tf_adjustment) for c, spec in zip(comparators, settings.comparisons)]
 
 
@@ -199,7 +201,13 @@ def _shares(col: pd.Series) -> np.ndarray:
     return freq
 
 
-def _tf_adjust(model: FittedModel, records: pd.DataFrame, levels, i, j) -> np.ndarray | None:
+def tf_adjustments(
+    model: FittedModel, records: pd.DataFrame, levels: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> np.ndarray | None:
+    """Term-frequency weight adjustments of the pairs (positions i, j of the prepared `records`, at `levels`):
+    per comparison with a `tf` spec in the model, the shares of the pair's values among the records (cached in
+    `records.attrs`) and, for a joint spec, the share of the value's other bearers, priced by
+    `FittedModel.tf_adjustments`. None when no comparison of the model is term-frequency adjusted."""
     tf_l, tf_r = {}, {}
     for c in model.comparisons:
         if c.tf and c.tf.get("column") in records.columns:
@@ -377,7 +385,7 @@ def link_dataframe(
     timings["blocking"] = time.perf_counter() - t
 
     comparators = build_comparators(settings)
-    metas = _metas(settings, comparators)
+    metas = comparison_metas(settings, comparators)
     t = time.perf_counter()
     levels = compute_levels(records, i, j, comparators)
     timings["compare"] = time.perf_counter() - t
@@ -406,7 +414,7 @@ def link_dataframe(
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tf_adj = _tf_adjust(model, records, levels, i, j)
+    tf_adj = tf_adjustments(model, records, levels, i, j)
     weight = model.match_weight(levels, tf_adj, model.pair_prior_weights(records, i, j))
     prob = model.probability(weight)
     score = prob if settings.thresholds.scale == "probability" else weight

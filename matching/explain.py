@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from matching import store
 from matching.blocking import pass_keys
-from matching.engine import _tf_adjust, build_comparators, compute_levels
+from matching.engine import build_comparators, compute_levels, tf_adjustments
 from matching.implied_birth import with_birth_bounds
 from matching.prepare import prepare_records
 from matching.settings import LinkageSettings
@@ -69,7 +69,7 @@ class Explainer:
         # levels from the two records alone (small vocabularies: fast); TF from every record
         two = prepare_records(self.records.iloc[[int(i[0]), int(j[0])]], self.settings)
         lv = compute_levels(two, np.array([0]), np.array([1]), self.comparators)
-        tf = _tf_adjust(self.model, self.prepared, lv, i, j)
+        tf = tf_adjustments(self.model, self.prepared, lv, i, j)
         prior = self.model.pair_prior_weights(self.prepared, i, j)
         out = self.model.explain(lv[0], tf[0] if tf is not None else None, None if prior is None else prior[0])
         th = self.settings.thresholds

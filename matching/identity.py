@@ -92,16 +92,49 @@ class Assignment:
 
 
 def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Mapping[str, Known]) -> Assignment:
-    """New crosswalk for records `keys` clustered as `labels` (same length), given the previous crosswalk."""
+    """New crosswalk for records `keys` clustered as `labels` (same length), given the previous crosswalk.
+
+    Steps (the rules of the module docstring): previous ids claim clusters (`_claims`); a cluster claimed by
+    several ids keeps the oldest and merges the others (`_settle_claims`); unclaimed clusters revive or mint
+    an id (`_name_unclaimed`); then the splits, the updated ids and the retired ids are read off.
+    """
+    prev = pd.Series(previous, dtype=object) if not isinstance(previous, pd.Series) else previous
+    df = _records(keys, labels, prev)
+    first_key = df.groupby("label", sort=False)["key"].first()  # founding (smallest) key per cluster
+    claimant, parts_of = _claims(df, first_key)
+
+    result = Assignment(crosswalk=pd.Series(dtype=object), members={})
+    label_id = _settle_claims(claimant, known, result)
+    _name_unclaimed(df, first_key, label_id, known, result)
+
+    df["bid"] = df["label"].map(label_id)
+    result.crosswalk = pd.Series(df["bid"].to_numpy(), index=df["key"].to_numpy(), dtype=object)
+    result.members = {b: list(g) for b, g in df.groupby("bid", sort=True)["key"]}
+    result.split = _splits(parts_of, label_id)
+    prev_members: dict[str, set] = {}
+    for k, b in prev.items():
+        prev_members.setdefault(b, set()).add(k)
+    result.updated = _updated(result, prev_members)
+    # retired: previous ids without any current record
+    current = set(df["prev"].dropna())
+    result.retired = sorted(b for b in prev_members if b not in current and b not in result.merged)
+    result.created.sort()
+    result.revived.sort()
+    return result
+
+
+def _records(keys, labels, prev: pd.Series) -> pd.DataFrame:
+    """One row per record, sorted by key: key, cluster label, previous id (None for a new record)."""
     keys = np.asarray(keys, dtype=object)
     labels = np.asarray(labels)
-    prev = pd.Series(previous, dtype=object) if not isinstance(previous, pd.Series) else previous
     df = pd.DataFrame({"key": keys, "label": labels})
     df["prev"] = prev.reindex(keys).to_numpy(dtype=object) if len(prev) else None
-    df = df.sort_values("key", kind="stable")
-    first_key = df.groupby("label", sort=False)["key"].first()  # founding (smallest) key per cluster
+    return df.sort_values("key", kind="stable")
 
-    # ---- claims: each previous id -> the cluster holding most of its records
+
+def _claims(df: pd.DataFrame, first_key: pd.Series) -> tuple[dict[object, list[str]], dict[str, list[object]]]:
+    """Each previous id claims the cluster holding most of its records (ties: the smallest founding key).
+    Returns (cluster label -> the ids claiming it, previous id -> every cluster holding its records)."""
     held = df[df["prev"].notna()]
     claimant: dict[object, list[str]] = {}
     parts_of: dict[str, list[object]] = {}
@@ -114,77 +147,84 @@ def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Map
             claimant.setdefault(lab, []).append(pid)
         for pid, lab in zip(ov["prev"], ov["label"]):
             parts_of.setdefault(pid, []).append(lab)
+    return claimant, parts_of
+
+
+def _settle_claims(claimant: dict[object, list[str]], known: Mapping[str, Known], result: Assignment) -> dict:
+    """Cluster label -> id for the claimed clusters: the oldest claimant (created in the earliest run, ties by
+    id) survives; the other claimants are recorded in `result.merged`."""
 
     def age(b: str):
         k = known.get(b)
         return (k.created_run_id if k else 0, b)
 
-    result = Assignment(crosswalk=pd.Series(dtype=object), members={})
     label_id: dict[object, str] = {}
-    issued = set(known)
-    revivable = {b for b, k in known.items() if k.status in ("merged", "retired")}
     for lab, ids in claimant.items():
         ids = sorted(ids, key=age)
         label_id[lab] = ids[0]
         for other in ids[1:]:
             result.merged[other] = ids[0]
+    return label_id
 
-    # ---- unclaimed clusters: revive an id founded by one of their records, or mint a new one
+
+def _name_unclaimed(
+    df: pd.DataFrame, first_key: pd.Series, label_id: dict, known: Mapping[str, Known], result: Assignment
+) -> None:
+    """Give every unclaimed cluster an id in `label_id`: a merged or retired id founded by one of its records
+    (revived), else a new id minted from its founding key (created)."""
     unclaimed = [lab for lab in first_key.index if lab not in label_id]
-    if unclaimed:
-        first_keys = first_key.to_dict()
-        members = df[df["label"].isin(unclaimed)]
-        candidates: dict[object, str] = {}
-        if revivable:
-            for lab, key in zip(members["label"], members["key"]):
-                if lab in candidates:
-                    continue
-                b = mint_id(key)
-                if b in revivable:
-                    candidates[lab] = b
-        for lab in unclaimed:
-            b = candidates.get(lab)
-            if b is not None and b in revivable:
-                revivable.discard(b)
-                label_id[lab] = b
-                result.revived.append(b)
-                continue
-            fk = first_keys[lab]
-            for salt in range(MAX_SALT):
-                b = mint_id(fk, salt)
-                if b not in issued:
-                    break
-            else:  # pragma: no cover - 50 collisions of 60-bit hashes
-                raise RuntimeError(f"cannot mint an id for {fk}")
-            issued.add(b)
+    if not unclaimed:
+        return
+    issued = set(known)
+    revivable = {b for b, k in known.items() if k.status in ("merged", "retired")}
+    first_keys = first_key.to_dict()
+    candidates = _revival_candidates(df[df["label"].isin(unclaimed)], revivable)
+    for lab in unclaimed:
+        b = candidates.get(lab)
+        if b is not None and b in revivable:
+            revivable.discard(b)
             label_id[lab] = b
-            result.created.append(b)
+            result.revived.append(b)
+            continue
+        b = _mint_unissued(first_keys[lab], issued)
+        issued.add(b)
+        label_id[lab] = b
+        result.created.append(b)
 
-    df["bid"] = df["label"].map(label_id)
-    result.crosswalk = pd.Series(df["bid"].to_numpy(), index=df["key"].to_numpy(), dtype=object)
-    result.members = {b: list(g) for b, g in df.groupby("bid", sort=True)["key"]}
 
-    # ---- splits: a previous id whose records now sit under several ids
+def _revival_candidates(members: pd.DataFrame, revivable: set[str]) -> dict[object, str]:
+    """Per cluster, the first revivable id (in key order) that one of its records founded."""
+    candidates: dict[object, str] = {}
+    if revivable:
+        for lab, key in zip(members["label"], members["key"]):
+            if lab in candidates:
+                continue
+            b = mint_id(key)
+            if b in revivable:
+                candidates[lab] = b
+    return candidates
+
+
+def _mint_unissued(founding_key: str, issued: set[str]) -> str:
+    """The id minted from `founding_key` with the smallest salt that no issued id holds."""
+    for salt in range(MAX_SALT):
+        b = mint_id(founding_key, salt)
+        if b not in issued:
+            return b
+    raise RuntimeError(f"cannot mint an id for {founding_key}")  # pragma: no cover - 50 collisions of 60-bit hashes
+
+
+def _splits(parts_of: dict[str, list[object]], label_id: dict) -> dict[str, list[str]]:
+    """Previous ids whose records now sit under several ids -> those ids (sorted)."""
+    split: dict[str, list[str]] = {}
     for pid, labs in parts_of.items():
         holders = sorted({label_id[lab] for lab in labs})
         if len(holders) > 1:
-            result.split[pid] = holders
+            split[pid] = holders
+    return split
 
-    # ---- updated: surviving ids whose record set changed
-    prev_members: dict[str, set] = {}
-    for k, b in prev.items():
-        prev_members.setdefault(b, set()).add(k)
+
+def _updated(result: Assignment, prev_members: dict[str, set]) -> list[str]:
+    """Surviving ids (neither created nor revived in this run) whose record set changed, sorted."""
     fresh = set(result.created) | set(result.revived)
-    for b, recs in result.members.items():
-        if b in fresh:
-            continue
-        if set(recs) != prev_members.get(b, set()):
-            result.updated.append(b)
-
-    # ---- retired: previous ids without any current record
-    current = set(df["prev"].dropna())
-    result.retired = sorted(b for b in prev_members if b not in current and b not in result.merged)
-    result.created.sort()
-    result.revived.sort()
-    result.updated.sort()
-    return result
+    return sorted(b for b, recs in result.members.items() if b not in fresh and set(recs) != prev_members.get(b, set()))

@@ -38,7 +38,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from matching import store
-from matching.engine import _metas, _tf_adjust, build_comparators, compute_levels, random_pairs
+from matching.engine import build_comparators, comparison_metas, compute_levels, random_pairs, tf_adjustments
 from matching.finalize import finalize_run
 from matching.scoring import FittedModel, level_frequencies
 from matching.settings import LinkageSettings, load_settings
@@ -93,7 +93,7 @@ def fit_model(work: Work) -> FittedModel:
     """Unsupervised Fellegi–Sunter model (matching/training.py: EM over candidates or EM sessions)."""
     settings, prepared = work.settings, work.prepared
     comparators = build_comparators(settings)
-    metas = _metas(settings, comparators)
+    metas = comparison_metas(settings, comparators)
     if work.levels is None:
         work.levels = compute_levels(prepared, work.i, work.j, comparators)
     em = settings.em
@@ -106,7 +106,7 @@ def score(work: Work, model: FittedModel, i: np.ndarray, j: np.ndarray, levels: 
     """(levels, tf adjustments, pair prior weights, match weights, probabilities) of pairs i, j."""
     if levels is None:
         levels = compute_levels(work.prepared, i, j, build_comparators(work.settings))
-    tf = _tf_adjust(model, work.prepared, levels, i, j)
+    tf = tf_adjustments(model, work.prepared, levels, i, j)
     prior = model.pair_prior_weights(work.prepared, i, j)
     weight = model.match_weight(levels, tf, prior)
     return levels, tf, prior, weight, model.probability(weight)

@@ -9,14 +9,14 @@ Boolean roles become nullable booleans. Nothing here is per pair.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from matching.comparators import (
     COMPARATORS,
-    _as_array,
+    as_array,
     cf_prefix,
     date_parts,
     encode_shared,
@@ -44,62 +44,97 @@ def _text(v):
     return s or None
 
 
+def _date_text(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    """`year`: the year as text; `date`: YYYYMMDD text (any accepted date representation)."""
+    y, m, d = date_parts(cols[0])
+    out = np.full(len(y), None, dtype=object)
+    ok = y >= 0
+    if spec.transform == "year":
+        out[ok] = y[ok].astype(str)
+    else:
+        out[ok] = [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])]
+    return out
+
+
+def _prefix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    k = spec.length
+    return _from_uniques(cols[0], lambda v: s[:k] if (s := _text(v)) and len(s) >= k else None)
+
+
+def _suffix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    k = spec.length
+    return _from_uniques(cols[0], lambda v: s[-k:] if (s := _text(v)) and len(s) >= k else None)
+
+
+def _digits(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    return _from_uniques(
+        cols[0], lambda v: ("".join(ch for ch in s if ch.isdigit()) or None) if (s := _text(v)) else None
+    )
+
+
+def _cf_prefix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    k = spec.length or 11
+    return _from_uniques(cols[0], lambda v: cf_prefix(v, k))
+
+
+def _joined_pair(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    """`concat` / `sorted_concat` of two columns, vectorised."""
+    a, b = (pd.Series(np.asarray(as_array(c), dtype=object)).map(_text) for c in cols)
+    ok = a.notna() & b.notna()
+    out = np.full(n, None, dtype=object)
+    av, bv = a[ok].astype(str), b[ok].astype(str)
+    if spec.transform == "concat":
+        out[ok.to_numpy()] = (av + "|" + bv).to_numpy()
+    else:
+        lo = np.where(av <= bv, av, bv)
+        hi = np.where(av <= bv, bv, av)
+        out[ok.to_numpy()] = (pd.Series(lo, dtype=object) + "|" + pd.Series(hi, dtype=object)).to_numpy()
+    return out
+
+
+def _joined_rows(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    """`concat` / `sorted_concat` of any number of columns, row by row."""
+    arrs = [np.asarray(as_array(c), dtype=object) for c in cols]
+    out = np.full(n, None, dtype=object)
+    for i in range(n):
+        vals = [_text(a[i]) for a in arrs]
+        if spec.transform == "concat":
+            out[i] = None if any(v is None for v in vals) else "|".join(vals)
+        else:
+            vals = sorted(v for v in vals if v is not None)
+            out[i] = "|".join(vals) if len(vals) >= 2 else None
+    return out
+
+
+def _joined(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
+    """`concat`: the values joined with '|', null if any is null; `sorted_concat`: the non-null values sorted
+    and joined, null unless two are present."""
+    return _joined_pair(cols, spec, n) if len(cols) == 2 else _joined_rows(cols, spec, n)
+
+
+_TRANSFORMS: dict[str, Callable[[list, DerivedColumn, int], np.ndarray]] = {
+    "phonetic": lambda cols, spec, n: _from_uniques(cols[0], phonetic_key),
+    "variant": lambda cols, spec, n: _from_uniques(cols[0], variant_key),
+    "year": _date_text,
+    "date": _date_text,
+    "prefix": _prefix,
+    "suffix": _suffix,
+    "digits": _digits,
+    "cf_prefix": _cf_prefix,
+    "typed_cf11": lambda cols, spec, n: typed_cf11(*cols),
+    "sorted_concat": _joined,
+    "concat": _joined,
+}
+"""Derived-column transform (settings `DerivedTransform`) -> function of (input columns, spec, row count)."""
+
+
 def compute_derived(df: pd.DataFrame, spec: DerivedColumn) -> np.ndarray:
     """One derived column (object array, None where not derivable)."""
     cols = [df[c] for c in spec.columns]
-    t = spec.transform
-    if t == "phonetic":
-        return _from_uniques(cols[0], phonetic_key)
-    if t == "variant":
-        return _from_uniques(cols[0], variant_key)
-    if t in ("year", "date"):
-        y, m, d = date_parts(cols[0])
-        out = np.full(len(y), None, dtype=object)
-        ok = y >= 0
-        if t == "year":
-            out[ok] = y[ok].astype(str)
-        else:
-            out[ok] = [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])]
-        return out
-    if t == "prefix":
-        n = spec.length
-        return _from_uniques(cols[0], lambda v: s[:n] if (s := _text(v)) and len(s) >= n else None)
-    if t == "suffix":
-        n = spec.length
-        return _from_uniques(cols[0], lambda v: s[-n:] if (s := _text(v)) and len(s) >= n else None)
-    if t == "digits":
-        return _from_uniques(
-            cols[0], lambda v: ("".join(ch for ch in s if ch.isdigit()) or None) if (s := _text(v)) else None
-        )
-    if t == "cf_prefix":
-        n = spec.length or 11
-        return _from_uniques(cols[0], lambda v: cf_prefix(v, n))
-    if t == "typed_cf11":
-        return typed_cf11(*cols)
-    if t in ("sorted_concat", "concat") and len(cols) == 2:
-        a, b = (pd.Series(np.asarray(_as_array(c), dtype=object)).map(_text) for c in cols)
-        ok = a.notna() & b.notna()
-        out = np.full(len(df), None, dtype=object)
-        av, bv = a[ok].astype(str), b[ok].astype(str)
-        if t == "concat":
-            out[ok.to_numpy()] = (av + "|" + bv).to_numpy()
-        else:
-            lo = np.where(av <= bv, av, bv)
-            hi = np.where(av <= bv, bv, av)
-            out[ok.to_numpy()] = (pd.Series(lo, dtype=object) + "|" + pd.Series(hi, dtype=object)).to_numpy()
-        return out
-    if t in ("sorted_concat", "concat"):
-        arrs = [np.asarray(_as_array(c), dtype=object) for c in cols]
-        out = np.full(len(df), None, dtype=object)
-        for i in range(len(df)):
-            vals = [_text(a[i]) for a in arrs]
-            if t == "concat":
-                out[i] = None if any(v is None for v in vals) else "|".join(vals)
-            else:
-                vals = sorted(v for v in vals if v is not None)
-                out[i] = "|".join(vals) if len(vals) >= 2 else None
-        return out
-    raise ValueError(f"unknown transform {t!r}")
+    transform = _TRANSFORMS.get(spec.transform)
+    if transform is None:
+        raise ValueError(f"unknown transform {spec.transform!r}")
+    return transform(cols, spec, len(df))
 
 
 def derive_columns(df: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:

@@ -290,7 +290,11 @@ def _initial_m(meta: LevelMeta) -> np.ndarray:
     return _normalise(m, meta, 0.0)
 
 
-def _finish(metas, m, u, u_random, weights_override=None) -> list[ComparisonParams]:
+def comparison_params(metas: Sequence[LevelMeta], m, u, u_random, weights_override=None) -> list[ComparisonParams]:
+    """Per comparison, its fitted parameters as stored in a `FittedModel`: m and u per level (None where not
+    finite, as on neutral levels), weights log2(m/u) (0 where undefined and on neutral levels) unless
+    `weights_override` gives them, u_random (agreement chances among random pairs, which term-frequency
+    adjustments read) and the term-frequency spec of its `LevelMeta`."""
     out = []
     for k, meta in enumerate(metas):
         if weights_override is not None:
@@ -383,7 +387,7 @@ def fit_em(
             converged = True
             break
     return FittedModel(
-        _finish(metas, m, u, u_init),
+        comparison_params(metas, m, u, u_init),
         prior=lam,
         method="em",
         iterations=it,
@@ -422,7 +426,11 @@ def fit_supervised(
         u = level_frequencies(levels[~y], metas, pseudo_count)
         lam = float(y.mean()) if prior is None else prior
         return FittedModel(
-            _finish(metas, m, u, u_random), prior=lam, method="counts", n_pairs=len(y), settings_name=settings_name
+            comparison_params(metas, m, u, u_random),
+            prior=lam,
+            method="counts",
+            n_pairs=len(y),
+            settings_name=settings_name,
         )
     if method == "logistic":
         from sklearn.linear_model import LogisticRegression
@@ -444,7 +452,7 @@ def fit_supervised(
         m = level_frequencies(levels[y], metas, pseudo_count)
         u = level_frequencies(levels[~y], metas, pseudo_count)
         return FittedModel(
-            _finish(metas, m, u, u_random, weights_override=weights),
+            comparison_params(metas, m, u, u_random, weights_override=weights),
             prior=lam,
             method="logistic",
             n_pairs=len(y),

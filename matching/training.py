@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking import block_pass
-from matching.scoring import FittedModel, _finish, fit_em, group_key, level_frequencies
+from matching.scoring import FittedModel, comparison_params, fit_em, group_key, level_frequencies
 from matching.settings import BlockingPass, LinkageSettings
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
         mk = m_sum[k] / m_cnt[k] if m_cnt[k] else np.array(u_random[k], dtype=float)  # untrained: m = u
         mk[meta.neutral] = np.nan
         m.append(mk)
-    params = _finish(metas, m, u_random, u_random)
+    params = comparison_params(metas, m, u_random, u_random)
     for c in params:  # an untrained comparison is no evidence, its term frequencies neither
         if c.name in untrained:
             c.tf = None

@@ -383,103 +383,128 @@ def generate_population(
     """People in households (with twins), each with 1..n records over the systems, typos included."""
     rng = random.Random(seed)
     surnames = SURNAMES + (synthetic_surnames(extra_surnames, seed) if extra_surnames else [])
-    people = []
-    pid = 0
+    people: list[dict] = []
     while len(people) < n_people:
-        last = rng.choice(surnames)
-        street, number = rng.choice(STREETS), str(rng.randint(1, 120))
-        phone = f"+39333{rng.randint(1000000, 9999999)}"
-        hh = f"anagrafe:F-{rng.randint(10000, 99999)}"
-        size = rng.choice([1, 1, 1, 2, 2, 3, 4])
-        twin_date = None
-        hh_firsts: set[str] = set()
-        for k in range(size):
-            sex = rng.choice("MF")
-            first = rng.choice(MALE if sex == "M" else FEMALE)
-            if first in hh_firsts:
-                first = rng.choice(MALE if sex == "M" else FEMALE)
-            hh_firsts.add(first)
-            if k == 1 and size >= 3 and rng.random() < 0.5 and twin_date is not None:
-                birth = twin_date  # twins
-            else:
-                birth = dt.date(rng.randint(1940, 2015), rng.randint(1, 12), rng.randint(1, 28))
-            twin_date = birth if k == 0 else twin_date
-            place = rng.choice(PLACES)
-            middle = rng.choice(FEMALE if sex == "F" else MALE) if rng.random() < 0.1 else None
-            people.append(
-                {
-                    "pid": pid,
-                    "first": first,
-                    "last": last,
-                    "middle": middle,
-                    "sex": sex,
-                    "birth": birth,
-                    "place": place,
-                    "street": street,
-                    "number": number,
-                    "phone": phone,
-                    "household": hh,
-                }
-            )
-            pid += 1
+        people += _household(rng, surnames, first_pid=len(people))
     rows = []
     for p in people[:n_people]:
-        n_rec = 1 + min(4, int(np.random.default_rng(seed * 100003 + p["pid"]).poisson(dup_mean)))
-        systems = rng.sample(SYSTEMS, n_rec)
-        for r, system in enumerate(systems):
-            first, last, middle = p["first"], p["last"], p["middle"]
-            birth, default = p["birth"], False
-            cf: str | None | bool = True
-            if r > 0:  # duplicates get accidents
-                u = rng.random()
-                if u < 0.15:
-                    first = _typo(rng, first)
-                elif u < 0.25:
-                    last = _typo(rng, last)
-                elif u < 0.30 and first in VARIANTS:
-                    first = rng.choice(VARIANTS[first])
-                elif u < 0.35:
-                    first, last = last, first
-                elif u < 0.38:
-                    middle = None
-                v = rng.random()
-                if v < 0.05:
-                    birth = dt.date(birth.year, birth.day, birth.month) if birth.day <= 12 else birth
-                elif v < 0.10:
-                    birth = dt.date(birth.year, birth.month, min(28, birth.day + 1))
-                elif v < 0.13:
-                    birth, default = dt.date(birth.year, 1, 1), True
-            code = make_cf(p["last"], p["first"], p["sex"], p["birth"], p["place"][0])
-            w = rng.random()
-            if system == "volontariato" or w < 0.25:
-                cf = None
-            elif w < 0.30:
-                cf = omocodic(code)
-            elif w < 0.34:
-                k = rng.randrange(0, 15)
-                cf = code[:k] + ("X" if code[k] != "X" else "Y") + code[k + 1 :]
-            else:
-                cf = code
-            rows.append(
-                person_record(
-                    rid=f"{system[:3]}-{p['pid']}-{r}",
-                    system=system,
-                    first=first,
-                    last=last,
-                    middle=middle,
-                    sex=p["sex"],
-                    birth=birth,
-                    birth_default=default,
-                    place=p["place"],
-                    cf=cf,
-                    phone=p["phone"] if rng.random() < 0.6 else None,
-                    street=p["street"] if rng.random() < 0.8 else None,
-                    number=p["number"],
-                    household=p["household"] if system == "anagrafe" else None,
-                    true_id=p["pid"],
-                )
-            )
+        rows += _person_records(rng, p, seed, dup_mean)
     return frame(rows)
+
+
+def _household(rng: random.Random, surnames: list[str], first_pid: int) -> list[dict]:
+    """The people of one household: one surname, address and phone; distinct first names; maybe twins."""
+    last = rng.choice(surnames)
+    street, number = rng.choice(STREETS), str(rng.randint(1, 120))
+    phone = f"+39333{rng.randint(1000000, 9999999)}"
+    hh = f"anagrafe:F-{rng.randint(10000, 99999)}"
+    size = rng.choice([1, 1, 1, 2, 2, 3, 4])
+    twin_date = None
+    hh_firsts: set[str] = set()
+    people = []
+    for k in range(size):
+        sex = rng.choice("MF")
+        first = rng.choice(MALE if sex == "M" else FEMALE)
+        if first in hh_firsts:
+            first = rng.choice(MALE if sex == "M" else FEMALE)
+        hh_firsts.add(first)
+        if k == 1 and size >= 3 and rng.random() < 0.5 and twin_date is not None:
+            birth = twin_date  # twins
+        else:
+            birth = dt.date(rng.randint(1940, 2015), rng.randint(1, 12), rng.randint(1, 28))
+        twin_date = birth if k == 0 else twin_date
+        place = rng.choice(PLACES)
+        middle = rng.choice(FEMALE if sex == "F" else MALE) if rng.random() < 0.1 else None
+        people.append(
+            {
+                "pid": first_pid + k,
+                "first": first,
+                "last": last,
+                "middle": middle,
+                "sex": sex,
+                "birth": birth,
+                "place": place,
+                "street": street,
+                "number": number,
+                "phone": phone,
+                "household": hh,
+            }
+        )
+    return people
+
+
+def _person_records(rng: random.Random, p: dict, seed: int, dup_mean: float) -> list[dict]:
+    """One person's records over 1..5 systems; every record after the first may carry typing accidents."""
+    n_rec = 1 + min(4, int(np.random.default_rng(seed * 100003 + p["pid"]).poisson(dup_mean)))
+    rows = []
+    for r, system in enumerate(rng.sample(SYSTEMS, n_rec)):
+        first, last, middle = p["first"], p["last"], p["middle"]
+        birth, default = p["birth"], False
+        if r > 0:  # duplicates get accidents
+            first, last, middle = _name_accident(rng, first, last, middle)
+            birth, default = _birth_accident(rng, birth)
+        code = make_cf(p["last"], p["first"], p["sex"], p["birth"], p["place"][0])
+        rows.append(
+            person_record(
+                rid=f"{system[:3]}-{p['pid']}-{r}",
+                system=system,
+                first=first,
+                last=last,
+                middle=middle,
+                sex=p["sex"],
+                birth=birth,
+                birth_default=default,
+                place=p["place"],
+                cf=_typed_cf(rng, system, code),
+                phone=p["phone"] if rng.random() < 0.6 else None,
+                street=p["street"] if rng.random() < 0.8 else None,
+                number=p["number"],
+                household=p["household"] if system == "anagrafe" else None,
+                true_id=p["pid"],
+            )
+        )
+    return rows
+
+
+def _name_accident(rng: random.Random, first: str, last: str, middle: str | None) -> tuple[str, str, str | None]:
+    """A typo in a name, a spelling variant, first and last swapped, or a second name dropped (or none)."""
+    u = rng.random()
+    if u < 0.15:
+        first = _typo(rng, first)
+    elif u < 0.25:
+        last = _typo(rng, last)
+    elif u < 0.30 and first in VARIANTS:
+        first = rng.choice(VARIANTS[first])
+    elif u < 0.35:
+        first, last = last, first
+    elif u < 0.38:
+        middle = None
+    return first, last, middle
+
+
+def _birth_accident(rng: random.Random, birth: dt.date) -> tuple[dt.date, bool]:
+    """Day and month swapped, a day off, or a 1 January placeholder (flagged as default), or none."""
+    v = rng.random()
+    if v < 0.05:
+        return (dt.date(birth.year, birth.day, birth.month) if birth.day <= 12 else birth), False
+    if v < 0.10:
+        return dt.date(birth.year, birth.month, min(28, birth.day + 1)), False
+    if v < 0.13:
+        return dt.date(birth.year, 1, 1), True
+    return birth, False
+
+
+def _typed_cf(rng: random.Random, system: str, code: str) -> str | None:
+    """The code as a record carries it: none (always in volontariato), omocodic, one character wrong, or as is."""
+    w = rng.random()
+    if system == "volontariato" or w < 0.25:
+        return None
+    if w < 0.30:
+        return omocodic(code)
+    if w < 0.34:
+        k = rng.randrange(0, 15)
+        return code[:k] + ("X" if code[k] != "X" else "Y") + code[k + 1 :]
+    return code
 
 
 def test_generator_is_deterministic_and_canonical():

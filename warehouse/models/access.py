@@ -11,7 +11,7 @@ ROLES = ("case_worker", "analyst", "integration")
 
 
 def access_tables_columns() -> dict[str, list]:
-    """Columns and constraints of the access tables (fresh objects each call, for models and migrations)."""
+    """Columns and constraints of the access tables (migrations write their DDL out literally)."""
     return {
         "api_client": [
             sa.Column("client_id", sa.String(40), primary_key=True),

@@ -36,7 +36,7 @@ def _pair() -> list[sa.Column]:
 
 
 def identity_tables_columns() -> dict[str, list]:
-    """Columns and constraints of every identity table (fresh objects each call, for models and migrations)."""
+    """Columns and constraints of every identity table (migrations write their DDL out literally)."""
     bid = sa.String(24)
     return {
         "beneficiary": [

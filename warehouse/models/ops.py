@@ -36,7 +36,9 @@ class PipelineRun(Base):
     lease_seconds: Mapped[int | None] = mapped_column(sa.Integer)
 
     __table_args__ = (
-        sa.CheckConstraint(f"status IN {RUN_STATUSES}", name="status"),
+        # Named like the other models' checks; the naming convention makes it
+        # ck_pipeline_run_ck_pipeline_run_status, the name migration 0001 has always created.
+        sa.CheckConstraint(f"status IN {RUN_STATUSES}", name="ck_pipeline_run_status"),
         sa.Index("ix_pipeline_run_step_started", "step", "started_at"),
     )
 

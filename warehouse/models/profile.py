@@ -50,7 +50,7 @@ def _golden_attributes() -> list[sa.Column]:
 
 
 def profile_tables_columns() -> dict[str, list]:
-    """Columns and constraints of every profile table (fresh objects each call, for models and migrations)."""
+    """Columns and constraints of every profile table (migrations write their DDL out literally)."""
     name, code, text = sa.String(200), sa.String(40), sa.Text
     return {
         "beneficiary_source": [

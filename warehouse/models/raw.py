@@ -29,7 +29,7 @@ def raw_table_name(system: str, stream: str) -> str:
 
 
 def raw_columns(table: str) -> list[sa.Column]:
-    """Columns of raw table `table` (a fresh list each call, for models and migrations alike)."""
+    """Columns of raw table `table` (a fresh list per table; migrations write their DDL out literally)."""
     return [
         sa.Column("raw_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("source_id", sa.String(64), nullable=False),

@@ -23,7 +23,7 @@ def _run_id(table: str) -> sa.Column:
 
 
 def staging_tables_columns() -> dict[str, list]:
-    """Columns and constraints of every staging table (a fresh list each call, for models and migrations alike)."""
+    """Columns and constraints of every staging table (migrations write their DDL out literally)."""
     name, code, text = sa.String(200), sa.String(40), sa.Text
     return {
         "stg_person": [

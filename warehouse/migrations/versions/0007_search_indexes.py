@@ -16,9 +16,9 @@ INDEXES = {"ix_stg_person_last_name_norm": ["last_name_norm"], "ix_stg_person_bi
 
 def upgrade() -> None:
     for name, columns in INDEXES.items():
-        op.create_index(name, "stg_person", columns)
+        op.create_index(op.f(name), "stg_person", columns)
 
 
 def downgrade() -> None:
     for name in INDEXES:
-        op.drop_index(name, table_name="stg_person")
+        op.drop_index(op.f(name), table_name="stg_person")

@@ -1,0 +1,260 @@
+"""Name comparators: generic strings and person names with the typing accidents of the source systems.
+
+`StringComparator` grades any text (exact, Jaro-Winkler, edit distance, phonetic key, transliteration
+variant, prefix); `NameComparator` adds what goes wrong with person names: first and last name swapped,
+a second given name dropped or promoted, a compound name split differently, the alternative reading of an
+ambiguous one-field name. Names are the most frequent evidence and the most often mistyped, so each
+accident has a level of its own and the model weighs it by how often true matches show it.
+`phonetic_key` and `variant_key` also feed derived blocking columns (matching.prepare).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import jellyfish
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+
+from matching.comparators.base import LevelComparator, LevelContext, as_array, per_unique, recode
+
+_METAPHONE_CLEAN = re.compile(r"[^A-Z]")
+
+
+def phonetic_key(value: Any) -> str | None:
+    """Metaphone of the letters of a name (None for empty)."""
+    if not isinstance(value, str):
+        return None
+    s = _METAPHONE_CLEAN.sub("", fold(value))
+    return jellyfish.metaphone(s) or None if s else None
+
+
+def fold(value: str) -> str:
+    """Upper-case ASCII (accents removed)."""
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().upper()
+
+
+_VARIANT_RULES = [
+    (re.compile(r"[^A-Z]"), ""),
+    (re.compile(r"PH"), "F"),
+    (re.compile(r"H"), ""),
+    (re.compile(r"[CQK]"), "K"),
+    (re.compile(r"[YJ]"), "I"),
+    (re.compile(r"W"), "V"),
+    (re.compile(r"Z"), "S"),
+    (re.compile(r"OU|OO|O"), "U"),
+    (re.compile(r"EE|E"), "I"),
+    (re.compile(r"(.)\1+"), r"\1"),
+]
+
+
+def variant_key(value: Any) -> str | None:
+    """Transliteration/variant key: PH->F, H dropped, C/Q/K->K, Y/J->I, W->V, Z->S, O/OU->U, E->I,
+    doubled letters collapsed. MOHAMED, MOHAMMED, MOHAMMET -> MUAMID; YOUSSEF, YUSEF, JOUSSEF -> IUSIF.
+    """
+    if not isinstance(value, str):
+        return None
+    s = fold(value)
+    for rx, rep in _VARIANT_RULES:
+        s = rx.sub(rep, s)
+    return s or None
+
+
+# =========================================================================== strings and names
+class StringComparator(LevelComparator):
+    """Generic string: exact, Jaro-Winkler >= t, edit (OSA) distance <= t, phonetic, variant key, prefix."""
+
+    kind = "string"
+    roles = ("value",)
+    required_roles = ("value",)
+    tests = {
+        "exact": "none",
+        "jw": "required",
+        "edit": "required",
+        "phonetic": "none",
+        "variant": "none",
+        "prefix": "required",
+    }
+    defaults = ("exact", {"jw": 0.92}, {"jw": 0.85})
+    description = "string levels"
+
+    def _string_roles(self) -> list[str]:
+        return list(self.role_order)
+
+    def _context(self, left, right) -> LevelContext:
+        ctx = self._string_context(left, right, [r for r in self._string_roles()])
+        ctx.data["missing"] = (ctx.data["l_value"] < 0) | (ctx.data["r_value"] < 0)
+        return ctx
+
+    def _test_exact(self, lv, idx, ctx):
+        return ctx.data["l_value"][idx] == ctx.data["r_value"][idx]
+
+    def _test_jw(self, lv, idx, ctx):
+        return self._jw(ctx, "value", "value", idx) >= lv.threshold
+
+    def _test_edit(self, lv, idx, ctx):
+        return self._osa(ctx, "value", "value", idx) <= lv.threshold
+
+    def _test_phonetic(self, lv, idx, ctx):
+        return self._eq_via(ctx, "phonetic", phonetic_key, "value", "value", idx)
+
+    def _test_variant(self, lv, idx, ctx):
+        return self._eq_via(ctx, "variant", variant_key, "value", "value", idx)
+
+    def _test_prefix(self, lv, idx, ctx):
+        n = int(lv.threshold)
+        return self._eq_via(
+            ctx, f"prefix{n}", lambda v: v[:n] if isinstance(v, str) and len(v) >= n else None, "value", "value", idx
+        )
+
+
+class NameComparator(StringComparator):
+    """Person-name part (first or last name) with the typing accidents of the source systems.
+
+    Roles: value (this name part), swap (the other name part: detects first/last swapped),
+    middle (further given names: detects a dropped or promoted second name), swap_middle (further
+    given names when `swap` is the first name), alt (the alternative reading of an ambiguous one-field
+    name: the best level over the readings is kept).
+    Levels: exact, jw(t), edit(t), phonetic, variant (transliteration key), swapped(t: both cross
+    comparisons of the whole names — given names joined, spaces ignored — agree by JW >= t or by
+    transliteration key; default 0.92), subset (second name dropped / compound name partly typed).
+    """
+
+    kind = "name"
+    roles = ("value", "swap", "middle", "swap_middle", "alt")
+    required_roles = ("value",)
+    tests = {**StringComparator.tests, "swapped": 0.92, "subset": "none"}
+    defaults = ("exact", {"jw": 0.92}, {"jw": 0.85}, "phonetic", "variant", "swapped", "subset")
+    description = "person-name levels"
+
+    @classmethod
+    def _check_roles_for_levels(cls, columns, specs):
+        if any(lv.name == "swapped" for lv in specs) and "swap" not in columns:
+            raise ValueError("level 'swapped' needs the 'swap' column role")
+
+    def compute_levels(self, left, right):
+        out = super().compute_levels(left, right)
+        if "alt" not in self.role_order:
+            return out
+        al = pd.notna(np.asarray(as_array(left["alt"]), dtype=object))
+        ar = pd.notna(np.asarray(as_array(right["alt"]), dtype=object))
+        idx = np.flatnonzero(al | ar)
+        if idx.size == 0:
+            return out
+        best = out[idx]
+        sub = lambda d, role: d[role].iloc[idx] if isinstance(d[role], pd.Series) else as_array(d[role])[idx]  # noqa: E731
+        for use_l, use_r in (("alt", "value"), ("value", "alt"), ("alt", "alt")):
+            l2 = {"value": sub(left, use_l)}
+            r2 = {"value": sub(right, use_r)}
+            for role in ("middle",):
+                if role in self.role_order:
+                    l2[role], r2[role] = sub(left, role), sub(right, role)
+            cand = self._plain().compute_levels(l2, r2)
+            better = self.rank(cand) < self.rank(best)
+            best = np.where(better, cand, best)
+        out[idx] = best
+        return out
+
+    def _plain(self) -> NameComparator:
+        """Same levels, no swap/alt (used for alternative readings)."""
+        specs = [lv for lv in self.level_specs]
+        cols = {r: c for r, c in self.columns.items() if r in ("value", "middle")}
+        c = NameComparator.__new__(NameComparator)
+        c.columns = cols
+        c.role_order = [r for r in self.roles if r in cols]
+        c.level_specs = specs
+        c.workers = self.workers
+        c.labels, c.neutral_codes = self.labels, self.neutral_codes
+        c.first_level_code, c.else_code, c.n_levels = self.first_level_code, self.else_code, self.n_levels
+        c.label = self.label
+        return c
+
+    def _test_swapped(self, lv, idx, ctx):
+        """ "AIT HOUN MOHAMED" typed as given names "AIT OUN", surname "MOHAMAD": this part (with its further
+        given names) agrees with the other record's other part, and the other way round."""
+        if "l_swap" not in ctx.data:
+            return np.zeros(idx.size, bool)
+        t = self._threshold(lv)
+        this = self._whole(ctx, "value", "middle", idx)
+        other = self._whole(ctx, "swap", "swap_middle", idx)
+        return self._agree(ctx, this[0], other[1], t) & self._agree(ctx, other[0], this[1], t)
+
+    def _whole(self, ctx, role: str, rest: str, idx) -> tuple[np.ndarray, np.ndarray]:
+        """Left and right codes, over the pairs `idx`, of role + rest joined with spaces removed, into the
+        whole-name vocabulary `ctx.cache['whole']` (-1 when the role is missing)."""
+        u = ctx.data["uniques"]
+        words = ctx.cache.setdefault("whole", {})
+        out = []
+        for side in ("l", "r"):
+            a = ctx.data[f"{side}_{role}"][idx].astype(np.int64)
+            b = (
+                ctx.data[f"{side}_{rest}"][idx].astype(np.int64)
+                if f"{side}_{rest}" in ctx.data
+                else np.full(idx.size, -1)
+            )
+            combos, inv = np.unique(a * (len(u) + 1) + (b + 1), return_inverse=True)
+            codes = np.array(
+                [
+                    -1 if x < 0 else words.setdefault((u[x] + (u[y - 1] if y > 0 else "")).replace(" ", ""), len(words))
+                    for x, y in zip((combos // (len(u) + 1)).tolist(), (combos % (len(u) + 1)).tolist())
+                ],
+                dtype=np.int64,
+            )
+            out.append(codes[inv.ravel()])
+        return out[0], out[1]
+
+    def _agree(self, ctx, a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+        """Whole names agree: JW >= t or the same transliteration key."""
+        ok = (a >= 0) & (b >= 0)
+        res = np.zeros(a.size, dtype=bool)
+        if ok.any():
+            words = ctx.cache["whole"]
+            if ctx.cache.get("whole_n") != len(words):
+                vocab = np.empty(len(words), dtype=object)
+                vocab[list(words.values())] = list(words.keys())
+                ctx.cache["whole_vocab"], ctx.cache["whole_n"] = vocab, len(words)
+                ctx.cache["whole_variant"] = recode(np.append(per_unique(vocab, variant_key), None))
+            vocab, var = ctx.cache["whole_vocab"], ctx.cache["whole_variant"]
+            x, y = a[ok], b[ok]
+            jw = cpdist(vocab[x], vocab[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
+            res[ok] = (jw >= t) | ((var[x] == var[y]) & (var[x] >= 0))
+        return res
+
+    def _test_subset(self, lv, idx, ctx):
+        u = ctx.data["uniques"]
+        has_mid = "l_middle" in ctx.data
+        cl, cr = ctx.data["l_value"][idx], ctx.data["r_value"][idx]
+        ml = ctx.data["l_middle"][idx] if has_mid else np.full(idx.size, -1, np.int32)
+        mr = ctx.data["r_middle"][idx] if has_mid else np.full(idx.size, -1, np.int32)
+        spaced = self._per_unique_codes(
+            ctx, "spaced", lambda v: True if isinstance(v, str) and " " in v.strip() else None
+        )
+        cand = (ml >= 0) | (mr >= 0) | (spaced[cl] >= 0) | (spaced[cr] >= 0)
+        res = np.zeros(idx.size, dtype=bool)
+        w = np.flatnonzero(cand)
+        if w.size == 0:
+            return res
+        quad = np.stack([cl[w], ml[w], cr[w], mr[w]], axis=1).astype(np.int64)
+        uq, inv = np.unique(quad, axis=0, return_inverse=True)
+        ok = np.zeros(len(uq), dtype=bool)
+        for k, (a, ma, b, mb) in enumerate(uq):
+            ok[k] = _given_names_subset(u[a], u[ma] if ma >= 0 else None, u[b], u[mb] if mb >= 0 else None)
+        res[w] = ok[inv.ravel()]
+        return res
+
+
+def _given_names_subset(a: str, ma: str | None, b: str, mb: str | None) -> bool:
+    ta = a.split() + (ma.split() if ma else [])
+    tb = b.split() + (mb.split() if mb else [])
+    if not ta or not tb:
+        return False
+    if "".join(ta) == "".join(tb):  # MARIAGRAZIA vs MARIA GRAZIA
+        return True
+    sa, sb = set(ta), set(tb)
+    if sa <= sb or sb <= sa:  # second name dropped, or part of a double surname
+        return True
+    return ta[0] in sb or tb[0] in sa  # the other record uses the second name as first
