@@ -32,7 +32,18 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class HubGroup(click.Group):
+    """The root command: a step that finds its lock taken says who holds it in one line and exits 75."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StepBusy as exc:
+            click.echo(str(exc), err=True)
+            raise click.exceptions.Exit(EXIT_BUSY) from None
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config",
     "config_path",
@@ -65,8 +76,5 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except StepBusy as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_BUSY)
     if isinstance(code, int) and code:
         sys.exit(code)

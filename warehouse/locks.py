@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse.models import PipelineRun, StepLock
+from warehouse.scrub import scrub
 from warehouse.types import utcnow
 
 LOCK = StepLock.__table__
@@ -34,6 +35,8 @@ LEASE_SECONDS = 120
 """How long a holder that stopped heartbeating keeps its lock (it heartbeats every LEASE_SECONDS / 6)."""
 DETACHED_LEASE_SECONDS = 20 * 60
 """How long a multi-task run keeps its lock between tasks (covers Airflow's queueing and retries)."""
+TRANSIENT_SECONDS = 5.0
+"""How long a taker waits, even without `wait`, on a session lock held with no lock row (settles in moments)."""
 EXIT_BUSY = 75
 """Exit code of a command that could not take its lock (EX_TEMPFAIL: try again later)."""
 
@@ -82,10 +85,11 @@ class Verdict:
     reason: str = ""
 
 
-def verdict(holder: dict, now: datetime, session_lock_free: bool = False) -> Verdict:
+def verdict(holder: dict, now: datetime, session_lock_free: bool | None = None) -> Verdict:
     """Whether a holder (a lock row, or a run row standing in for one) is alive; if not, why.
 
-    Keys used: host, pid, process_started, heartbeat_at, lease_seconds."""
+    Keys used: host, pid, process_started, heartbeat_at, lease_seconds. `session_lock_free` (PostgreSQL):
+    whether the scope's session advisory lock was free, i.e. no live session holds it."""
     if holder.get("pid") is not None:
         if holder.get("host") == this_host():
             started = process_started(holder["pid"])
@@ -93,7 +97,7 @@ def verdict(holder: dict, now: datetime, session_lock_free: bool = False) -> Ver
             if started is None or (recorded and abs(started - recorded) > 1):
                 return Verdict(False, f"process {holder['pid']} on {holder['host']} is gone")
             return Verdict(True)  # alive here: a long write may delay its heartbeat, not end it
-        if session_lock_free:
+        if session_lock_free is True:
             return Verdict(False, f"the database session of pid {holder['pid']} on {holder['host']} ended")
     expires = holder["heartbeat_at"] + timedelta(seconds=holder["lease_seconds"])
     if now > expires:
@@ -193,11 +197,11 @@ def _serialised(engine: Engine, scope: str) -> Iterator[Connection]:
         yield conn
 
 
-def _session_lock(engine: Engine, scope: str) -> tuple[Connection | None, bool]:
+def _session_lock(engine: Engine, scope: str) -> tuple[Connection | None, bool | None]:
     """PostgreSQL: (connection holding the scope's session advisory lock, True), or (None, False) when another
-    session holds it. SQLite: (None, True)."""
+    session holds it. SQLite has no sessions to ask: (None, None)."""
     if engine.dialect.name != "postgresql":
-        return None, True
+        return None, None
     conn = engine.connect()
     got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": advisory_key(scope)}).scalar()
     conn.commit()
@@ -207,8 +211,16 @@ def _session_lock(engine: Engine, scope: str) -> tuple[Connection | None, bool]:
     return None, False
 
 
-OnAbandon = Callable[[Connection, int, str], None]
 StartRun = Callable[[Connection], int]
+
+
+def abandon(conn: Connection, run_id: int, reason: str) -> None:
+    """Mark a running run abandoned with the reason (its process died); a closed run is left as it is."""
+    conn.execute(
+        sa.update(RUN)
+        .where(RUN.c.run_id == run_id, RUN.c.status == "running")
+        .values(status="abandoned", finished_at=utcnow(), error=scrub(f"abandoned: {reason}"))
+    )
 
 
 def acquire(
@@ -221,25 +233,25 @@ def acquire(
     lease: int = LEASE_SECONDS,
     wait: float = 0.0,
     poll: float = 0.5,
-    on_abandon: OnAbandon | None = None,
 ) -> Held:
     """Take the lock of `scope`, waiting up to `wait` seconds; StepBusy names the live holder.
 
     `run_id` attaches a run that already holds the lock (the next task of a detached run); `start(conn)`
     creates the run in the same transaction as its lock, so a refused run leaves nothing behind. A dead
-    holder's lock is taken over and `on_abandon(conn, run_id, reason)` records its run as abandoned.
+    holder's lock is taken over and its run marked abandoned with the reason.
     """
-    deadline = time.monotonic() + max(0.0, wait)
+    started = time.monotonic()
+    deadline = started + max(0.0, wait)
     while True:
-        held, busy = _try_acquire(engine, scope, holder, run_id, start, lease, on_abandon)
+        held, busy = _try_acquire(engine, scope, holder, run_id, start, lease)
         if held is not None:
             return held
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= max(deadline, started + TRANSIENT_SECONDS if busy.get("transient") else deadline):
             raise StepBusy(scope, busy)
         time.sleep(min(poll, max(0.05, deadline - time.monotonic())))
 
 
-def _try_acquire(engine, scope, holder, run_id, start, lease, on_abandon) -> tuple[Held | None, dict]:
+def _try_acquire(engine, scope, holder, run_id, start, lease) -> tuple[Held | None, dict]:
     session, session_free = _session_lock(engine, scope)
     try:
         with _serialised(engine, scope) as conn:
@@ -256,10 +268,10 @@ def _try_acquire(engine, scope, holder, run_id, start, lease, on_abandon) -> tup
                     if judged.alive:
                         _unlock(session, scope)
                         return None, found
-                    if on_abandon is not None and found["run_id"] is not None:
-                        on_abandon(conn, found["run_id"], judged.reason)
+                    if found["run_id"] is not None:
+                        abandon(conn, found["run_id"], judged.reason)
                 conn.execute(sa.delete(LOCK).where(LOCK.c.scope == scope))
-            elif not session_free:  # a taker between its session lock and its row: it is about to hold it
+            elif session_free is False:  # a taker about to write its row, or the session of a dead one closing
                 return None, {
                     "holder": "another process",
                     "host": "?",
@@ -267,6 +279,7 @@ def _try_acquire(engine, scope, holder, run_id, start, lease, on_abandon) -> tup
                     "run_id": None,
                     "acquired_at": now,
                     "heartbeat_at": now,
+                    "transient": True,
                 }
             if start is not None:
                 run_id = start(conn)

@@ -107,15 +107,6 @@ def close_failed(engine: Engine, run_id: int, reason: str) -> None:
         conn.execute(sa.delete(locks.LOCK).where(locks.LOCK.c.run_id == run_id))
 
 
-def abandon(conn: Connection, run_id: int, reason: str) -> None:
-    """Mark a running run abandoned with the reason (its process died); a closed run is left as it is."""
-    conn.execute(
-        sa.update(RUN)
-        .where(RUN.c.run_id == run_id, RUN.c.status == "running")
-        .values(status="abandoned", finished_at=utcnow(), error=scrub(f"abandoned: {reason}"))
-    )
-
-
 def abandon_dead_runs(engine: Engine, step: str | None = None) -> list[int]:
     """Mark abandoned every running run (of `step`) whose holder is dead: the lock naming it, or the run's own
     host, pid and heartbeat when no lock names it (a run recorded without a lock). Returns their ids."""
@@ -134,7 +125,7 @@ def abandon_dead_runs(engine: Engine, step: str | None = None) -> list[int]:
             }
             judged = locks.verdict(holder, now)
             if not judged.alive:
-                abandon(conn, r["run_id"], judged.reason)
+                locks.abandon(conn, r["run_id"], judged.reason)
                 conn.execute(sa.delete(locks.LOCK).where(locks.LOCK.c.run_id == r["run_id"]))
                 dead.append(r["run_id"])
     return dead
@@ -165,7 +156,6 @@ def begin_run(
         holder=f"{lock_scope(step, system)} ({trigger})",
         start=start,
         wait=wait,
-        on_abandon=abandon,
     )
     return ids["run"], held.start_heartbeat()
 

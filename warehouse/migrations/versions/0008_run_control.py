@@ -1,8 +1,8 @@
 """Run control: step_lock; pipeline_run gains host, pid, heartbeat, lease and `abandoned`; linkage_work.
 
 Frozen DDL (literal types, `op.f()` names; see warehouse/README.md, Migrations). On SQLite the check of
-pipeline_run changes by rebuilding the table, which many tables refer to: their foreign keys are checked
-at commit (`defer_foreign_keys`) instead of when the old table is dropped.
+pipeline_run changes by rebuilding the table (batch mode; env.py runs it with foreign keys off and checks
+them before committing).
 
 Revision ID: 0008_run_control
 Revises: 0007_search_indexes
@@ -17,26 +17,20 @@ branch_labels = None
 depends_on = None
 
 TIMESTAMP = sa.DateTime(timezone=True)
-STATUS_CHECK = op.f("ck_pipeline_run_ck_pipeline_run_status")
+STATUS_CHECK = "ck_pipeline_run_ck_pipeline_run_status"  # op.f() at call time: `op` exists only then
 OLD_STATUSES = "status IN ('running', 'success', 'failed')"
 NEW_STATUSES = "status IN ('running', 'success', 'failed', 'abandoned')"
 RUN_COLUMNS = ("host", "pid", "heartbeat_at", "lease_seconds")
 
 
-def _defer_foreign_keys() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA defer_foreign_keys = ON")
-
-
 def upgrade() -> None:
-    _defer_foreign_keys()
     with op.batch_alter_table("pipeline_run") as batch:
         batch.add_column(sa.Column("host", sa.String(255)))
         batch.add_column(sa.Column("pid", sa.Integer()))
         batch.add_column(sa.Column("heartbeat_at", TIMESTAMP))
         batch.add_column(sa.Column("lease_seconds", sa.Integer()))
-        batch.drop_constraint(STATUS_CHECK, type_="check")
-        batch.create_check_constraint(STATUS_CHECK, sa.text(NEW_STATUSES))
+        batch.drop_constraint(op.f(STATUS_CHECK), type_="check")
+        batch.create_check_constraint(op.f(STATUS_CHECK), sa.text(NEW_STATUSES))
     op.create_table(
         "step_lock",
         sa.Column("scope", sa.String(60), nullable=False),
@@ -64,10 +58,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("linkage_work")
     op.drop_table("step_lock")
-    _defer_foreign_keys()
     op.execute("UPDATE pipeline_run SET status = 'failed' WHERE status = 'abandoned'")
     with op.batch_alter_table("pipeline_run") as batch:
-        batch.drop_constraint(STATUS_CHECK, type_="check")
-        batch.create_check_constraint(STATUS_CHECK, sa.text(OLD_STATUSES))
+        batch.drop_constraint(op.f(STATUS_CHECK), type_="check")
+        batch.create_check_constraint(op.f(STATUS_CHECK), sa.text(OLD_STATUSES))
         for column in reversed(RUN_COLUMNS):
             batch.drop_column(column)
