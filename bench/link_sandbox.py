@@ -64,7 +64,7 @@ def link_only(warehouse_url: str, mode: str) -> None:
 
     engine = db.make_engine(warehouse_url)
     t = time.perf_counter()
-    summary = link(None, engine, mode, trigger="bench")
+    summary = link(engine, mode, trigger="bench")
     summary["wall_seconds"] = round(time.perf_counter() - t, 2)
     summary["peak_rss_mb"] = round(peak_mb())
     print("LINK " + json.dumps(summary, default=str))

@@ -33,7 +33,7 @@ from connectors.catalog import build_streams, check_system
 from connectors.source_quarantine import open_row_ids
 from connectors.source_view import CountThenListing, IdListing, ReceivedRecords, SourceView, Unavailable
 from warehouse.models import RAW_TABLES
-from warehouse.runs import recorded_run
+from warehouse.runs import lock_scope, recorded_run
 from warehouse.state import load_state
 
 FIRST_MISSING = 10
@@ -181,7 +181,8 @@ def reconcile_system(cfg: HubConfig, engine: Engine, system: str, *, trigger: st
 
     Raises ReconciliationError (the run is recorded as failed, with the figures) when records are missing."""
     check_system(system)
-    with recorded_run(engine, "reconcile", system, trigger=trigger) as summary:
+    # the sync's lock: the source and the raw layer are compared while no sync of the system writes
+    with recorded_run(engine, "reconcile", system, trigger=trigger, scope=lock_scope("sync", system)) as summary:
         streams = build_streams(cfg, system, **client_kwargs)
         summary["streams"] = [
             {"system": system, "stream": stream.name, "reconciliation": figures}

@@ -21,15 +21,17 @@ def sync_system(
     *,
     trigger: str = "cli",
     crash_hook: CrashHook | None = None,
+    wait: float = 0.0,
     **client_kwargs,
 ) -> dict:
-    """Sync all streams of `system` into the raw layer, then reconcile each; returns the run summary.
+    """Sync all streams of `system` into the raw layer under the system's sync lock (StepBusy after `wait`
+    seconds while another sync of it runs), then reconcile each; returns the run summary.
 
     The summary holds per stream its figures (pages, records new/changed/unchanged/deleted, quarantined,
     retries) and, under `reconciliation`, the source's and the raw layer's counts. Records missing from
     the raw layer fail the run with a ReconciliationError (its `summary` holds the figures)."""
     check_system(system)  # before any run is recorded
-    with recorded_run(engine, "sync", system, trigger=trigger) as summary:
+    with recorded_run(engine, "sync", system, trigger=trigger, wait=wait) as summary:
         summary["mode"] = request.mode
         summary["streams"] = []
         streams = build_streams(cfg, system, **client_kwargs)

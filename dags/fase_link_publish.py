@@ -1,8 +1,9 @@
 """Incremental linkage and publishing, run whenever any system's staging data changes.
 
-link_plan lists the blocking partitions touched since the last linkage; link_partition is
-mapped over them (one task instance per partition, spread over the Celery workers);
-link_finalize clusters the scored pairs into beneficiary ids; publish rebuilds the marts.
+link_plan opens a linkage run (holding the link lock) and lists the blocking partitions touched since
+the last linkage; link_partition is mapped over them (one task instance per partition, spread over the
+Celery workers); link_finalize clusters the scored pairs into beneficiary ids and closes the run; publish
+rebuilds the marts. Every task works on the run id link_plan returns, never on "the newest" run.
 """
 
 from __future__ import annotations
@@ -28,23 +29,25 @@ A = STAGING_ASSETS
     doc_md=__doc__,
 )
 def fase_link_publish():
-    @task
-    def link_plan() -> list[str]:
+    @task(multiple_outputs=True)
+    def link_plan() -> dict:
         return run_step("link_plan")
 
     @task(max_active_tis_per_dagrun=8, execution_timeout=timedelta(minutes=30))
-    def link_partition(partition: str) -> dict:
-        return run_step("link_partition", partition)
+    def link_partition(run_id: int, partition: str) -> dict:
+        return run_step("link_partition", run_id, partition)
 
     @task(trigger_rule="none_failed")  # also when no partition changed (deletions still recluster)
-    def link_finalize() -> dict:
-        return run_step("link_finalize")
+    def link_finalize(run_id: int) -> dict:
+        return run_step("link_finalize", run_id)
 
     @task(outlets=[MARTS_ASSET])
     def publish() -> dict:
         return run_step("publish", trigger="airflow")
 
-    link_partition.expand(partition=link_plan()) >> link_finalize() >> publish()
+    plan = link_plan()
+    scored = link_partition.partial(run_id=plan["run_id"]).expand(partition=plan["partitions"])
+    scored >> link_finalize(plan["run_id"]) >> publish()
 
 
 fase_link_publish()

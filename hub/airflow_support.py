@@ -66,7 +66,8 @@ def failure_reason(context) -> str:
 
 
 def record_task_failure(context) -> None:
-    """on_failure_callback: a `failed` row in the warehouse's pipeline_run with the task id and the reason.
+    """on_failure_callback: a `failed` row in the warehouse's pipeline_run with the task id and the reason; for a
+    task of a linkage run (link_plan's run id in XCom), that run is failed and its lock freed.
 
     Never raises: a callback failure must not hide the task's own failure (it is logged instead).
     """
@@ -75,6 +76,12 @@ def record_task_failure(context) -> None:
     map_index = getattr(ti, "map_index", None)
     task = f"{dag_id}.{ti.task_id}" + (f"[{map_index}]" if map_index is not None and map_index >= 0 else "")
     system = dag_id.removeprefix(SYNC_PREFIX)
+    run_id = None
+    if ti.task_id.startswith("link_") and ti.task_id != "link_plan":
+        try:
+            run_id = ti.xcom_pull(task_ids="link_plan", key="run_id")
+        except Exception:  # no XCom: the failure is still recorded below
+            log.exception("could not read the linkage run id of %s", task)
     try:
         from hub.pipeline import record_failure
 
@@ -85,6 +92,7 @@ def record_task_failure(context) -> None:
             task=task,
             orchestrator_run=ti.run_id,
             config_path=config_path(),
+            run_id=run_id,
         )
     except Exception:  # the warehouse itself may be what failed
         log.exception("could not record the failure of %s in pipeline_run", task)

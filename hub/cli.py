@@ -12,6 +12,7 @@ import sys
 import click
 
 from configuration import ConfigError
+from warehouse.locks import EXIT_BUSY, StepBusy
 
 COMMAND_MODULES = [
     "hub.commands.config",
@@ -20,6 +21,8 @@ COMMAND_MODULES = [
     "hub.commands.sync",
     "hub.commands.reconcile",
     "hub.commands.stage",
+    "hub.commands.publish",
+    "hub.commands.runs",
     "hub.commands.quality",
     "hub.commands.demo",
     "hub.commands.api_keys",
@@ -30,7 +33,18 @@ COMMAND_MODULES = [
 ]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class HubGroup(click.Group):
+    """The root command: a step that finds its lock taken says who holds it in one line and exits 75."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StepBusy as exc:
+            click.echo(str(exc), err=True)
+            raise click.exceptions.Exit(EXIT_BUSY) from None
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--config",
     "config_path",
@@ -53,7 +67,7 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     try:
-        cli(standalone_mode=False)
+        code = cli(standalone_mode=False)  # a click.exceptions.Exit inside comes back as its code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
@@ -63,5 +77,5 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except SystemExit:
-        raise
+    if isinstance(code, int) and code:
+        sys.exit(code)

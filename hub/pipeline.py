@@ -54,13 +54,17 @@ def record_failure(
     task: str | None = None,
     orchestrator_run: str | None = None,
     config_path: str | None = None,
+    run_id: int | None = None,
 ) -> int:
-    """Record a failure that happened outside a step's own run (e.g. an Airflow task timeout)."""
-    from warehouse.runs import fail_run, start_run
+    """Record a failure that happened outside a step's own run (e.g. an Airflow task timeout). With `run_id`, the
+    run a multi-task step left open (a linkage run whose task failed for good) is failed and its lock freed."""
+    from warehouse.runs import close_failed, fail_run, start_run
 
     _, engine = open_hub(config_path)
-    run_id = start_run(engine, step, system, trigger="airflow", orchestrator_run=orchestrator_run, task=task)
-    return fail_run(engine, run_id, error, task=task)
+    if run_id is not None:
+        close_failed(engine, run_id, f"task {task} failed: {error}")
+    failed = start_run(engine, step, system, trigger="airflow", orchestrator_run=orchestrator_run, task=task)
+    return fail_run(engine, failed, error, task=task)
 
 
 def stage(system: str, config_path: str | None = None, trigger: str = "cli") -> dict:
@@ -83,28 +87,31 @@ def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
     return check.path.name if check else None
 
 
-def link_plan(config_path: str | None = None) -> list[str]:
-    """Blocking partitions with new or changed staging records since the last linkage."""
-    from matching.pipeline import plan_partitions as run
+def link_plan(config_path: str | None = None, trigger: str = "airflow") -> dict:
+    """Open a linkage run under the link lock, store its planned work for the partition tasks, and hand the lock
+    over to them: {"run_id": ..., "partitions": ["p0of4", ...]} (blocking partitions with pairs to compare)."""
+    from matching.pipeline import LinkageRun
 
-    cfg, engine = open_hub(config_path)
-    return [str(p) for p in run(cfg, engine)]
-
-
-def link_partition(partition: str, config_path: str | None = None) -> dict:
-    """Compare and score the candidate pairs of one blocking partition; returns its summary."""
-    from matching.pipeline import link_partition as run
-
-    cfg, engine = open_hub(config_path)
-    return run(cfg, engine, partition)
+    _, engine = open_hub(config_path)
+    run = LinkageRun.plan(engine, trigger=trigger, store_work=True)
+    run.detach()
+    return {"run_id": run.run_id, "partitions": run.partitions}
 
 
-def link_finalize(config_path: str | None = None) -> dict:
-    """Cluster the scored pairs of every partition into stable beneficiary ids and the crosswalk."""
-    from matching.pipeline import finalize as run
+def link_partition(run_id: int, partition: str, config_path: str | None = None) -> dict:
+    """Compare and score the candidate pairs of one blocking partition of run `run_id`; returns its summary."""
+    from matching.pipeline import LinkageRun
 
-    cfg, engine = open_hub(config_path)
-    return run(cfg, engine)
+    _, engine = open_hub(config_path)
+    return LinkageRun.load(engine, run_id).score_partition(partition)
+
+
+def link_finalize(run_id: int, config_path: str | None = None) -> dict:
+    """Cluster the scored pairs of run `run_id` into stable beneficiary ids and the crosswalk; close the run."""
+    from matching.pipeline import LinkageRun
+
+    _, engine = open_hub(config_path)
+    return LinkageRun.load(engine, run_id).finalize()
 
 
 def publish(config_path: str | None = None, trigger: str = "cli") -> dict:

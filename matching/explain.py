@@ -19,7 +19,6 @@ from matching import store
 from matching.blocking import pass_keys
 from matching.engine import build_comparators, compute_levels, tf_adjustments
 from matching.implied_birth import with_birth_bounds
-from matching.pipeline import last_linkage
 from matching.prepare import prepare_records
 from matching.settings import LinkageSettings
 
@@ -32,11 +31,7 @@ class Explainer:
     def __init__(self, engine: Engine, run_id: int | None = None):
         self.engine = engine
         with engine.connect() as conn:
-            run = last_linkage(conn)
-            if run_id is not None:
-                from matching.pipeline import _run_by_id
-
-                run = _run_by_id(conn, run_id)
+            run = store.last_linkage(conn) if run_id is None else store.linkage_by_id(conn, run_id)
             if run is None:
                 raise ExplainError("no linkage run yet: run `fase link` first")
             self.run = run

@@ -7,15 +7,22 @@ automatic links a hard constraint refused. A decision (`decide`) records who and
 `undo_merge` separates a merged beneficiary again (revokes the must-links that joined the two groups,
 adds cannot-links between them); `undo_split` joins a split-off part back (revokes the cannot-links,
 adds a must-link). The next run restores the previous ids (identity.py revives merged ids).
+Every write here takes the linkage lock for its transaction, so that a decision never lands in the middle
+of a linkage run: with a run going it waits up to `wait` seconds, then raises StepBusy naming the run.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from matching import store
+from warehouse import locks
+from warehouse.runs import lock_scope
 from warehouse.types import utcnow
 
 OPEN, MATCH, NO_MATCH = "open", "match", "no_match"
@@ -23,6 +30,53 @@ OPEN, MATCH, NO_MATCH = "open", "match", "no_match"
 
 class ReviewError(ValueError):
     """A review operation that cannot be done as asked; the message says why."""
+
+
+@contextmanager
+def _decision(engine: Engine, by: str, wait: float) -> Iterator[Connection]:
+    """A transaction for a review write, under the linkage lock (held by `by` for its duration)."""
+    held = locks.acquire(engine, lock_scope("link"), holder=f"review decision by {by}"[:200], wait=wait, lease=60)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        held.release()
+
+
+def evidence_from(explanation: dict, reason: str) -> dict:
+    """What a review item keeps of a pair's explanation (FittedModel.explain / Explainer.explain): the same
+    prior, level weights and TF adjustments as `fase explain` shows, and why it is queued."""
+    return {
+        "reason": reason,
+        "prior_weight": round(float(explanation["prior_weight"]), 4),
+        "match_weight": round(float(explanation["match_weight"]), 4),
+        "probability": float(explanation["match_probability"]),
+        "comparisons": [
+            {
+                "comparison": r["comparison"],
+                "level": r["label"],
+                "weight": round(float(r["weight"]), 4),
+                "tf_adjustment": round(float(r["tf_adjustment"]), 4),
+            }
+            for r in explanation["comparisons"]
+        ],
+    }
+
+
+def open_review_items(
+    conn: Connection, pairs: pd.DataFrame, candidates: list[int], make_rows: Callable[[list[int]], list[dict]]
+) -> int:
+    """Open a review item for each pair at the rows `candidates` of `pairs` (left_key, right_key) that was never
+    queued before; `make_rows(rows)` builds the review_item rows. Returns how many were opened."""
+    if not candidates:
+        return 0
+    R = store.REVIEW
+    existing = {
+        (store.record_key(a, b), store.record_key(c, d))
+        for a, b, c, d in conn.execute(sa.select(R.c.left_system, R.c.left_id, R.c.right_system, R.c.right_id)).all()
+    }
+    todo = [n for n in candidates if (pairs.at[n, "left_key"], pairs.at[n, "right_key"]) not in existing]
+    return store.insert_rows(conn, R, make_rows(todo)) if todo else 0
 
 
 def _item(conn: Connection, review_id: int):
@@ -102,12 +156,12 @@ def _clean(v):
     return v
 
 
-def decide(engine: Engine, review_id: int, match: bool, by: str, note: str | None = None) -> dict:
+def decide(engine: Engine, review_id: int, match: bool, by: str, note: str | None = None, wait: float = 0.0) -> dict:
     """Record a decision on an open item: a must-link (match) or cannot-link (no match) constraint."""
     if not by or not by.strip():
         raise ReviewError("a decision needs the name of who takes it (--by)")
     now = utcnow()
-    with engine.begin() as conn:
+    with _decision(engine, by, wait) as conn:
         item = _item(conn, review_id)
         if item["status"] != OPEN:
             raise ReviewError(
@@ -125,7 +179,9 @@ def decide(engine: Engine, review_id: int, match: bool, by: str, note: str | Non
     return {"review_id": review_id, "constraint_id": cid, "kind": kind, "left": a, "right": b, "by": by}
 
 
-def decide_pair(engine: Engine, key_a: str, key_b: str, match: bool, by: str, note: str | None = None) -> dict:
+def decide_pair(
+    engine: Engine, key_a: str, key_b: str, match: bool, by: str, note: str | None = None, wait: float = 0.0
+) -> dict:
     """A decision on any two records (not only a queued pair): files a decided review item with the
     pair's explanation as evidence, and its constraint. Undo it with `undo_decision` like any other."""
     from matching.explain import Explainer, ExplainError
@@ -135,26 +191,12 @@ def decide_pair(engine: Engine, key_a: str, key_b: str, match: bool, by: str, no
     a, b = store.ordered_pair(key_a, key_b)
     try:
         e = Explainer(engine).explain(a, b)
-        ev = {
-            "reason": "decided directly",
-            "prior_weight": e["prior_weight"],
-            "match_weight": e["match_weight"],
-            "probability": e["match_probability"],
-            "comparisons": [
-                {
-                    "comparison": r["comparison"],
-                    "level": r["label"],
-                    "weight": r["weight"],
-                    "tf_adjustment": r["tf_adjustment"],
-                }
-                for r in e["comparisons"]
-            ],
-        }
+        ev = evidence_from(e, "decided directly")
         w, p = e["match_weight"], e["match_probability"]
     except ExplainError as exc:
         raise ReviewError(str(exc)) from None
     R = store.REVIEW
-    with engine.begin() as conn:
+    with _decision(engine, by, wait) as conn:
         open_item = conn.execute(
             sa.select(R.c.review_id).where(
                 *[R.c[k] == v for k, v in store.pair_columns(a, b).items()], R.c.status == OPEN
@@ -175,13 +217,13 @@ def decide_pair(engine: Engine, key_a: str, key_b: str, match: bool, by: str, no
                 )
                 .returning(R.c.review_id)
             ).scalar_one()
-    return decide(engine, review_id, match, by, note)
+    return decide(engine, review_id, match, by, note, wait)
 
 
-def undo_decision(engine: Engine, review_id: int, by: str) -> dict:
+def undo_decision(engine: Engine, review_id: int, by: str, wait: float = 0.0) -> dict:
     """Revoke the constraint of a decided item and reopen it: the next run forgets the decision."""
     now = utcnow()
-    with engine.begin() as conn:
+    with _decision(engine, by, wait) as conn:
         item = _item(conn, review_id)
         if item["status"] == OPEN:
             raise ReviewError(f"review {review_id} is open: nothing to undo")
@@ -243,13 +285,13 @@ def _merge_event(conn, beneficiary_id: str) -> tuple[str, dict]:
     return row.beneficiary_id, event
 
 
-def undo_merge(engine: Engine, beneficiary_id: str, by: str) -> dict:
+def undo_merge(engine: Engine, beneficiary_id: str, by: str, wait: float = 0.0) -> dict:
     """Separate the records a merge joined: revoke the must-links between the absorbed id's records (as they
     were before the merge) and the rest, add cannot-links between them. The next run revives the absorbed id
     (identity.py: an unclaimed cluster founded by its founding record gets it back)."""
     now = utcnow()
     X = store.XW
-    with engine.begin() as conn:
+    with _decision(engine, by, wait) as conn:
         absorbed, event = _merge_event(conn, beneficiary_id)
         survivor = event["into"]
         current = {
@@ -278,11 +320,11 @@ def undo_merge(engine: Engine, beneficiary_id: str, by: str) -> dict:
     }
 
 
-def undo_split(engine: Engine, beneficiary_id: str, by: str) -> dict:
+def undo_split(engine: Engine, beneficiary_id: str, by: str, wait: float = 0.0) -> dict:
     """Join again the parts of the latest split of `beneficiary_id` (or of the split it came from)."""
     now = utcnow()
     CH, X = store.CHANGE, store.XW
-    with engine.begin() as conn:
+    with _decision(engine, by, wait) as conn:
         rows = conn.execute(
             sa.select(CH.c.beneficiary_id, CH.c.related_ids).where(CH.c.kind == "split").order_by(CH.c.seq.desc())
         ).all()

@@ -8,14 +8,16 @@ pipeline (matching/pipeline.py) and the id assignment (matching/identity.py) do.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from matching.scoring import FittedModel
 from matching.settings import LinkageSettings
-from warehouse.models import IDENTITY_TABLES, STAGING_TABLES
+from warehouse.models import IDENTITY_TABLES, STAGING_TABLES, PipelineRun
 
 STG = STAGING_TABLES["stg_person"]
 BEN = IDENTITY_TABLES["beneficiary"]
@@ -25,6 +27,7 @@ PAIR = IDENTITY_TABLES["match_pair"]
 REVIEW = IDENTITY_TABLES["review_item"]
 CONSTRAINT = IDENTITY_TABLES["link_constraint"]
 LRUN = IDENTITY_TABLES["linkage_run"]
+WORK = IDENTITY_TABLES["linkage_work"]
 
 KEY_COLUMNS = ("source_system", "source_person_id")
 CONSTRAINT_COLUMNS = ("cf_base", "cf_status", "cf_consistent")
@@ -199,3 +202,242 @@ def read_pairs(conn, run_id: int, with_levels: bool = False) -> pd.DataFrame:
     df["left_key"] = keys_of(df, "left_system", "left_id")
     df["right_key"] = keys_of(df, "right_system", "right_id")
     return df
+
+
+# --------------------------------------------------------------------------- match_pair writes
+_PAIR_KEY = ("left_system", "left_id", "right_system", "right_id")
+
+
+def _pair_match(table: sa.Table, run_id: int):
+    return sa.and_(table.c.run_id == run_id, *(table.c[k] == sa.bindparam(f"_{k}") for k in _PAIR_KEY))
+
+
+def replace_pairs(conn: Connection, run_id: int, rows: list[dict]) -> None:
+    """Store a partition's scored pairs under the run; a retried partition replaces its earlier rows."""
+    if (
+        rows
+        and conn.execute(
+            sa.select(sa.literal(1)).where(PAIR.c.run_id == run_id, *(PAIR.c[k] == rows[0][k] for k in _PAIR_KEY))
+        ).first()
+    ):
+        conn.execute(PAIR.delete().where(_pair_match(PAIR, run_id)), [{f"_{k}": r[k] for k in _PAIR_KEY} for r in rows])
+    insert_rows(conn, PAIR, rows)
+
+
+def set_pair_decisions(conn: Connection, run_id: int, pairs: pd.DataFrame, decisions: dict[int, str]) -> None:
+    """Update the decision of the run's pairs at the given row positions of `pairs` (read_pairs' frame)."""
+    if decisions:
+        conn.execute(
+            PAIR.update().where(_pair_match(PAIR, run_id)).values(decision=sa.bindparam("decision")),
+            [{**{f"_{k}": pairs.at[n, k] for k in _PAIR_KEY}, "decision": d} for n, d in decisions.items()],
+        )
+
+
+def carry_forward_pairs(conn: Connection, run_id: int, previous_run: int, changed_keys: list[str]) -> int:
+    """Copy the previous run's pairs between records that did not change into this run; returns how many."""
+    tmp = sa.Table(
+        "tmp_link_changed",
+        sa.MetaData(),
+        sa.Column("system", sa.String(20)),
+        sa.Column("sid", sa.String(64)),
+        prefixes=["TEMPORARY"],
+    )
+    tmp.drop(conn, checkfirst=True)
+    tmp.create(conn)
+    insert_rows(conn, tmp, [dict(zip(("system", "sid"), split_key(k))) for k in changed_keys])
+    m = PAIR.alias("m")
+
+    def touched(side: str):
+        return sa.exists().where(tmp.c.system == m.c[f"{side}_system"], tmp.c.sid == m.c[f"{side}_id"])
+
+    cols = [*_PAIR_KEY, "match_weight", "probability", "decision", "levels"]
+    sel = sa.select(sa.literal(run_id).label("run_id"), *[m.c[c] for c in cols]).where(
+        m.c.run_id == previous_run, ~touched("left"), ~touched("right")
+    )
+    count = sa.select(sa.func.count()).select_from(PAIR).where(PAIR.c.run_id == run_id)
+    before = conn.execute(count).scalar_one()
+    conn.execute(PAIR.insert().from_select(["run_id", *cols], sel))  # rowcount is -1 on some drivers
+    tmp.drop(conn)
+    return int(conn.execute(count).scalar_one() - before)
+
+
+def prune_pairs(conn: Connection, keep_runs: int) -> None:
+    """Keep the pairs (and stored work) of the last `keep_runs` linkage runs only."""
+    keep = conn.execute(sa.select(LRUN.c.run_id).order_by(LRUN.c.run_id.desc()).limit(keep_runs)).scalars().all()
+    if keep:
+        conn.execute(PAIR.delete().where(PAIR.c.run_id < min(keep)))
+        conn.execute(WORK.delete().where(WORK.c.run_id < min(keep)))
+
+
+# --------------------------------------------------------------------------- beneficiary and crosswalk writes
+def write_beneficiaries(conn: Connection, run_id: int, now, assignment, previous: pd.DataFrame) -> None:
+    """Insert the ids created by `assignment` (identity.Assignment) and update the status, merge target and
+    record count of every other id whose values changed."""
+    counts = {b: len(r) for b, r in assignment.members.items()}
+    insert_rows(
+        conn,
+        BEN,
+        [
+            dict(
+                beneficiary_id=b,
+                status="active",
+                merged_into=None,
+                record_count=counts[b],
+                created_run_id=run_id,
+                updated_run_id=run_id,
+                created_at=now,
+                updated_at=now,
+            )
+            for b in assignment.created
+        ],
+    )
+    current = {
+        b: (s, m, c)
+        for b, s, m, c in zip(
+            previous["beneficiary_id"], previous["status"], previous["merged_into"], previous["record_count"]
+        )
+    }
+    created = set(assignment.created)
+    want = {b: ("active", None, n) for b, n in counts.items() if b not in created}
+    want.update({b: ("merged", s, 0) for b, s in assignment.merged.items()})
+    want.update({b: ("retired", None, 0) for b in assignment.retired})
+    changed = [{"b": b, "s": s, "m": m, "c": c} for b, (s, m, c) in want.items() if current.get(b) != (s, m, c)]
+    if changed:
+        conn.execute(
+            BEN.update()
+            .where(BEN.c.beneficiary_id == sa.bindparam("b"))
+            .values(
+                status=sa.bindparam("s"),
+                merged_into=sa.bindparam("m"),
+                record_count=sa.bindparam("c"),
+                updated_run_id=run_id,
+                updated_at=now,
+            ),
+            changed,
+        )
+
+
+def write_crosswalk(
+    conn: Connection, run_id: int, now, keys: np.ndarray, bids: np.ndarray, prob: np.ndarray, previous: pd.DataFrame
+) -> dict:
+    """Make the crosswalk say `bids` (and match probability `prob`) for `keys`, by difference with `previous`
+    (read_crosswalk); records not in `keys` leave it. Returns the counts written."""
+    old_b = previous["beneficiary_id"].reindex(keys).to_numpy(dtype=object)
+    old_p = previous["match_probability"].reindex(keys).to_numpy(dtype=float)
+    is_new = ~pd.Index(keys).isin(previous.index)
+    moved = ~is_new & (old_b != bids)
+    reprob = ~is_new & ~moved & ~((np.isnan(old_p) & np.isnan(prob)) | (np.abs(old_p - prob) < 1e-9))
+    gone = previous.index[~previous.index.isin(pd.Index(keys))]
+    if len(gone):
+        conn.execute(
+            XW.delete().where(XW.c.source_system == sa.bindparam("s"), XW.c.source_person_id == sa.bindparam("i")),
+            [dict(zip("si", split_key(k))) for k in gone],
+        )
+
+    def p(v):
+        return None if np.isnan(v) else float(v)
+
+    insert_rows(
+        conn,
+        XW,
+        [
+            dict(
+                zip(KEY_COLUMNS, split_key(keys[n])),
+                beneficiary_id=bids[n],
+                match_probability=p(prob[n]),
+                linked_run_id=run_id,
+                linked_at=now,
+            )
+            for n in np.flatnonzero(is_new)
+        ],
+    )
+    stmt = XW.update().where(XW.c.source_system == sa.bindparam("s"), XW.c.source_person_id == sa.bindparam("i"))
+    moved_rows = [dict(zip("si", split_key(keys[n])), b=bids[n], p=p(prob[n])) for n in np.flatnonzero(moved)]
+    if moved_rows:
+        conn.execute(
+            stmt.values(
+                beneficiary_id=sa.bindparam("b"),
+                match_probability=sa.bindparam("p"),
+                linked_run_id=run_id,
+                linked_at=now,
+            ),
+            moved_rows,
+        )
+    prob_rows = [dict(zip("si", split_key(keys[n])), p=p(prob[n])) for n in np.flatnonzero(reprob)]
+    if prob_rows:
+        conn.execute(stmt.values(match_probability=sa.bindparam("p")), prob_rows)
+    return {
+        "inserted": int(is_new.sum()),
+        "moved": int(moved.sum()),
+        "deleted": int(len(gone)),
+        "probability_updated": int(reprob.sum()),
+    }
+
+
+def review_pair_levels(conn: Connection, run_id: int) -> dict:
+    """Levels of the run's pairs whose (final) decision is review, by (left key, right key)."""
+    rows = conn.execute(
+        sa.select(PAIR.c.left_system, PAIR.c.left_id, PAIR.c.right_system, PAIR.c.right_id, PAIR.c.levels).where(
+            PAIR.c.run_id == run_id, PAIR.c.decision == "review"
+        )
+    )
+    return {(record_key(a, b), record_key(c, d)): lv for a, b, c, d, lv in rows}
+
+
+# --------------------------------------------------------------------------- linkage_run rows
+@dataclass
+class LinkageRecord:
+    """A linkage_run row: the run's id, mode, settings (as stored), fitted model and metrics."""
+
+    run_id: int
+    mode: str
+    settings: dict
+    model: FittedModel
+    metrics: dict
+
+
+def _linkage_select():
+    return sa.select(LRUN.c.run_id, LRUN.c.mode, LRUN.c.settings, LRUN.c.model, LRUN.c.metrics)
+
+
+def _record(row) -> LinkageRecord:
+    return LinkageRecord(row.run_id, row.mode, row.settings, FittedModel.from_dict(row.model), dict(row.metrics or {}))
+
+
+def linkage_by_id(conn: Connection, run_id: int) -> LinkageRecord | None:
+    row = conn.execute(_linkage_select().where(LRUN.c.run_id == run_id)).first()
+    return _record(row) if row else None
+
+
+def last_linkage(conn: Connection, status: str = "success") -> LinkageRecord | None:
+    """The latest linkage run whose pipeline run has `status` (success: the current state of the identity layer)."""
+    R = PipelineRun.__table__
+    row = conn.execute(
+        _linkage_select()
+        .join(R, R.c.run_id == LRUN.c.run_id)
+        .where(R.c.status == status)
+        .order_by(LRUN.c.run_id.desc())
+        .limit(1)
+    ).first()
+    return _record(row) if row else None
+
+
+def run_status(conn: Connection, run_id: int) -> str | None:
+    """The pipeline_run status of a run (running, success, failed, abandoned), None when there is no such run."""
+    R = PipelineRun.__table__
+    return conn.execute(sa.select(R.c.status).where(R.c.run_id == run_id)).scalar()
+
+
+def insert_linkage(
+    conn: Connection, run_id: int, mode: str, settings: LinkageSettings, model: FittedModel, metrics: dict
+) -> LinkageRecord:
+    conn.execute(
+        LRUN.insert().values(
+            run_id=run_id, mode=mode, settings=settings.model_dump(mode="json"), model=model.to_dict(), metrics=metrics
+        )
+    )
+    return LinkageRecord(run_id, mode, settings.model_dump(mode="json"), model, metrics)
+
+
+def update_linkage_metrics(conn: Connection, run_id: int, metrics: dict) -> None:
+    conn.execute(LRUN.update().where(LRUN.c.run_id == run_id).values(metrics=metrics))

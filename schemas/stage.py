@@ -270,11 +270,14 @@ def _stays_of(conn: Connection, guests: set[str]) -> set[str]:
     return found
 
 
-def stage_system(cfg: HubConfig, engine: Engine, system: str, *, full: bool = False, trigger: str = "cli") -> dict:
-    """Stage every stream of `system` as one recorded run (step "stage"); returns the run summary."""
+def stage_system(
+    cfg: HubConfig, engine: Engine, system: str, *, full: bool = False, trigger: str = "cli", wait: float = 0.0
+) -> dict:
+    """Stage every stream of `system` as one recorded run (step "stage") under the system's stage lock
+    (StepBusy after `wait` seconds while another stage of it runs); returns the run summary."""
     if system not in RAW_STREAMS:
         raise ValueError(f"unknown system {system!r}; expected one of {', '.join(SYSTEMS)}")
-    with recorded_run(engine, "stage", system, trigger=trigger) as summary:
+    with recorded_run(engine, "stage", system, trigger=trigger, wait=wait) as summary:
         summary["mode"] = "full" if full else "incremental"
         summary["streams"] = []
         with engine.begin() as conn:

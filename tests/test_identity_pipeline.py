@@ -36,7 +36,7 @@ def engine(warehouse_url):
 
 
 def link(engine, mode="incremental", **kw):
-    return pipeline.link(None, engine, mode, trigger="test", **kw)
+    return pipeline.link(engine, mode, trigger="test", **kw)
 
 
 def linkage_row(engine, run_id):
@@ -152,18 +152,19 @@ def test_partitioned_path_gives_the_clusters_of_the_single_path(warehouse_url):
     rows = background(120, seed=9) + [BRIDGE_A, BRIDGE_B, BRIDGE_C] + TRIPLE
     engine = fresh_warehouse(warehouse_url)
     stage(engine, rows)
-    single = pipeline.link(None, engine, trigger="test")
+    single = pipeline.link(engine, trigger="test")
     single_xw, single_pairs = crosswalk(engine), single["stored_pairs"]
 
     engine = fresh_warehouse(warehouse_url)
     stage(engine, rows)
-    names = pipeline.plan_partitions(None, engine, partitions=4, trigger="test")
+    run = pipeline.LinkageRun.plan(engine, partitions=4, trigger="test", store_work=True)
+    names = run.partitions
     assert len(names) == 4 and all(n.endswith("of4") for n in names)
-    pipeline._CACHE.clear()  # as in separate Airflow task processes
-    parts = [pipeline.link_partition(None, engine, n) for n in names]
+    run.detach()  # as the Airflow DAG does: each task below loads the run in its own process
+    parts = [pipeline.LinkageRun.load(engine, run.run_id).score_partition(n) for n in names]
     assert sum(p["stored_pairs"] for p in parts) == single_pairs
-    pipeline.link_partition(None, engine, names[0])  # a retried partition stores nothing twice
-    summary = pipeline.finalize(None, engine)
+    pipeline.LinkageRun.load(engine, run.run_id).score_partition(names[0])  # a retry stores nothing twice
+    summary = pipeline.LinkageRun.load(engine, run.run_id).finalize()
     assert crosswalk(engine) == single_xw and summary["beneficiaries"] == single["beneficiaries"]
-    with pytest.raises(RuntimeError, match="no linkage run is open"):
-        pipeline.finalize(None, engine)
+    with pytest.raises(LookupError, match="is success, not open"):
+        pipeline.LinkageRun.load(engine, run.run_id)

@@ -21,7 +21,7 @@ from tests.stage_data import fresh_warehouse
 def linked(warehouse_url, tmp_path):
     engine = fresh_warehouse(warehouse_url)
     stage(engine, background() + [BRIDGE_A, BRIDGE_B] + TRIPLE)
-    pipeline.link(None, engine, trigger="test")
+    pipeline.link(engine, trigger="test")
     config = tmp_path / "hub.yaml"
     config.write_text(
         f"warehouse: {{url: '{warehouse_url}'}}\nsources:\n  sat: {{base_url: 'http://x'}}\n"
@@ -51,7 +51,7 @@ def test_review_queue_decisions_and_undo(linked):
     pairs = {(i["left"], i["right"]) for i in items}
     assert len(pairs) == len(items)
     # a second run neither duplicates open items nor adds any
-    assert pipeline.link(None, engine, trigger="test")["review_items_opened"] == 0
+    assert pipeline.link(engine, trigger="test")["review_items_opened"] == 0
     assert len(list_items(engine, limit=1000)) == len(items)
 
     item = (
@@ -71,7 +71,7 @@ def test_review_queue_decisions_and_undo(linked):
     assert code == 0 and "cannot_link" in out
     code, out = fase(config, "review", "decide", str(rid), "--match", "--by", "anna")
     assert code != 0 and "already decided" in out
-    pipeline.link(None, engine, trigger="test")
+    pipeline.link(engine, trigger="test")
     xw = crosswalk(engine)
     assert xw[a] != xw[b]
     assert review_rows(engine, a, b) == [("no_match", "anna")]
@@ -89,7 +89,7 @@ def test_review_queue_decisions_and_undo(linked):
     assert code == 0 and "1 constraint(s) revoked" in out
     assert review_rows(engine, a, b) == [("open", None)]
     decide(engine, rid, True, "bruno")
-    pipeline.link(None, engine, trigger="test")
+    pipeline.link(engine, trigger="test")
     xw = crosswalk(engine)
     assert xw[a] == xw[b]
     with pytest.raises(ReviewError):

@@ -24,7 +24,7 @@ def test_sandbox_linkage_reaches_the_precision_target(warehouse_url, tmp_path):
     with services.running(folder) as urls:
         cfg = sandbox_config(tmp_path, folder, warehouse_url, urls)
         sync_and_stage(cfg, engine)
-        first = pipeline.link(cfg, engine, trigger="test")
+        first = pipeline.link(engine, trigger="test")
         result = evaluate_crosswalk(engine, record_truth(folder), worst=2)
         pw, blocking = result["pairwise"], result["blocking"]
         assert pw["precision"] >= 0.995, result
@@ -38,7 +38,7 @@ def test_sandbox_linkage_reaches_the_precision_target(warehouse_url, tmp_path):
         before = crosswalk(engine)
         world.advance(folder, days=1)
         sync_and_stage(cfg, engine)
-        second = pipeline.link(cfg, engine, trigger="test")
+        second = pipeline.link(engine, trigger="test")
         assert second["mode"] == "incremental" and second["changed_records"] > 0
         assert second["compared_pairs"] < first["compared_pairs"]
         after = crosswalk(engine)

@@ -8,14 +8,14 @@ import pandas as pd
 
 from matching.explain import Explainer
 from matching.implied_birth import birth_bounds, bounds_from_events
-from matching.pipeline import link, linkage_settings
+from matching.pipeline import bundled_settings, link
 from schemas.stage import stage_system
 from tests.helpers import make_config
 from tests.stage_data import fresh_warehouse, good, write_raw
 
 
 def test_bounds_take_the_tightest_event():
-    spec = linkage_settings().implied_birth
+    spec = bundled_settings().implied_birth
     ev = pd.DataFrame(
         {
             "source_person_id": ["1", "1", "2", "2", "3"],
@@ -85,9 +85,9 @@ def test_staged_services_bound_a_name_only_record(tmp_path, warehouse_url):
     for system in ("anagrafe", "volontariato"):
         stage_system(cfg, engine, system)
     with engine.connect() as conn:
-        b = birth_bounds(conn, linkage_settings().implied_birth)
+        b = birth_bounds(conn, bundled_settings().implied_birth)
     assert b.loc["volontariato:31", "born_after"] == date(2006, 10, 1)
-    link(cfg, engine, "full")  # too few records to train a model: the levels are the point here
+    link(engine, "full")  # too few records to train a model: the levels are the point here
     ex = Explainer(engine)
     child, adult = ex.explain("anagrafe:1", "volontariato:31"), ex.explain("anagrafe:2", "volontariato:31")
     level = lambda e: next(r for r in e["comparisons"] if r["comparison"] == "minor_at_service")  # noqa: E731

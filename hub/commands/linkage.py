@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from hub.context import get_config, get_engine
+from hub.context import get_engine, wait_option
 from warehouse import db
 
 
@@ -32,15 +32,16 @@ def format_link_summary(s: dict) -> list[str]:
 @click.group("link", invoke_without_command=True)
 @click.option("--full", is_flag=True, help="compare every candidate pair again, not only those of new/changed records")
 @click.option("--refit", is_flag=True, help="fit the model again (EM); implies --full")
+@wait_option
 @click.pass_context
-def link_group(ctx: click.Context, full: bool, refit: bool) -> None:
+def link_group(ctx: click.Context, full: bool, refit: bool, wait: float) -> None:
     """Link staged person records into beneficiaries (incremental by default): block, compare, score with
     the stored model, cluster under the review decisions, keep beneficiary ids stable, write the crosswalk."""
     if ctx.invoked_subcommand is not None:
         return
     from matching.pipeline import link
 
-    summary = link(get_config(ctx), _engine(ctx), "full" if full or refit else "incremental", refit=refit)
+    summary = link(_engine(ctx), "full" if full or refit else "incremental", refit=refit, wait=wait)
     for line in format_link_summary(summary):
         click.echo(line)
 
@@ -48,14 +49,15 @@ def link_group(ctx: click.Context, full: bool, refit: bool) -> None:
 @link_group.command("undo-merge")
 @click.argument("beneficiary_id")
 @click.option("--by", required=True, help="who undoes it")
+@wait_option
 @click.pass_context
-def undo_merge_cmd(ctx: click.Context, beneficiary_id: str, by: str) -> None:
+def undo_merge_cmd(ctx: click.Context, beneficiary_id: str, by: str, wait: float) -> None:
     """Undo the latest merge of BENEFICIARY_ID (the absorbed or the surviving id): the next `fase link`
     separates the records again and gives the absorbed id back."""
     from matching.review import ReviewError, undo_merge
 
     try:
-        r = undo_merge(_engine(ctx), beneficiary_id, by)
+        r = undo_merge(_engine(ctx), beneficiary_id, by, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -67,14 +69,15 @@ def undo_merge_cmd(ctx: click.Context, beneficiary_id: str, by: str) -> None:
 @link_group.command("undo-split")
 @click.argument("beneficiary_id")
 @click.option("--by", required=True, help="who undoes it")
+@wait_option
 @click.pass_context
-def undo_split_cmd(ctx: click.Context, beneficiary_id: str, by: str) -> None:
+def undo_split_cmd(ctx: click.Context, beneficiary_id: str, by: str, wait: float) -> None:
     """Undo the latest split of BENEFICIARY_ID (the split id or one of its parts): the next `fase link`
     joins the parts again."""
     from matching.review import ReviewError, undo_split
 
     try:
-        r = undo_split(_engine(ctx), beneficiary_id, by)
+        r = undo_split(_engine(ctx), beneficiary_id, by, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(

@@ -6,7 +6,7 @@ import click
 
 from configuration import SYSTEMS
 from connectors.reconcile import ReconciliationError, reconcile_system
-from hub.context import get_config, get_engine
+from hub.context import for_each_system, get_config, get_engine
 from warehouse import db
 
 
@@ -47,24 +47,19 @@ def reconcile(ctx: click.Context, systems: tuple[str, ...], all_systems: bool) -
         raise click.UsageError("name one or more systems, or --all")
     cfg, engine = get_config(ctx), get_engine(ctx)
     db.upgrade(engine)
-    failed = []
-    for system in SYSTEMS if all_systems else systems:
-        try:
-            summary = reconcile_system(cfg, engine, system)
-        except ReconciliationError as exc:
-            failed.append(system)
-            click.echo(f"{system}: run {exc.summary['run_id']}")
-            click.echo(format_reconciliation(exc.summary))
-            click.echo(f"{system}: FAILED — {exc}", err=True)
-            continue
-        except Exception as exc:  # report and go on with the other systems; the run table has the failure
-            failed.append(system)
-            click.echo(f"{system}: FAILED — {exc}", err=True)
-            continue
+
+    def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']}")
         click.echo(format_reconciliation(summary))
-    if failed:
-        raise click.ClickException(f"reconciliation failed for: {', '.join(failed)}")
+
+    def step(system: str) -> dict:
+        try:
+            return reconcile_system(cfg, engine, system)
+        except ReconciliationError as exc:  # show the figures, then fail
+            show(system, exc.summary)
+            raise
+
+    for_each_system(SYSTEMS if all_systems else systems, step, show, "reconciliation")
 
 
 commands = [reconcile]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hub.context import get_engine
+from hub.context import get_engine, wait_option
 from warehouse import db
 
 
@@ -81,13 +81,14 @@ def show_cmd(ctx: click.Context, review_id: int) -> None:
 @click.option("--match/--no-match", required=True, help="the two records are the same person / are not")
 @click.option("--by", required=True, help="who decides")
 @click.option("--note", default=None)
+@wait_option
 @click.pass_context
-def decide_cmd(ctx: click.Context, review_id: int, match: bool, by: str, note: str | None) -> None:
+def decide_cmd(ctx: click.Context, review_id: int, match: bool, by: str, note: str | None, wait: float) -> None:
     """Decide an open item; the next `fase link` applies it (a must-link or cannot-link constraint)."""
     from matching.review import ReviewError, decide
 
     try:
-        r = decide(_engine(ctx), review_id, match, by, note)
+        r = decide(_engine(ctx), review_id, match, by, note, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -99,13 +100,14 @@ def decide_cmd(ctx: click.Context, review_id: int, match: bool, by: str, note: s
 @review_group.command("undo")
 @click.argument("review_id", type=int)
 @click.option("--by", required=True, help="who undoes the decision")
+@wait_option
 @click.pass_context
-def undo_cmd(ctx: click.Context, review_id: int, by: str) -> None:
+def undo_cmd(ctx: click.Context, review_id: int, by: str, wait: float) -> None:
     """Revoke a decision (its constraint) and reopen the item; the next run restores the previous state."""
     from matching.review import ReviewError, undo_decision
 
     try:
-        r = undo_decision(_engine(ctx), review_id, by)
+        r = undo_decision(_engine(ctx), review_id, by, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"review {review_id} reopened; {r['revoked_constraints']} constraint(s) revoked")

@@ -6,7 +6,7 @@ import click
 
 from configuration import SYSTEMS
 from hub.commands.quality import run_suites
-from hub.context import get_config, get_engine
+from hub.context import for_each_system, get_config, get_engine, wait_option
 from schemas.stage import stage_system
 from warehouse import db
 
@@ -34,8 +34,11 @@ def format_stage_summary(summary: dict) -> str:
     show_default=True,
     help="run the staging expectation suites afterwards (as `fase validate`)",
 )
+@wait_option
 @click.pass_context
-def stage(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full: bool, validate: bool) -> None:
+def stage(
+    ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full: bool, validate: bool, wait: float
+) -> None:
     """Stage SYSTEMS (or --all): check raw records against their contracts, quarantine failures with
     their reasons, standardise the rest into stg_person and the event tables. Prints per stream:
     received, staged, quarantined, deleted, kept (quarantined records whose last valid version stays staged),
@@ -45,18 +48,17 @@ def stage(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full:
         raise click.UsageError("name one or more systems, or --all")
     cfg, engine = get_config(ctx), get_engine(ctx)
     db.upgrade(engine)
-    failed = []
-    for system in SYSTEMS if all_systems else systems:
-        try:
-            summary = stage_system(cfg, engine, system, full=full)
-        except Exception as exc:  # report and go on with the other systems; the run table has the failure
-            failed.append(system)
-            click.echo(f"{system}: FAILED — {exc}", err=True)
-            continue
+
+    def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']} ({summary['mode']})")
         click.echo(format_stage_summary(summary))
-    if failed:
-        raise click.ClickException(f"stage failed for: {', '.join(failed)}")
+
+    for_each_system(
+        SYSTEMS if all_systems else systems,
+        lambda system: stage_system(cfg, engine, system, full=full, wait=wait),
+        show,
+        "stage",
+    )
     if validate:
         run_suites(ctx)
 

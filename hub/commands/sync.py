@@ -11,7 +11,7 @@ from connectors.base import SyncRequest
 from connectors.reconcile import ReconciliationError
 from connectors.registry import sync_system
 from hub.commands.reconcile import reconciliation_line
-from hub.context import get_config, get_engine
+from hub.context import for_each_system, get_config, get_engine, wait_option
 from warehouse import db
 
 COLUMNS = (
@@ -49,8 +49,11 @@ def format_sync_summary(summary: dict) -> str:
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="backfill from this date (UTC) without losing the stored state",
 )
+@wait_option
 @click.pass_context
-def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_refresh: bool, since) -> None:
+def sync(
+    ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_refresh: bool, since, wait: float
+) -> None:
     """Sync SYSTEMS (or --all) into the raw layer and print, per stream: pages, records
     new/changed/unchanged/deleted, quarantined, retries and duration, then the reconciliation of the
     source with the raw layer (a record missing from the raw layer fails the sync)."""
@@ -65,24 +68,19 @@ def sync(ctx: click.Context, systems: tuple[str, ...], all_systems: bool, full_r
     )
     cfg, engine = get_config(ctx), get_engine(ctx)
     db.upgrade(engine)
-    failed = []
-    for system in SYSTEMS if all_systems else systems:
-        try:
-            summary = sync_system(cfg, engine, system, request)
-        except ReconciliationError as exc:  # synced, but the raw layer lacks records: show the figures, fail
-            failed.append(system)
-            click.echo(f"{system}: run {exc.summary['run_id']} ({request.mode})")
-            click.echo(format_sync_summary(exc.summary))
-            click.echo(f"{system}: FAILED — {exc}", err=True)
-            continue
-        except Exception as exc:  # report and go on with the other systems; the run table has the failure
-            failed.append(system)
-            click.echo(f"{system}: FAILED — {exc}", err=True)
-            continue
+
+    def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']} ({request.mode})")
         click.echo(format_sync_summary(summary))
-    if failed:
-        raise click.ClickException(f"sync failed for: {', '.join(failed)}")
+
+    def step(system: str) -> dict:
+        try:
+            return sync_system(cfg, engine, system, request, wait=wait)
+        except ReconciliationError as exc:  # synced, but the raw layer lacks records: show the figures, fail
+            show(system, exc.summary)
+            raise
+
+    for_each_system(SYSTEMS if all_systems else systems, step, show, "sync")
 
 
 commands = [sync]

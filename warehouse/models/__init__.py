@@ -3,7 +3,7 @@
 from warehouse.models.access import ACCESS_TABLES
 from warehouse.models.base import Base
 from warehouse.models.identity import IDENTITY_TABLES
-from warehouse.models.ops import PipelineRun, SyncState
+from warehouse.models.ops import PipelineRun, StepLock, SyncState
 from warehouse.models.profile import PROFILE_TABLES  # noqa: F401  (golden record, facts, marts)
 from warehouse.models.quality import QualityResult, Quarantine
 from warehouse.models.raw import RAW_STREAMS, RAW_TABLES, raw_table_name, sync_seen
@@ -15,6 +15,7 @@ __all__ = [
     "Base",
     "metadata",
     "PipelineRun",
+    "StepLock",
     "SyncState",
     "Quarantine",
     "QualityResult",

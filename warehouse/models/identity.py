@@ -128,3 +128,15 @@ def identity_tables_columns() -> dict[str, list]:
 IDENTITY_TABLES: dict[str, sa.Table] = {
     name: sa.Table(name, Base.metadata, *cols) for name, cols in identity_tables_columns().items()
 }
+IDENTITY_TABLES["linkage_work"] = sa.Table(  # migration 0008: what a run planned, for every worker to load
+    "linkage_work",
+    Base.metadata,
+    sa.Column(
+        "run_id",
+        sa.Integer,
+        sa.ForeignKey("linkage_run.run_id", name="fk_linkage_work_run_id_linkage_run"),
+        primary_key=True,
+    ),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""Operational tables: pipeline runs and per-stream sync state."""
+"""Operational tables: pipeline runs, step locks and per-stream sync state."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from warehouse.models.base import Base
 from warehouse.types import JSONDoc, UTCDateTime, utcnow
 
-RUN_STATUSES = ("running", "success", "failed")
+RUN_STATUSES = ("running", "success", "failed", "abandoned")
+"""`abandoned`: the run's process died (its lease expired or its process is gone); set by the next taker of its lock."""
 
 
 class PipelineRun(Base):
@@ -29,6 +30,10 @@ class PipelineRun(Base):
     task: Mapped[str | None] = mapped_column(sa.String(250))
     error: Mapped[str | None] = mapped_column(sa.Text)
     summary: Mapped[dict | None] = mapped_column(JSONDoc)
+    host: Mapped[str | None] = mapped_column(sa.String(255))
+    pid: Mapped[int | None] = mapped_column(sa.Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_seconds: Mapped[int | None] = mapped_column(sa.Integer)
 
     __table_args__ = (
         # Named like the other models' checks; the naming convention makes it
@@ -36,6 +41,25 @@ class PipelineRun(Base):
         sa.CheckConstraint(f"status IN {RUN_STATUSES}", name="ck_pipeline_run_status"),
         sa.Index("ix_pipeline_run_step_started", "step", "started_at"),
     )
+
+
+class StepLock(Base):
+    """Who holds a step's lock (one writer per scope: "sync:sat", "stage:sat", "link", "publish").
+
+    `pid` is null while a run is detached between the tasks of a multi-task step (the link DAG); then only
+    the lease keeps the lock. `run_id` is null for a short holder that is not a run (a review decision)."""
+
+    __tablename__ = "step_lock"
+
+    scope: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pipeline_run.run_id"))
+    holder: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    host: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    pid: Mapped[int | None] = mapped_column(sa.Integer)
+    process_started: Mapped[float | None] = mapped_column(sa.Float)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    lease_seconds: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
 
 class SyncState(Base):

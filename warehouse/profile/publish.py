@@ -5,11 +5,11 @@ by difference. One recorded run, one transaction.
 Incremental (default): the beneficiaries in scope are those whose staging rows were written by a run
 after the watermark, whose crosswalk rows changed since the last publish (compared with
 `beneficiary_source`, the crosswalk as last published), whose fact rows lost their staging row, or
-whose active status changed. The watermark is the highest run id below every run still running when
-the publish started, so a stage run committing late is picked up next time. `full=True` recomputes
-every beneficiary. Either way the same input gives the same warehouse, and a publish with nothing new
-writes nothing (households, profile and marts depend on `today` and are recomputed, but only rows
-whose content changed are rewritten).
+whose active status changed. The watermark is the highest run id below every live run still running when
+the publish started (dead runs are marked abandoned first and pin nothing), so a stage run committing
+late is picked up next time. `full=True` recomputes every beneficiary. Either way the same input gives
+the same warehouse, and a publish with nothing new writes nothing (households, profile and marts depend
+on `today` and are recomputed, but only rows whose content changed are rewritten).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from warehouse.profile.marts import build_marts
 from warehouse.profile.pending import pending_versions
 from warehouse.profile.profile import build_profile
 from warehouse.profile.survivorship import survive
-from warehouse.runs import recorded_run
+from warehouse.runs import abandon_dead_runs, recorded_run
 from warehouse.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,14 @@ FACT_KEYS = {
 FACT_PK = {"fact_payment": ("payment_id",)}
 
 
-def publish(cfg, engine: Engine, *, full: bool = False, today: date | None = None, trigger: str = "cli") -> dict:
-    """Publish the profile (step "publish"); returns a JSON-able summary. `today`: the date the profile is
-    computed for (12-month windows, ages, ongoing stays); default the latest date in the data."""
-    with recorded_run(engine, "publish", trigger=trigger) as summary:
+def publish(
+    cfg, engine: Engine, *, full: bool = False, today: date | None = None, trigger: str = "cli", wait: float = 0.0
+) -> dict:
+    """Publish the profile (step "publish", under its lock: StepBusy after `wait` seconds); returns a JSON-able
+    summary. `today`: the date the profile is computed for (12-month windows, ages, ongoing stays); default the
+    latest date in the data."""
+    abandon_dead_runs(engine)  # a dead run of any step must not pin the watermark
+    with recorded_run(engine, "publish", trigger=trigger, wait=wait) as summary:
         started = time.monotonic()
         with engine.begin() as conn:
             summary.update(publish_in(conn, summary["run_id"], full=full, today=today))

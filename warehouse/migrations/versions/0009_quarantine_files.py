@@ -5,14 +5,14 @@ refused whole (`file`: file_name, line, sha256; no record, no raw version) and a
 on its own (`row`: a duplicate id with different content; no raw version).
 
 Revision ID: 0009_quarantine_files
-Revises: 0007_search_indexes
+Revises: 0008_run_control
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_quarantine_files"
-down_revision = "0007_search_indexes"
+down_revision = "0008_run_control"
 branch_labels = None
 depends_on = None
 
