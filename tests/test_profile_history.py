@@ -3,13 +3,18 @@ payment status dates, and incremental = full rebuild."""
 
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import sqlalchemy as sa
 
 from sandbox import services, world
 from sandbox.truth import source_person_map
 from tests.profile_data import beneficiary_of, build, crosswalk_from_truth, generate, snapshot, sync_and_stage
+from tests.stage_data import fresh_warehouse
 from warehouse.models import PROFILE_TABLES, STAGING_TABLES
+from warehouse.profile.history import apply_history
+from warehouse.profile.survivorship import GOLDEN_COLUMNS
 from warehouse.publish import publish
+from warehouse.runs import start_run
 
 POINT_IN_TIME = sa.text(
     "SELECT phone FROM golden_history WHERE beneficiary_id = :b AND valid_from <= :t "
@@ -134,3 +139,28 @@ def test_point_in_time_history_payment_dates_and_incremental_equals_full(warehou
         assert again["in_scope"] == 0 and again["history"] == {"new": 0, "changed": 0, "closed": 0}
         publish(cfg, engine, full=True)
         assert snapshot(engine) == incremental
+
+
+def test_a_person_without_source_times_starts_at_the_data_time(warehouse_url):
+    """A beneficiary whose records carry no source_updated_at (a registry row without a file cursor) gets a
+    first version starting at the publish's data time, never a NULL valid_from."""
+    engine = fresh_warehouse(warehouse_url)
+    run_id = start_run(engine, "publish", trigger="test")
+    golden = pd.DataFrame(
+        [
+            {
+                **dict.fromkeys(GOLDEN_COLUMNS),
+                "beneficiary_id": "BNOTIME",
+                "row_hash": "h",
+                "source_updated_at": pd.NaT,
+                "first_source_at": pd.NaT,
+            }
+        ]
+    )
+    golden["systems"], golden["record_count"], golden["is_protected"] = "anagrafe", 1, False
+    golden["first_source_at"] = pd.to_datetime(golden["first_source_at"], utc=True)
+    data_time = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        assert apply_history(conn, golden, None, data_time, run_id) == {"new": 1, "changed": 0, "closed": 0}
+        t = PROFILE_TABLES["golden_history"]
+        assert conn.execute(sa.select(t.c.valid_from).where(t.c.beneficiary_id == "BNOTIME")).scalar() == data_time

@@ -63,8 +63,9 @@ def apply_history(
     for bid in gone:
         prev = clean(cur.at[bid, "valid_from"])
         closes.append({"b": bid, "f": prev, "to": _after(None, prev, data_time)})
-    first = new.loc[fresh, "first_source_at"].map(clean) if len(fresh) else pd.Series(dtype=object)
-    versions.extend((bid, first.get(bid) or data_time) for bid in fresh)
+    for bid in fresh:  # a person whose records carry no source time starts at the publish's data time
+        start = clean(new.at[bid, "first_source_at"])
+        versions.append((bid, data_time if start is None or pd.isna(start) else start))
     if closes:
         conn.execute(
             sa.update(t)
