@@ -34,19 +34,19 @@ def fase_link_publish():
         return run_step("link_plan")
 
     @task(max_active_tis_per_dagrun=8, execution_timeout=timedelta(minutes=30))
-    def link_partition(run_id: int, partition: str) -> dict:
-        return run_step("link_partition", run_id, partition)
+    def link_partition(linkage_run: int, partition: str) -> dict:  # `run_id` is Airflow's own context name
+        return run_step("link_partition", linkage_run, partition)
 
     @task(trigger_rule="none_failed")  # also when no partition changed (deletions still recluster)
-    def link_finalize(run_id: int) -> dict:
-        return run_step("link_finalize", run_id)
+    def link_finalize(linkage_run: int) -> dict:
+        return run_step("link_finalize", linkage_run)
 
     @task(outlets=[MARTS_ASSET])
     def publish() -> dict:
         return run_step("publish", trigger="airflow")
 
     plan = link_plan()
-    scored = link_partition.partial(run_id=plan["run_id"]).expand(partition=plan["partitions"])
+    scored = link_partition.partial(linkage_run=plan["run_id"]).expand(partition=plan["partitions"])
     scored >> link_finalize(plan["run_id"]) >> publish()
 
 

@@ -92,7 +92,7 @@ def pass_keys(df: pd.DataFrame, keys: list) -> tuple[np.ndarray, np.ndarray]:
                 ck = cc[k][rec]
                 ok = ck >= 0
                 recs.append(rec[ok])
-                codes.append(code[ok] * (cc.max() + 1) + ck[ok])
+                codes.append(code[ok] * (cc.max(initial=-1) + 1) + ck[ok])
             rec, combined = np.concatenate(recs), np.concatenate(codes)
         code = pd.factorize(combined)[0].astype(np.int64) if combined.size else combined
     if len(rec):

@@ -125,8 +125,10 @@ def comparison_metas(settings: LinkageSettings, comparators: Sequence[LevelCompa
 
 
 def random_pairs(n: int, size: int, seed: int, side: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform random record pairs (no self pairs; across frames in link mode)."""
+    """Uniform random record pairs (no self pairs; across frames in link mode); none among fewer than two."""
     rng = np.random.default_rng(seed)
+    if n < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     if side is None:
         a = rng.integers(0, n, size)
         b = rng.integers(0, n, size)

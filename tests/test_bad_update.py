@@ -71,7 +71,7 @@ def step(cfg, engine, *systems: str) -> dict:
     """Stage the systems, link incrementally, publish: what the scheduled pipeline does after a sync."""
     for system in systems:
         assert stage_system(cfg, engine, system)["adds_up"]
-    linked = pipeline.link(None, engine, "incremental", trigger="test")
+    linked = pipeline.link(engine, "incremental", trigger="test")
     publish(None, engine)
     return linked
 
@@ -120,7 +120,7 @@ def test_a_bad_update_retires_nothing_and_the_profile_and_api_say_a_newer_versio
     person_entry, payment_entry = entries[("residenti", "100234")], entries[("erogazioni", "4001")]
     (staged,) = rows(engine, sa.select(PERSON).where(PERSON.c.source_person_id == "100234"))
     assert (staged["birth_date"], staged["superseded_by"]) == (dt.date(1984, 2, 11), person_entry["quarantine_id"])
-    linked = pipeline.link(None, engine, "incremental", trigger="test")
+    linked = pipeline.link(engine, "incremental", trigger="test")
     with engine.connect() as conn:  # an unpublished record is assembled from staging: the flags are read there
         unpublished = pending_of(conn, her, [{"source_system": "anagrafe", "source_person_id": "100234"}], False)
     assert [p["quarantine_id"] for p in unpublished] == [person_entry["quarantine_id"]]

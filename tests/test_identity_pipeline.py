@@ -168,3 +168,12 @@ def test_partitioned_path_gives_the_clusters_of_the_single_path(warehouse_url):
     assert crosswalk(engine) == single_xw and summary["beneficiaries"] == single["beneficiaries"]
     with pytest.raises(LookupError, match="is success, not open"):
         pipeline.LinkageRun.load(engine, run.run_id)
+
+
+def test_linking_an_empty_staging_layer_does_nothing(engine):
+    """The link DAG fires on any staging asset: the first run may find no person staged yet."""
+    first = link(engine)
+    assert first["beneficiaries"] == 0 and first["records"] == 0 and crosswalk(engine) == {}
+    stage(engine, background(30))
+    second = link(engine)
+    assert second["model_fitted"] and second["beneficiaries"] > 0  # the untrained model is refitted

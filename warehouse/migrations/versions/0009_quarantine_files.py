@@ -25,13 +25,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("file_name", sa.String(255)))
         batch.add_column(sa.Column("line", sa.Integer))
         batch.add_column(sa.Column("sha256", sa.String(64)))
-        batch.create_check_constraint("ck_quarantine_kind", "kind IN ('record', 'file', 'row')")
+        batch.create_check_constraint(op.f("ck_quarantine_kind"), "kind IN ('record', 'file', 'row')")
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM quarantine WHERE kind <> 'record'")
     with op.batch_alter_table("quarantine") as batch:
-        batch.drop_constraint("ck_quarantine_kind", type_="check")
+        batch.drop_constraint(op.f("ck_quarantine_kind"), type_="check")
         batch.drop_column("sha256")
         batch.drop_column("line")
         batch.drop_column("file_name")
