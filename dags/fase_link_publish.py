@@ -29,8 +29,8 @@ A = STAGING_ASSETS
     doc_md=__doc__,
 )
 def fase_link_publish():
-    @task(multiple_outputs=True)
-    def link_plan() -> dict:
+    @task
+    def link_plan() -> list[dict]:
         return run_step("link_plan")
 
     @task(max_active_tis_per_dagrun=8, execution_timeout=timedelta(minutes=30))
@@ -38,16 +38,15 @@ def fase_link_publish():
         return run_step("link_partition", linkage_run, partition)
 
     @task(trigger_rule="none_failed")  # also when no partition changed (deletions still recluster)
-    def link_finalize(linkage_run: int) -> dict:
-        return run_step("link_finalize", linkage_run)
+    def link_finalize(planned: list[dict]) -> dict:
+        return run_step("link_finalize", planned)
 
     @task(outlets=[MARTS_ASSET])
     def publish() -> dict:
         return run_step("publish", trigger="airflow")
 
     plan = link_plan()
-    scored = link_partition.partial(linkage_run=plan["run_id"]).expand(partition=plan["partitions"])
-    scored >> link_finalize(plan["run_id"]) >> publish()
+    link_partition.expand_kwargs(plan) >> link_finalize(plan) >> publish()
 
 
 fase_link_publish()

@@ -79,7 +79,9 @@ def record_task_failure(context) -> None:
     run_id = None
     if ti.task_id.startswith("link_") and ti.task_id != "link_plan":
         try:
-            run_id = ti.xcom_pull(task_ids="link_plan", key="run_id")
+            from hub.pipeline import planned_run
+
+            run_id = planned_run(ti.xcom_pull(task_ids="link_plan"))
         except Exception:  # no XCom: the failure is still recorded below
             log.exception("could not read the linkage run id of %s", task)
     try:

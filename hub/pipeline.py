@@ -87,31 +87,38 @@ def anagrafe_snapshot_pending(config_path: str | None = None) -> str | None:
     return check.path.name if check else None
 
 
-def link_plan(config_path: str | None = None, trigger: str = "airflow") -> dict:
-    """Open a linkage run under the link lock, store its planned work for the partition tasks, and hand the lock
-    over to them: {"run_id": ..., "partitions": ["p0of4", ...]} (blocking partitions with pairs to compare)."""
+def link_plan(config_path: str | None = None, trigger: str = "airflow") -> list[dict]:
+    """Open a linkage run under the link lock, store its planned work for the partition tasks and hand the lock
+    over to them; one {"linkage_run": run id, "partition": "p0of4"} per blocking partition with pairs to compare
+    (at least one: the DAG maps link_partition over them)."""
     from matching.pipeline import LinkageRun
 
     _, engine = open_hub(config_path)
     run = LinkageRun.plan(engine, trigger=trigger, store_work=True)
     run.detach()
-    return {"run_id": run.run_id, "partitions": run.partitions}
+    return [{"linkage_run": run.run_id, "partition": name} for name in run.partitions]
 
 
-def link_partition(run_id: int, partition: str, config_path: str | None = None) -> dict:
-    """Compare and score the candidate pairs of one blocking partition of run `run_id`; returns its summary."""
+def link_partition(linkage_run: int, partition: str, config_path: str | None = None) -> dict:
+    """Compare and score the candidate pairs of one blocking partition of a linkage run; returns its summary."""
     from matching.pipeline import LinkageRun
 
     _, engine = open_hub(config_path)
-    return LinkageRun.load(engine, run_id).score_partition(partition)
+    return LinkageRun.load(engine, linkage_run).score_partition(partition)
 
 
-def link_finalize(run_id: int, config_path: str | None = None) -> dict:
-    """Cluster the scored pairs of run `run_id` into stable beneficiary ids and the crosswalk; close the run."""
+def link_finalize(planned: list[dict], config_path: str | None = None) -> dict:
+    """Cluster the scored pairs of the run `planned` by link_plan into stable beneficiary ids and the crosswalk;
+    close the run."""
     from matching.pipeline import LinkageRun
 
     _, engine = open_hub(config_path)
-    return LinkageRun.load(engine, run_id).finalize()
+    return LinkageRun.load(engine, planned_run(planned)).finalize()
+
+
+def planned_run(planned: list[dict]) -> int:
+    """The linkage run id of link_plan's output."""
+    return int(planned[0]["linkage_run"])
 
 
 def publish(config_path: str | None = None, trigger: str = "cli") -> dict:

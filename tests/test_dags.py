@@ -100,7 +100,9 @@ def test_link_publish_runs_on_any_staging_asset_and_maps_partitions(dags):
     assert {a.uri for a in condition.objects} == {f"fase://staging/{s}" for s in SYSTEMS}
     assert dag.get_task("link_partition").is_mapped
     assert not dag.get_task("link_finalize").is_mapped
-    assert dag.get_task("link_plan").downstream_task_ids == {"link_partition"}
+    # finalize runs after every partition, on the run id the plan returned (never "the newest" run)
+    assert dag.get_task("link_plan").downstream_task_ids == {"link_partition", "link_finalize"}
+    assert dag.get_task("link_finalize").upstream_task_ids == {"link_plan", "link_partition"}
     assert dag.get_task("link_finalize").downstream_task_ids == {"publish"}
 
 
