@@ -23,12 +23,15 @@ from sqlalchemy.engine import Connection, Engine
 
 from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES, PipelineRun
 from warehouse.profile import facts as facts_mod
+from warehouse.profile.analyst import refresh_pseudonyms
 from warehouse.profile.frames import read, read_in, replace_scope, sync_table
 from warehouse.profile.history import apply_history
 from warehouse.profile.households import build_households
 from warehouse.profile.marts import build_marts
 from warehouse.profile.profile import build_profile
+from warehouse.profile.protection import protect
 from warehouse.profile.survivorship import survive
+from warehouse.pseudonyms import Pseudonymiser, key_from_env
 from warehouse.runs import recorded_run
 from warehouse.types import utcnow
 
@@ -51,13 +54,24 @@ FACT_KEYS = {
 FACT_PK = {"fact_payment": ("payment_id",)}
 
 
-def publish(cfg, engine: Engine, *, full: bool = False, today: date | None = None, trigger: str = "cli") -> dict:
+def publish(
+    cfg,
+    engine: Engine,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    trigger: str = "cli",
+    pseudonym_key: str | None = None,
+) -> dict:
     """Publish the profile (step "publish"); returns a JSON-able summary. `today`: the date the profile is
-    computed for (12-month windows, ages, ongoing stays); default the latest date in the data."""
+    computed for (12-month windows, ages, ongoing stays); default the latest date in the data. The analysts'
+    pseudonyms use `pseudonym_key`, else the key named by the configuration's
+    ``secrets.pseudonym_key_env`` (FASE_PSEUDONYM_KEY without a configuration)."""
+    key = pseudonym_key or key_from_env(cfg.secrets.pseudonym_key_env if cfg is not None else None)
     with recorded_run(engine, "publish", trigger=trigger) as summary:
         started = time.monotonic()
         with engine.begin() as conn:
-            summary.update(publish_in(conn, summary["run_id"], full=full, today=today))
+            summary.update(publish_in(conn, summary["run_id"], full=full, today=today, pseudonym=Pseudonymiser(key)))
         summary["seconds"] = round(time.monotonic() - started, 3)
         log.info("published: %s", summary)
     return summary
@@ -141,7 +155,14 @@ def _today(conn: Connection, today: date | None, latest: datetime | None) -> dat
     return facts_mod.rome_date(latest) if latest is not None else datetime.now(UTC).date()
 
 
-def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date | None = None) -> dict:
+def publish_in(
+    conn: Connection,
+    run_id: int,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    pseudonym: Pseudonymiser | None = None,
+) -> dict:
     """The publish inside the caller's transaction."""
     state_t = PROFILE_TABLES["publish_state"]
     state = conn.execute(sa.select(state_t).where(state_t.c.name == STATE)).mappings().first()
@@ -187,8 +208,10 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     history = apply_history(conn, golden, scope, latest or utcnow(), run_id)
     timings["facts_history"] = time.monotonic() - tick
 
-    changes = derive(conn, as_of, xwalk)
+    changes, protection = derive(conn, as_of, xwalk)
     timings["profile_marts"] = time.monotonic() - tick
+    analyst = refresh_pseudonyms(conn, pseudonym or Pseudonymiser(None))
+    timings["analyst"] = time.monotonic() - tick
     summary = {
         "mode": "full" if scope is None else "incremental",
         "as_of": as_of.isoformat(),
@@ -198,6 +221,8 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
         "history": history,
         "rewritten": {k: v for k, v in written.items() if v},
         "derived": {k: v for k, v in changes.items() if any(v.values())},
+        "protection": protection,
+        "analyst_pseudonyms": analyst,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
     values = {
@@ -214,8 +239,9 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     return summary
 
 
-def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
-    """Households, beneficiary_profile and marts from the published golden records and facts."""
+def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> tuple[dict, dict]:
+    """Households, address protection, beneficiary_profile and marts from the published golden records and
+    facts; returns (changes per derived table, protection counts)."""
     t = PROFILE_TABLES
     golden = read(conn, sa.select(t["golden_record"]))
     facts = {
@@ -232,6 +258,7 @@ def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
     households, members = build_households(
         golden, nuclei, facts["fact_residence"], facts["fact_stay"], facts["fact_payment"], as_of
     )
+    protection = protect(conn, golden, members, nuclei, facts)
     profile = build_profile(golden, members, households, facts, as_of)
     out = {
         "household": sync_table(conn, t["household"], households),
@@ -240,4 +267,4 @@ def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
     }
     for name, frame in build_marts(profile, members, households, facts, as_of).items():
         out[name] = sync_table(conn, t[name], frame)
-    return out
+    return out, protection
