@@ -55,12 +55,27 @@ API_FUNCTIONS = ("fase_stay_places(varchar, boolean)",)
 API_INSERTS = ("api_audit",)
 
 
+class RolesError(ValueError):
+    """A configured role that cannot be used as it is (its name and why in the message)."""
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
 def _exists(conn: Connection, name: str) -> bool:
     return conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first() is not None
+
+
+def _powers(conn: Connection, name: str) -> list[str]:
+    """The role's attributes beyond logging in (none is wanted for the API or analyst role)."""
+    row = conn.execute(
+        sa.text(
+            "SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = :n"
+        ),
+        {"n": name},
+    ).one()
+    return [p for p, on in zip(("SUPERUSER", "CREATEROLE", "CREATEDB", "REPLICATION", "BYPASSRLS"), row) if on]
 
 
 def _verifier(conn: Connection, role: DatabaseRole) -> str:
@@ -78,14 +93,13 @@ def ensure_roles(admin: Connection, roles: DatabaseRoles) -> list[str]:
         if role is None:
             continue
         created = not _exists(admin, role.name)
-        if created:
-            admin.execute(sa.text(f"CREATE ROLE {_q(role.name)}"))
+        if created:  # no attribute but LOGIN (the defaults are NO...)
+            admin.execute(sa.text(f"CREATE ROLE {_q(role.name)} LOGIN"))
+        elif powers := _powers(admin, role.name):
+            raise RolesError(f"role {role.name} already exists with {', '.join(powers)}: not fit for this use")
         verifier = _verifier(admin, role)
-        admin.execute(
-            sa.text(
-                f"ALTER ROLE {_q(role.name)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                f"NOBYPASSRLS PASSWORD '{verifier}'"
-            )
+        admin.exec_driver_sql(  # not sa.text: the verifier's colons are no bind parameters
+            f"ALTER ROLE {_q(role.name)} WITH LOGIN PASSWORD '{verifier}'"
         )
         done.append(f"role {role.name}: {'created' if created else 'exists'}, password from {role.password_env}")
     if roles.analyst is not None:

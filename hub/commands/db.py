@@ -65,9 +65,12 @@ def roles_command(ctx: click.Context, admin_url: str | None, admin_password_env:
         if admin_password_env:
             url = url.set(password=require_env(admin_password_env))
         admin = make_engine(url.set(database=engine.url.database))
-    with admin.begin() as conn:
-        for line in roles.ensure_roles(conn, cfg.database_roles):
-            click.echo(line)
+    try:
+        with admin.begin() as conn:
+            for line in roles.ensure_roles(conn, cfg.database_roles):
+                click.echo(line)
+    except roles.RolesError as exc:
+        raise click.ClickException(str(exc)) from None
     _grants(ctx)
     if admin is not engine:
         admin.dispose()

@@ -57,7 +57,11 @@ def refresh_pseudonyms(conn: Connection, pseudonym: Pseudonymiser) -> dict:
                 for name, col in sources
             )
         ).subquery()
-        new = conn.execute(sa.select(ids.c.id).where(~sa.exists().where(mine, t.c.id == ids.c.id))).scalars().all()
+        new = (
+            conn.execute(sa.select(ids.c.id).where(~sa.exists().where(mine, t.c.id == ids.c.id)).distinct())
+            .scalars()
+            .all()
+        )
         if new:
             conn.execute(sa.insert(t), [{"kind": kind, "id": i, "pseudonym": pseudonym(i, kind)} for i in new])
         out["inserted"] += len(new)
