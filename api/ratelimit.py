@@ -20,6 +20,8 @@ import threading
 import time
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from configuration import ApiSettings
 
@@ -118,14 +120,20 @@ class RedisRateLimiter:
         return wait
 
 
-def make_limiter(settings: ApiSettings) -> RateLimiter | RedisRateLimiter:
-    """The limiter the configuration asks for: shared through Redis when `redis_url` is set."""
-    if settings.redis_url is None:
-        return RateLimiter()
-    client = redis.Redis.from_url(
+def redis_client(settings: ApiSettings) -> redis.Redis:
+    """A client for the configured Redis: short timeouts and no retries, so that a request never waits long
+    on a Redis that is down (the limiter then falls back)."""
+    return redis.Redis.from_url(
         settings.redis_url,
         password=settings.redis_password(),
         socket_timeout=TIMEOUT_SECONDS,
         socket_connect_timeout=TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
     )
-    return RedisRateLimiter(client)
+
+
+def make_limiter(settings: ApiSettings) -> RateLimiter | RedisRateLimiter:
+    """The limiter the configuration asks for: shared through Redis when `redis_url` is set."""
+    if settings.redis_url is None:
+        return RateLimiter()
+    return RedisRateLimiter(redis_client(settings))
