@@ -19,7 +19,7 @@ SELECT COUNT(*) AS households_hosted,
 FROM household
 WHERE ever_hosted""",
     "people_known_to_3_or_more_systems": """
-SELECT beneficiary_id, sex, systems, systems_count
+SELECT beneficiary_id, systems, systems_count
 FROM beneficiary_profile
 WHERE systems_count >= 3
 ORDER BY systems_count DESC, beneficiary_id""",
