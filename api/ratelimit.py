@@ -123,6 +123,8 @@ class RedisRateLimiter:
 def redis_client(settings: ApiSettings) -> redis.Redis:
     """A client for the configured Redis: short timeouts and no retries, so that a request never waits long
     on a Redis that is down (the limiter then falls back)."""
+    if settings.redis_url is None:
+        raise ValueError("no api.redis_url in the configuration")
     return redis.Redis.from_url(
         settings.redis_url,
         password=settings.redis_password(),

@@ -255,14 +255,15 @@ def merged_record(conn: Connection, beneficiary_id: str, links: list[dict], *, c
         "person": golden(records),
         "households": _households(conn, records, beneficiary_id),
     }
-    record.update({key: _events(conn, key, ids) for key in EVENTS})
-    _history(conn, record["payments"])
-    record["protected"] = any(r["riservato"] for r in records) or any(s["confidential"] for s in record["stays"])
+    events = {key: _events(conn, key, ids) for key in EVENTS}
+    record.update(events)
+    _history(conn, events["payments"])
+    record["protected"] = any(r["riservato"] for r in records) or any(s["confidential"] for s in events["stays"])
     record["address_protected"] = True
-    for res in record["residences"]:
+    for res in events["residences"]:
         res["address_protected"] = True
-    for st in record["stays"]:
+    for st in events["stays"]:
         st.update(structure_name=None, address=None, address_protected=True)
     if confidential:
-        stay_places(conn, beneficiary_id, record["stays"], published=False)
+        stay_places(conn, beneficiary_id, events["stays"], published=False)
     return record

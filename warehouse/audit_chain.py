@@ -128,7 +128,7 @@ def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verdict:
     `anchor` (id, hash): a head printed by an earlier verify; that row must still be there with that hash
     (catches the newest rows removed, or the whole chain rewritten after an edit)."""
     count, prev, prev_id = 0, GENESIS, None
-    anchor_seen = anchor is None
+    anchor_seen = False
     with engine.connect() as conn:
         for r in _rows(conn):
             row = r._mapping
@@ -155,6 +155,6 @@ def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verdict:
                     )
                 anchor_seen = True
             prev, prev_id = row["row_hash"], row["audit_id"]
-    if not anchor_seen:
+    if anchor is not None and not anchor_seen:
         return Verdict(count, prev_id, prev, anchor[0], "anchor row is missing: rows were removed")
     return Verdict(count, prev_id, prev if prev_id is not None else None)

@@ -81,7 +81,10 @@ def _powers(conn: Connection, name: str) -> list[str]:
 def _verifier(conn: Connection, role: DatabaseRole) -> str:
     """The role's password as a SCRAM-SHA-256 verifier (libpq computes it client-side)."""
     password = require_env(role.password_env)
-    pgconn = conn.connection.driver_connection.pgconn
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RolesError("no database connection to compute the password verifier with")
+    pgconn = driver.pgconn  # psycopg 3: libpq's PQencryptPasswordConn
     return pgconn.encrypt_password(password.encode(), role.name.encode(), b"scram-sha-256").decode()
 
 

@@ -196,7 +196,7 @@ def protect(conn: Connection, golden: pd.DataFrame, members: pd.DataFrame, nucle
             h.c.beneficiary_id, h.c.valid_from, h.c.residence_street, h.c.residence_number, h.c.address_protected
         ),
     )
-    out = {
+    out: dict[str, int | dict] = {
         "people": len(decision.people),
         "addresses": len(decision.keys),
         "golden_record": _flag(
