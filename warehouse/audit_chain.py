@@ -46,22 +46,26 @@ CHAINED = (
 VERIFY_BATCH = 10_000
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return str(value)
+def _hash(values: tuple, prev_hash: str) -> str:
+    """SHA-256 of the canonical text of a row's CHAINED values (in order) and the previous row's hash."""
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("-")
+            continue
+        if type(value) is not str:
+            if isinstance(value, datetime):
+                value = value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+            else:
+                value = str(value)
+        parts.append(f"{len(value)}:{value}")
+    parts.append(prev_hash)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def row_hash(row: dict, prev_hash: str) -> str:
     """The hash of one audit row chained to `prev_hash`."""
-    parts = []
-    for field in CHAINED:
-        text = _text(row[field])
-        parts.append("-" if text is None else f"{len(text)}:{text}")
-    parts.append(prev_hash)
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return _hash(tuple(row[f] for f in CHAINED), prev_hash)
 
 
 def append(engine: Engine, rows: list[dict]) -> None:
@@ -114,7 +118,7 @@ class Verdict:
 
 
 def _rows(conn: Connection) -> Iterable:
-    q = sa.select(*(api_audit.c[f] for f in CHAINED), api_audit.c.prev_hash, api_audit.c.row_hash)
+    q = sa.select(*(api_audit.c[f] for f in CHAINED), api_audit.c.prev_hash, api_audit.c.row_hash)  # in this order
     result = conn.execution_options(stream_results=True, yield_per=VERIFY_BATCH).execute(
         q.order_by(api_audit.c.audit_id)
     )
@@ -129,32 +133,31 @@ def verify(engine: Engine, anchor: tuple[int, str] | None = None) -> Verdict:
     (catches the newest rows removed, or the whole chain rewritten after an edit)."""
     count, prev, prev_id = 0, GENESIS, None
     anchor_seen = False
+    width = len(CHAINED)
     with engine.connect() as conn:
-        for r in _rows(conn):
-            row = r._mapping
+        for row in _rows(conn):
+            audit_id, stored_prev, stored = row[0], row[width], row[width + 1]
             count += 1
-            if row["row_hash"] is None or row["prev_hash"] is None:
-                return Verdict(count, prev_id, prev, row["audit_id"], "row has no hash (written outside the chain)")
-            if row["prev_hash"] != prev:
+            if stored is None or stored_prev is None:
+                return Verdict(count, prev_id, prev, audit_id, "row has no hash (written outside the chain)")
+            if stored_prev != prev:
                 where = f"row {prev_id}" if prev_id is not None else "the start of the log"
                 return Verdict(
                     count,
                     prev_id,
                     prev,
-                    row["audit_id"],
+                    audit_id,
                     f"previous hash does not match {where}: a row between them was deleted, or {where} was edited",
                 )
-            if row_hash(row, prev) != row["row_hash"]:
-                return Verdict(
-                    count, prev_id, prev, row["audit_id"], "content does not match its hash: the row was edited"
-                )
-            if anchor is not None and row["audit_id"] == anchor[0]:
-                if row["row_hash"] != anchor[1]:
+            if _hash(tuple(row[:width]), prev) != stored:
+                return Verdict(count, prev_id, prev, audit_id, "content does not match its hash: the row was edited")
+            if anchor is not None and audit_id == anchor[0]:
+                if stored != anchor[1]:
                     return Verdict(
-                        count, prev_id, prev, row["audit_id"], "anchor row has another hash: the chain was rewritten"
+                        count, prev_id, prev, audit_id, "anchor row has another hash: the chain was rewritten"
                     )
                 anchor_seen = True
-            prev, prev_id = row["row_hash"], row["audit_id"]
+            prev, prev_id = stored, audit_id
     if anchor is not None and not anchor_seen:
         return Verdict(count, prev_id, prev, anchor[0], "anchor row is missing: rows were removed")
     return Verdict(count, prev_id, prev if prev_id is not None else None)
