@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 import sqlalchemy as sa
@@ -37,6 +38,7 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 IN_BATCH = 1000
 
 
+@lru_cache(maxsize=200_000)
 def _fold(text) -> str:
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().upper()
     return " ".join(_NON_ALNUM.sub(" ", ascii_text).split())
