@@ -3,7 +3,8 @@ travel, then published (all but one beneficiary, linked afterwards: served from 
 
     MOTHER     riservato SAT guest (nucleo N-1) and registry resident (family F1) at VIA DEI NERI 12 int 3,
                before that at VIA TORTA 5; a stay at the structure "Casa Volano Aurora", Via Fiesolana 8
-    DAUGHTER   not flagged; family F1 at the same flat, nucleo N-1, a stay at the same structure
+    DAUGHTER   not flagged; family F1 at the same flat, nucleo N-1, a stay at the same structure (and one,
+               earlier and without her mother, at the "Albergo Popolare Centro")
     GUEST      unrelated, not flagged; a stay (ongoing) at the same structure; lives at VIA GUELFA 40 (polis)
     NEIGHBOUR  another family, same building: VIA DEI NERI 12 int 5
     PREVIOUS   another family now living at the mother's old address, VIA TORTA 5
@@ -213,6 +214,7 @@ RESIDENCES = [
 STAYS = [
     _stay("S1", "101", SHELTER, True, date(2026, 5, 1), None),
     _stay("S2", "102", SHELTER, False, date(2026, 5, 1), None),
+    _stay("S4", "102", ALBERGO, False, date(2024, 1, 1), date(2024, 2, 1)),
     _stay("S3", "103", SHELTER, False, date(2026, 6, 1), None),
     _stay("S5", "105", ALBERGO, False, date(2025, 1, 1), date(2025, 3, 1)),
     _stay("S6", "106", ALBERGO, False, date(2026, 2, 1), None),

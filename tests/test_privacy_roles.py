@@ -218,7 +218,7 @@ def test_analysts_pseudonyms_are_the_apis(roles):
         stays = conn.execute(
             sa.text("SELECT count(*) FROM fact_stay WHERE beneficiary_id = :b"), {"b": rec["beneficiary_id"]}
         ).scalar()
-    assert member == rec["households"][0]["household_key"] and stays == len(rec["stays"]) == 1
+    assert member == rec["households"][0]["household_key"] and stays == len(rec["stays"]) == 2
     assert {m["beneficiary_id"] for m in rec["households"][0]["members"]} == {pseudonym(IDS["mother"])}
 
 

@@ -5,14 +5,16 @@ Decided at every publish, in one place, for every row that carries an address (r
 
 1. **protected people** — a beneficiary flagged `is_protected` (a `riservato` record or a stay in a
    `struttura_protetta`), and everyone who shares a household with one: the same published household
-   (`household_member`), the same registry family (golden `household_key`) or the same SAT nucleo;
-2. **protected addresses** — every address of a protected person: golden residence and every registry
-   residence period (compared as normalised street + house number, the building: flats are not told apart),
-   and the structure of each of their stays and of every confidential stay (compared by structure name and by
-   structure address text);
+   (`household_member`), the same registry family (golden `household_key`) or the same SAT nucleo. Every
+   address of theirs is protected;
+2. **protected addresses** — every address of a beneficiary flagged `is_protected`: golden residence and
+   every registry residence period (compared as normalised street + house number, the building: flats are
+   not told apart), the structure of each of her stays, and the structure of every confidential stay
+   (compared by structure name and by structure address text);
 3. a row's address is protected (`address_protected`) when it belongs to a protected person or is a
    protected address — whoever it belongs to: a neighbour in the same building, a guest co-hosted in the
-   same structure, a family that lived there before.
+   same structure, a family living where she lived before. (A household member's *other* addresses are
+   hidden on her own record only: they do not reveal where the protected person is.)
 
 `golden_record`, `golden_history` and `fact_residence` get the flag; a stay whose address is protected is
 treated like a confidential one: its structure name and address move to `restricted_stay_address` (and back
@@ -96,11 +98,11 @@ def decide(
     people |= set(golden.loc[golden["household_key"].isin(family), "beneficiary_id"])
 
     keys: set[str | None] = set()
-    own = golden[golden["beneficiary_id"].isin(people)]
+    own = golden[golden["beneficiary_id"].isin(first)]
     keys.update(residence_key(s, n) for s, n in zip(own["residence_street"], own["residence_number"]))
-    lived = residence[residence["beneficiary_id"].isin(people)]
+    lived = residence[residence["beneficiary_id"].isin(first)]
     keys.update(residence_key(s, n) for s, n in zip(lived["street"], lived["number"]))
-    stayed = stays[stays["beneficiary_id"].isin(people) | stays["confidential"].astype(bool)]
+    stayed = stays[stays["beneficiary_id"].isin(first) | stays["confidential"].astype(bool)]
     for name, address in zip(stayed["structure_name"], stayed["address"]):
         keys.update(structure_keys(name, address))
     keys.discard(None)
