@@ -1,11 +1,12 @@
 """Cost of the audit log's hash chain: one audit row per API request, and `fase audit verify` on a million rows.
 
-    .venv/bin/python bench/audit_chain.py [--inserts 2000] [--rows 1000000]
+    .venv/bin/python bench/audit_chain.py [--inserts 2000] [--threads 8] [--rows 1000000]
 
 On a fresh PostgreSQL database (FASE_BENCH_PG_URL, default the local server; dropped afterwards) and a temp
 SQLite file: the latency of one chained audit insert as the API writes it (`warehouse.audit_chain.append`,
-one row, its own transaction) against a plain insert of the same row into an unchained copy of the table;
-then the time `audit_chain.verify` takes to walk `--rows` rows (written in bulk beforehand, already chained).
+one row, its own transaction) against a plain insert of the same row into an unchained copy of the table,
+one writer at a time and then `--threads` writers at once (chained inserts queue for the chain's lock, held
+until commit); then the time `audit_chain.verify` takes to walk `--rows` rows (written in bulk beforehand).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -73,6 +75,40 @@ def time_inserts(engine: sa.Engine, n: int) -> tuple[list[float], list[float]]:
     return chained, unchained
 
 
+def time_concurrent(engine: sa.Engine, threads: int, n: int) -> dict[str, tuple[float, list[float]]]:
+    """(rows/s, latencies) of `threads` writers inserting `n` rows each, chained and plain."""
+    plain = sa.table("audit_plain", *(sa.column(c) for c in request_row(0)))
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def insert_chained(i: int) -> None:
+        audit_chain.append(engine, [request_row(i)])
+
+    def insert_plain(i: int) -> None:
+        with autocommit.connect() as conn:
+            conn.execute(plain.insert(), [request_row(i)])
+
+    out = {}
+    for name, write in (("chained", insert_chained), ("plain", insert_plain)):
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def writer(write=write, latencies=latencies, lock=lock) -> None:
+            for i in range(n):
+                started = time.perf_counter()
+                write(i)
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+
+        workers = [threading.Thread(target=writer) for _ in range(threads)]
+        started = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        out[name] = (len(latencies) / (time.perf_counter() - started), latencies)
+    return out
+
+
 def bulk_chain(engine: sa.Engine, rows: int) -> None:
     """`rows` chained rows written directly (COPY on PostgreSQL, executemany on SQLite), triggers bypassed."""
     with engine.connect() as conn:
@@ -109,8 +145,8 @@ def bulk_chain(engine: sa.Engine, rows: int) -> None:
     flush()
 
 
-def run(label: str, url: str, inserts: int, rows: int) -> None:
-    engine = db.make_engine(url)
+def run(label: str, url: str, inserts: int, threads: int, rows: int) -> None:
+    engine = db.make_engine(url, **({"pool_size": threads} if url.startswith("postgresql") else {}))
     db.upgrade(engine)
     with engine.begin() as conn:
         for statement in PLAIN[engine.dialect.name].split("; "):
@@ -122,6 +158,9 @@ def run(label: str, url: str, inserts: int, rows: int) -> None:
         print(
             f"  {name:<22} p50 {pct(values, 50):6.2f} ms  p95 {pct(values, 95):6.2f} ms  p99 {pct(values, 99):6.2f} ms"
         )
+    print(f"  {threads} writers at once")
+    for name, (rate, values) in time_concurrent(engine, threads, max(1, inserts // threads)).items():
+        print(f"  {name:<22} {rate:6.0f} rows/s  p50 {pct(values, 50):6.2f} ms  p95 {pct(values, 95):6.2f} ms")
     started = time.monotonic()
     bulk_chain(engine, rows)
     written = time.monotonic() - started
@@ -139,6 +178,7 @@ def run(label: str, url: str, inserts: int, rows: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--inserts", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
     name = f"fase_bench_audit_{uuid.uuid4().hex[:8]}"
@@ -150,6 +190,7 @@ def main() -> None:
             "PostgreSQL",
             sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False),
             args.inserts,
+            args.threads,
             args.rows,
         )
     finally:
@@ -157,7 +198,7 @@ def main() -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'warehouse.db'}", args.inserts, args.rows)
+        run("SQLite", f"sqlite:///{Path(tmp) / 'warehouse.db'}", args.inserts, args.threads, args.rows)
 
 
 if __name__ == "__main__":
