@@ -17,14 +17,13 @@ from sqlalchemy.engine import Engine, make_url
 from api import errors
 from api.audit import AuditMiddleware
 from api.clients import KeyVerifier
-from api.ratelimit import RateLimiter
-from api.redaction import Pseudonymiser
+from api.ratelimit import RateLimiter, RedisRateLimiter, make_limiter
 from api.routes import beneficiaries, feed, health, lookup
 from configuration import HubConfig, load_config
 from warehouse import db
+from warehouse.pseudonyms import DEFAULT_PSEUDONYM_ENV, Pseudonymiser
 
 log = logging.getLogger("api")
-DEFAULT_PSEUDONYM_ENV = "FASE_PSEUDONYM_KEY"
 DESCRIPTION = """Read API of fase-hub for case-management systems.
 
 **Authentication**: an API key in `Authorization: Bearer <key>` or `X-API-Key`. The end user acting
@@ -46,7 +45,7 @@ class Services:
 
     engine: Engine
     keys: KeyVerifier
-    limiter: RateLimiter
+    limiter: RateLimiter | RedisRateLimiter
     pseudonym: Pseudonymiser
     head: str | None
 
@@ -54,8 +53,8 @@ class Services:
 def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | None]:
     if isinstance(source, Engine):
         return source, os.environ.get(DEFAULT_PSEUDONYM_ENV)
-    if isinstance(source, HubConfig):
-        url, key_env = source.warehouse.sqlalchemy_url(), source.secrets.pseudonym_key_env
+    if isinstance(source, HubConfig):  # as the API's database role when the configuration names one
+        url, key_env = source.api_warehouse_url(), source.secrets.pseudonym_key_env
     else:
         url, key_env = make_url(source), DEFAULT_PSEUDONYM_ENV
     pool = (
@@ -71,10 +70,18 @@ def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | Non
     return db.make_engine(url, **pool), os.environ.get(key_env)
 
 
-def create_app(source: HubConfig | Engine | str, *, pseudonym_key: str | None = None) -> FastAPI:
+def create_app(
+    source: HubConfig | Engine | str,
+    *,
+    pseudonym_key: str | None = None,
+    limiter: RateLimiter | RedisRateLimiter | None = None,
+) -> FastAPI:
     """The API over a warehouse given as a hub configuration, an engine or a URL. The pseudonym key
-    defaults to the configuration's ``secrets.pseudonym_key_env`` variable (FASE_PSEUDONYM_KEY)."""
+    defaults to the configuration's ``secrets.pseudonym_key_env`` variable (FASE_PSEUDONYM_KEY); the rate
+    limiter to the configuration's (shared through Redis when ``api.redis_url`` is set), else per process."""
     engine, env_key = _engine_and_key(source)
+    if limiter is None:
+        limiter = make_limiter(source.api) if isinstance(source, HubConfig) else RateLimiter()
     key = pseudonym_key or env_key
     if not key:
         log.warning("no pseudonym key: analyst clients will get 503")
@@ -87,7 +94,7 @@ def create_app(source: HubConfig | Engine | str, *, pseudonym_key: str | None = 
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.services = Services(engine, KeyVerifier(engine), RateLimiter(), Pseudonymiser(key), head)
+    app.state.services = Services(engine, KeyVerifier(engine), limiter, Pseudonymiser(key), head)
     errors.install(app)
     for module in (beneficiaries, lookup, feed, health):
         app.include_router(module.router)

@@ -71,7 +71,9 @@ async def authenticate(
     request.state.caller = Caller(client, None, None)
     caller = Caller(client, _header(x_user_id, "X-User-Id", 100), _header(x_user_location, "X-User-Location", 200))
     request.state.caller = caller
-    wait = services.limiter.take(client.client_id, client.rate_limit_per_minute)
+    limiter = services.limiter
+    args = (client.client_id, client.rate_limit_per_minute)
+    wait = await run_in_threadpool(limiter.take, *args) if limiter.shared else limiter.take(*args)
     if wait:
         raise ApiError(
             429,

@@ -89,7 +89,8 @@ class Stay(BaseModel):
     exit_date: date | None
     exit_reason: str | None
     confidential: bool = Field(
-        description="protected guest or protected structure: name and address need the `confidential` grant"
+        description="protected guest or protected structure: name and address need the `confidential` grant "
+        "(so do those of any stay at a protected address: see `redactions`)"
     )
 
 

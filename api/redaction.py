@@ -1,43 +1,29 @@
 """What each caller may see of a merged record.
 
-- case_worker: everything, except that a protected person's addresses (golden and residences) and
-  the structure and address of confidential stays (protected guest or `struttura_protetta`) are
-  withheld unless the client holds the grant ``confidential``.
+- case_worker: everything, except protected addresses, withheld unless the client holds the grant
+  ``confidential``: the golden address and residences of a protected person and of any address the publish
+  marked ``address_protected`` (a protected person's, her household's, one a protected person lives or lived
+  at: warehouse/profile/protection.py), and the structure and address of confidential stays (protected guest
+  or `struttura_protetta`) and of stays at a protected address. A record not yet published has every address
+  marked protected (api/staging.py).
 - analyst: pseudonymised: no names, codice fiscale, phone, e-mail or street address; the birth
   date reduced to the year; beneficiary and household ids replaced by a keyed hash
-  (HMAC-SHA256 with the pseudonym key from the environment); source record ids and the quarantine
-  entries of pending versions dropped. The confidential rules above apply too.
+  (``warehouse.pseudonyms``: HMAC-SHA256 with the pseudonym key from the environment, the same pseudonyms
+  as the analysts' database schema); source record ids and the quarantine entries of pending versions
+  dropped. The rules above apply too.
 Withheld values become null and are named in ``redactions``. Any IBAN field is dropped, always.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from api.auth import Caller
+from warehouse.pseudonyms import Pseudonymiser
 
 ANALYST_HIDDEN = ("first_name", "last_name", "codice_fiscale", "phone", "email", "address")
 STREET = ("toponym", "street", "number", "interno", "postcode")
 EVENT_IDS = {"stays": "stay_id", "placements": "placement_id", "services": "service_id", "payments": "payment_id"}
-
-
-class Pseudonymiser:
-    """Keyed hashes of ids for analysts: stable for one key, not reversible without it."""
-
-    def __init__(self, key: str | None):
-        self._key = key.encode() if key else None
-
-    @property
-    def available(self) -> bool:
-        return self._key is not None
-
-    def __call__(self, value: str | None, kind: str = "beneficiary") -> str | None:
-        if value is None:
-            return None
-        if self._key is None:
-            raise RuntimeError("no pseudonym key")
-        return "p_" + hmac.new(self._key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+FLAG = "address_protected"
+"""The repository's mark on a record, residence or stay whose address is protected (not served)."""
 
 
 def drop_ibans(value):
@@ -62,19 +48,21 @@ class _Redactor:
         item[field] = None
 
     def confidential(self) -> None:
+        """Protected addresses, wherever they are in the record, unless the caller holds the grant."""
         if self.caller.has("confidential"):
             return
         protected = self.r["protected"]
-        if protected:
+        if protected or self.r[FLAG]:
             self.withhold(self.r["person"]["address"], "value", "person.address")
             self.r["person"]["address"]["source"] = None
-            for res in self.r["residences"]:
+        for res in self.r["residences"]:
+            if protected or res[FLAG]:
                 for col in (*STREET, "municipality"):
                     self.withhold(res, col, "residences.address")
         for st in self.r["stays"]:
-            if protected or st["confidential"]:
-                self.withhold(st, "structure_name", "stays.structure_name", always=st["confidential"])
-                self.withhold(st, "address", "stays.address", always=st["confidential"])
+            if protected or st["confidential"] or st[FLAG]:  # places not even read: always named
+                self.withhold(st, "structure_name", "stays.structure_name", always=True)
+                self.withhold(st, "address", "stays.address", always=True)
 
     def analyst(self) -> None:
         p = self.pseudonym
@@ -120,6 +108,8 @@ def redact_record(record: dict, caller: Caller, pseudonym: Pseudonymiser) -> dic
     """The merged record as `caller` may see it (the input dict is modified and returned)."""
     red = _Redactor(record, caller, pseudonym)
     red.confidential()
+    for item in (record, *record["residences"], *record["stays"]):
+        item.pop(FLAG, None)
     record["id_space"] = "beneficiary"
     if caller.role == "analyst":
         red.analyst()

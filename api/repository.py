@@ -3,9 +3,12 @@
 The merged record of a published beneficiary comes from the profile tables (migration 0006):
 ``golden_record`` with ``golden_provenance`` (value, source record, rule), the facts (stays,
 residences, placements, services, payments with ``fact_payment_status``), ``household_member``
-and ``household``. Confidential stays' structure and address are read from
-``restricted_stay_address`` only for callers holding the grant. A beneficiary linked since the last
-publish is assembled from the staging layer instead (``staging.py``), marked ``published: false``.
+and ``household``. Rows carry the publish's ``address_protected`` flag (warehouse/profile/protection.py)
+for redaction.py to apply. The structure and address of hidden stays (confidential, or at a protected
+address) are read only for callers holding the grant, through ``stay_places`` (on PostgreSQL the SECURITY
+DEFINER function ``fase_stay_places``: the API's database role has no right on ``restricted_stay_address``
+nor on ``stg_stay``'s place columns). A beneficiary linked since the last publish is assembled from the
+staging layer instead (``staging.py``), marked ``published: false``.
 Lookups read ``stg_person`` through the crosswalk (every spelling a system holds). Never selected:
 ``iban_hash`` (IBANs are never served). Each source record lists its newer versions waiting in quarantine
 (``pending_version``, or the staging flags for an unpublished beneficiary): stream, record id, quarantine
@@ -22,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from api import staging
+from api.places import stay_places
 from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES
 from warehouse.profile.pending import pending_versions
 
@@ -59,6 +63,7 @@ FACTS = {  # record key -> (fact table, columns served, order)
             "household_key",
             "household_role",
             "posizione",
+            "address_protected",
         ),
         ("valid_from",),
     ),
@@ -74,6 +79,7 @@ FACTS = {  # record key -> (fact table, columns served, order)
             "exit_date",
             "exit_reason",
             "confidential",
+            "address_protected",
         ),
         ("entry_date", "stay_id"),
     ),
@@ -367,15 +373,6 @@ def _payments(conn: Connection, beneficiary_id: str) -> list[dict]:
     return list(out.values())
 
 
-def _restricted(conn: Connection, beneficiary_id: str, stays: list[dict]) -> None:
-    """Fill confidential stays' structure and address (callers with the grant only)."""
-    t = P["restricted_stay_address"]
-    found = {r.stay_id: r for r in conn.execute(sa.select(t).where(t.c.beneficiary_id == beneficiary_id))}
-    for st in stays:
-        if st["stay_id"] in found:
-            st["structure_name"], st["address"] = found[st["stay_id"]].structure_name, found[st["stay_id"]].address
-
-
 def pending_of(conn: Connection, beneficiary_id: str, links: list[dict], published: bool) -> list[dict]:
     """Pending versions of the beneficiary's source records: published ones, or from staging."""
     if published:
@@ -418,13 +415,14 @@ def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool) 
             "beneficiary_id": beneficiary_id,
             "published": True,
             "protected": bool(golden[0].is_protected),
+            "address_protected": bool(golden[0].address_protected),
             "person": _golden(golden),
             "households": _household(conn, beneficiary_id),
         }
         record.update({key: _facts(conn, beneficiary_id, key) for key in FACTS if key != "payments"})
         record["payments"] = _payments(conn, beneficiary_id)
-        if confidential and any(s["confidential"] for s in record["stays"]):
-            _restricted(conn, beneficiary_id, record["stays"])
+        if confidential and any(s["confidential"] or s["address_protected"] for s in record["stays"]):
+            stay_places(conn, beneficiary_id, record["stays"], published=True)
     record["status"] = "active"
     _attach_pending(links, pending_of(conn, beneficiary_id, links, record["published"]))
     record["sources"] = links

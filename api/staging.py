@@ -4,7 +4,11 @@ The crosswalk is newer than the last publish for such a beneficiary, so its reco
 staged source records the way the profile would show it: facts renamed as in the profile tables and
 an interim golden record, each field from the most trusted system that has it (anagrafe first), then
 the most recent record; phone, e-mail and address from the most recent record that has them.
-Confidential stays lose structure and address here unless the caller holds the grant.
+
+Protection is decided at publish time (warehouse/profile/protection.py) and such a record has not been
+through one: every address in it is marked protected (fail closed), so that readers without the grant see
+none until the next publish, and stays' structures and addresses are read (through ``stay_places``) only for
+callers holding the grant.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from api.places import stay_places
 from warehouse.models import IDENTITY_TABLES, STAGING_TABLES
 
 S = STAGING_TABLES
@@ -55,9 +60,7 @@ EVENTS = {  # record key -> (staging table, system, {profile name: staging colum
         {
             "stay_id": "stay_id",
             "source_person_id": "source_person_id",
-            "structure_name": "struttura",
             "structure_type": "tipo",
-            "address": "indirizzo",
             "entry_date": "data_ingresso",
             "exit_date": "data_uscita",
             "exit_reason": "motivo_uscita",
@@ -252,10 +255,15 @@ def merged_record(conn: Connection, beneficiary_id: str, links: list[dict], *, c
         "person": golden(records),
         "households": _households(conn, records, beneficiary_id),
     }
-    record.update({key: _events(conn, key, ids) for key in EVENTS})
-    _history(conn, record["payments"])
-    record["protected"] = any(r["riservato"] for r in records) or any(s["confidential"] for s in record["stays"])
-    for st in record["stays"]:
-        if st["confidential"] and not confidential:
-            st["structure_name"] = st["address"] = None
+    events = {key: _events(conn, key, ids) for key in EVENTS}
+    record.update(events)
+    _history(conn, events["payments"])
+    record["protected"] = any(r["riservato"] for r in records) or any(s["confidential"] for s in events["stays"])
+    record["address_protected"] = True
+    for res in events["residences"]:
+        res["address_protected"] = True
+    for st in events["stays"]:
+        st.update(structure_name=None, address=None, address_protected=True)
+    if confidential:
+        stay_places(conn, beneficiary_id, events["stays"], published=False)
     return record

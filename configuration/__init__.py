@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_CONFIG = Path("config/sandbox.yaml")
@@ -57,6 +58,54 @@ class DatabaseEndpoint(_Model):
         return url
 
 
+RoleName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="a PostgreSQL role name")]
+
+
+class DatabaseRole(_Model):
+    """A login role of the warehouse database; its password comes from the named environment variable."""
+
+    name: RoleName
+    password_env: EnvName
+
+
+class DatabaseRoles(_Model):
+    """The warehouse's PostgreSQL roles besides its owner (the user of `warehouse.url`, who runs migrations
+    and the pipeline), created and granted by `fase db roles`."""
+
+    api: DatabaseRole | None = Field(
+        default=None, description="the read API's role: INSERT on api_audit, SELECT on what it serves"
+    )
+    analyst: DatabaseRole | None = Field(default=None, description="analysts' role: the fase_marts schema only")
+
+
+class ApiSettings(_Model):
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for rate limits shared by every API worker (redis://host:6379/0), without password; "
+        "absent: per-process limits",
+    )
+    redis_password_env: EnvName | None = Field(default=None, description="environment variable of Redis' password")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_without_password(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018  (raises on a bad port)
+        except ValueError as exc:
+            raise ValueError(f"not a Redis URL: {exc}") from None
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError("expected redis://host[:port][/db] or rediss://...")
+        if parts.password or parts.username:
+            raise ValueError("the URL must not contain credentials: name the password's variable in redis_password_env")
+        return value
+
+    def redis_password(self) -> str | None:
+        return require_env(self.redis_password_env) if self.redis_password_env else None
+
+
 class HttpSettings(_Model):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=6, ge=1, le=20)
@@ -97,6 +146,8 @@ class HubConfig(_Model):
     warehouse: DatabaseEndpoint
     sources: Sources
     secrets: Secrets = Secrets()
+    database_roles: DatabaseRoles = DatabaseRoles()
+    api: ApiSettings = ApiSettings()
     http: HttpSettings = HttpSettings()
     data_dir: Path = Field(default=Path("var"), description="working files: Data Docs, Airflow home, reports")
     env_file: Path | None = Field(default=None, description="optional dotenv file read before the environment")
@@ -104,6 +155,21 @@ class HubConfig(_Model):
         default=0.2, ge=0, le=1, description="share of rejected rows in a batch above which the run fails"
     )
     mode: Literal["sandbox", "production"] = "production"
+
+    @model_validator(mode="after")
+    def _roles_need_postgresql(self) -> HubConfig:
+        roles = self.database_roles
+        if (roles.api or roles.analyst) and make_url(self.warehouse.url).get_backend_name() != "postgresql":
+            raise ValueError("database_roles need a PostgreSQL warehouse (SQLite has no roles)")
+        return self
+
+    def api_warehouse_url(self) -> URL:
+        """The warehouse URL the read API connects with: as the `database_roles.api` role when one is
+        configured (same host and database as `warehouse.url`), else as the warehouse's owner."""
+        role = self.database_roles.api
+        if role is None:
+            return self.warehouse.sqlalchemy_url()
+        return make_url(self.warehouse.url).set(username=role.name, password=require_env(role.password_env))
 
 
 def require_env(name: str) -> str:

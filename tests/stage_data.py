@@ -150,9 +150,11 @@ def fresh_warehouse(url: str) -> sa.Engine:
     db.upgrade(engine)
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
-            if table.name == "api_audit":  # append-only: its triggers refuse DELETE; TRUNCATE is the admin's way
-                if engine.dialect.name == "postgresql":
+            if table.name == "api_audit":  # append-only: its triggers refuse DELETE and TRUNCATE
+                if engine.dialect.name == "postgresql":  # the owner may still lift the guard (the chain restarts)
+                    conn.execute(sa.text("ALTER TABLE api_audit DISABLE TRIGGER api_audit_no_truncate"))
                     conn.execute(sa.text("TRUNCATE api_audit"))
+                    conn.execute(sa.text("ALTER TABLE api_audit ENABLE TRIGGER api_audit_no_truncate"))
                 continue
             conn.execute(table.delete())
     return engine

@@ -85,3 +85,18 @@ def test_missing_or_unparsable_file(tmp_path):
     bad.write_text("warehouse: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_database_roles_name_their_password_variables_and_need_postgresql(monkeypatch):
+    data = _sample()
+    data["database_roles"] = {"api": {"name": "fase_api", "password_env": "FASE_TEST_API_PW"}}
+    with pytest.raises(ConfigError, match="database_roles need a PostgreSQL warehouse"):
+        parse_config(data)
+    data["warehouse"] = {"url": "postgresql+psycopg://fase@db/fase", "password_env": "FASE_TEST_OWNER_PW"}
+    cfg = parse_config(data)
+    monkeypatch.setenv("FASE_TEST_API_PW", "api-secret")
+    url = cfg.api_warehouse_url()
+    assert (url.username, url.password, url.host, url.database) == ("fase_api", "api-secret", "db", "fase")
+    data["database_roles"] = {"api": {"name": "Robert'); DROP", "password_env": "FASE_TEST_API_PW"}}
+    with pytest.raises(ConfigError, match="database_roles.api.name"):
+        parse_config(data)

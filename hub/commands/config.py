@@ -30,6 +30,8 @@ def check(ctx: click.Context) -> None:
     names += [
         e.password_env for e in (cfg.warehouse, cfg.sources.volontariato, cfg.sources.contabilita) if e.password_env
     ]
+    names += [r.password_env for r in (cfg.database_roles.api, cfg.database_roles.analyst) if r is not None]
+    names += [cfg.api.redis_password_env] if cfg.api.redis_password_env else []
     missing = [n for n in names if not os.environ.get(n)]
     for n in names:
         click.echo(f"  secret {n}: {'MISSING' if n in missing else 'set'}")

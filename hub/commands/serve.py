@@ -19,7 +19,7 @@ from hub.context import get_config
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="worker processes (rate limits are per process)",
+    help="worker processes (rate limits are shared through api.redis_url, else per process)",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -29,7 +29,8 @@ from hub.context import get_config
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve the read API (OpenAPI at /openapi.json, docs at /docs).
+    """Serve the read API (OpenAPI at /openapi.json, docs at /docs), connected to the warehouse as
+    database_roles.api when the configuration names it.
 
     The configuration is checked here, then this process becomes uvicorn (exec), so that worker
     processes import only the API, not the whole CLI, and signals reach uvicorn directly."""

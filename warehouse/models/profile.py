@@ -1,9 +1,10 @@
 """The unified beneficiary profile: golden record with provenance and type-2 history, facts, households, marts.
 
 Filled by `warehouse.profile.publish` from the staging and identity layers. Nothing here holds an IBAN
-(or its hash). Protected addresses (stays at a `struttura_protetta` or of a `riservato` guest) live only in
-`restricted_stay_address`; every other table is safe to grant to analysts (PostgreSQL: schema `fase_marts`,
-see migration 0006). Column meanings: warehouse/README.md.
+(or its hash). The places of hidden stays (confidential, or at a protected address) live only in
+`restricted_stay_address`; rows with a protected address carry `address_protected` (added by migration 0011,
+see `privacy.py`). Analysts never read these tables: on PostgreSQL they get the pseudonymised views of schema
+`fase_marts` (migration 0011). Column meanings: warehouse/README.md.
 """
 
 from __future__ import annotations
@@ -317,7 +318,7 @@ PROFILE_TABLES: dict[str, sa.Table] = {
     name: sa.Table(name, Base.metadata, *cols) for name, cols in profile_tables_columns().items()
 }
 ANALYST_TABLES = tuple(n for n in PROFILE_TABLES if n not in RESTRICTED_TABLES)
-"""Tables exposed to analysts (PostgreSQL: as views in schema `fase_marts`)."""
+"""Tables migration 0006 exposed as plain views in schema `fase_marts` (replaced by pseudonymised views in 0011)."""
 
 
 def pending_version_columns() -> list:

@@ -24,13 +24,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES, PipelineRun
 from warehouse.profile import facts as facts_mod
+from warehouse.profile.analyst import refresh_pseudonyms
 from warehouse.profile.frames import read, read_in, replace_scope, sync_table
 from warehouse.profile.history import apply_history
 from warehouse.profile.households import build_households
 from warehouse.profile.marts import build_marts
 from warehouse.profile.pending import pending_versions
 from warehouse.profile.profile import build_profile
+from warehouse.profile.protection import protect
 from warehouse.profile.survivorship import survive
+from warehouse.pseudonyms import Pseudonymiser, key_from_env
 from warehouse.runs import abandon_dead_runs, recorded_run
 from warehouse.types import utcnow
 
@@ -54,16 +57,25 @@ FACT_PK = {"fact_payment": ("payment_id",)}
 
 
 def publish(
-    cfg, engine: Engine, *, full: bool = False, today: date | None = None, trigger: str = "cli", wait: float = 0.0
+    cfg,
+    engine: Engine,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    trigger: str = "cli",
+    wait: float = 0.0,
+    pseudonym_key: str | None = None,
 ) -> dict:
     """Publish the profile (step "publish", under its lock: StepBusy after `wait` seconds); returns a JSON-able
     summary. `today`: the date the profile is computed for (12-month windows, ages, ongoing stays); default the
-    latest date in the data."""
+    latest date in the data. The analysts' pseudonyms use `pseudonym_key`, else the key named by the
+    configuration's ``secrets.pseudonym_key_env`` (FASE_PSEUDONYM_KEY without a configuration)."""
+    key = pseudonym_key or key_from_env(cfg.secrets.pseudonym_key_env if cfg is not None else None)
     abandon_dead_runs(engine)  # a dead run of any step must not pin the watermark
     with recorded_run(engine, "publish", trigger=trigger, wait=wait) as summary:
         started = time.monotonic()
         with engine.begin() as conn:
-            summary.update(publish_in(conn, summary["run_id"], full=full, today=today))
+            summary.update(publish_in(conn, summary["run_id"], full=full, today=today, pseudonym=Pseudonymiser(key)))
         summary["seconds"] = round(time.monotonic() - started, 3)
         log.info("published: %s", summary)
     return summary
@@ -147,7 +159,14 @@ def _today(conn: Connection, today: date | None, latest: datetime | None) -> dat
     return facts_mod.rome_date(latest) if latest is not None else datetime.now(UTC).date()
 
 
-def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date | None = None) -> dict:
+def publish_in(
+    conn: Connection,
+    run_id: int,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    pseudonym: Pseudonymiser | None = None,
+) -> dict:
     """The publish inside the caller's transaction."""
     state_t = PROFILE_TABLES["publish_state"]
     state = conn.execute(sa.select(state_t).where(state_t.c.name == STATE)).mappings().first()
@@ -195,8 +214,10 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     history = apply_history(conn, golden, scope, latest or utcnow(), run_id)
     timings["facts_history"] = time.monotonic() - tick
 
-    changes = derive(conn, as_of, xwalk)
+    changes, protection = derive(conn, as_of, xwalk)
     timings["profile_marts"] = time.monotonic() - tick
+    analyst = refresh_pseudonyms(conn, pseudonym or Pseudonymiser(None))
+    timings["analyst"] = time.monotonic() - tick
     summary = {
         "mode": "full" if scope is None else "incremental",
         "as_of": as_of.isoformat(),
@@ -206,6 +227,8 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
         "history": history,
         "rewritten": {k: v for k, v in written.items() if v},
         "derived": {k: v for k, v in changes.items() if any(v.values())},
+        "protection": protection,
+        "analyst_pseudonyms": analyst,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
     values = {
@@ -222,8 +245,9 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     return summary
 
 
-def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
-    """Households, beneficiary_profile and marts from the published golden records and facts."""
+def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> tuple[dict, dict]:
+    """Households, address protection, beneficiary_profile and marts from the published golden records and
+    facts; returns (changes per derived table, protection counts)."""
     t = PROFILE_TABLES
     golden = read(conn, sa.select(t["golden_record"]))
     facts = {
@@ -241,6 +265,7 @@ def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
         golden, nuclei, facts["fact_residence"], facts["fact_stay"], facts["fact_payment"], as_of
     )
     pending = read(conn, sa.select(t["pending_version"].c.beneficiary_id))
+    protection = protect(conn, golden, members, nuclei, facts)
     profile = build_profile(golden, members, households, facts, pending, as_of)
     out = {
         "household": sync_table(conn, t["household"], households),
@@ -249,4 +274,4 @@ def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> dict:
     }
     for name, frame in build_marts(profile, members, households, facts, as_of).items():
         out[name] = sync_table(conn, t[name], frame)
-    return out
+    return out, protection

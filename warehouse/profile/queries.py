@@ -1,5 +1,6 @@
 """Example analyst queries over the profile and marts (documented in warehouse/README.md); each runs unchanged
-on SQLite and PostgreSQL (tests/test_profile_publish.py runs them on both)."""
+on SQLite and PostgreSQL (tests/test_profile_publish.py runs them on both), and in the analysts' pseudonymised
+schema `fase_marts` as the analyst role (tests/test_privacy_roles.py): no query names a person."""
 
 ANALYST_QUERIES: dict[str, str] = {
     "people_per_target_group": """
@@ -18,7 +19,7 @@ SELECT COUNT(*) AS households_hosted,
 FROM household
 WHERE ever_hosted""",
     "people_known_to_3_or_more_systems": """
-SELECT beneficiary_id, first_name, last_name, systems, systems_count
+SELECT beneficiary_id, systems, systems_count
 FROM beneficiary_profile
 WHERE systems_count >= 3
 ORDER BY systems_count DESC, beneficiary_id""",
