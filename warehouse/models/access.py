@@ -28,8 +28,16 @@ def access_tables_columns() -> dict[str, list]:
             sa.CheckConstraint("role IN ('case_worker', 'analyst', 'integration')", name="ck_api_client_role"),
         ],
         "api_audit": [
+            # ids come from the audit chain (migration 0011): PostgreSQL's chain trigger assigns them in chain
+            # order (no sequence default); on SQLite an INTEGER PRIMARY KEY is the rowid
+            # ids come from the audit chain (migration 0011): on PostgreSQL its trigger assigns them in chain order
+            # (no column default), on SQLite the INTEGER PRIMARY KEY is the rowid
             sa.Column(
-                "audit_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+                "audit_id",
+                sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                primary_key=True,
+                autoincrement=False,
+                server_default=sa.FetchedValue(),
             ),
             sa.Column("at", UTCDateTime, nullable=False),
             sa.Column("client_id", sa.String(40)),

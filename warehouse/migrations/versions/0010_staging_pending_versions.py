@@ -46,8 +46,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:  # the analysts' view of 0006 selects every column: rebuilt without this one
+        op.execute("DROP VIEW IF EXISTS fase_marts.beneficiary_profile")
     with op.batch_alter_table("beneficiary_profile") as batch:
         batch.drop_column("pending_versions")
+    if postgres:
+        op.execute("CREATE VIEW fase_marts.beneficiary_profile AS SELECT * FROM beneficiary_profile")
     op.drop_index("ix_pending_version_beneficiary_id", table_name="pending_version")
     op.drop_table("pending_version")
     for table in reversed(SUPERSEDED_TABLES):

@@ -284,10 +284,9 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS fase_stay_places(varchar, boolean)")
         op.execute("DROP TRIGGER IF EXISTS api_audit_no_truncate ON api_audit")
         op.execute("DROP TRIGGER IF EXISTS api_audit_chained ON api_audit")
-        op.execute(
-            "ALTER TABLE api_audit ALTER COLUMN audit_id SET DEFAULT "
-            "nextval(pg_get_serial_sequence('public.api_audit', 'audit_id'))"
-        )
+        # the sequence by name (a default calling pg_get_serial_sequence would not be the serial default again)
+        seq = op.get_bind().execute(sa.text("SELECT pg_get_serial_sequence('api_audit', 'audit_id')")).scalar()
+        op.execute(f"ALTER TABLE api_audit ALTER COLUMN audit_id SET DEFAULT nextval('{seq}'::regclass)")
         op.execute("DROP FUNCTION IF EXISTS api_audit_chain()")
         op.execute("DROP FUNCTION IF EXISTS api_audit_row_hash(api_audit, text)")
         op.execute("DROP FUNCTION IF EXISTS api_audit_field(text)")
