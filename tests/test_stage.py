@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from schemas.contracts import SchemaDriftError
 from schemas.stage import stage_system
 from tests.helpers import make_config
-from tests.stage_data import fresh_warehouse, good, write_raw
+from tests.stage_data import KEYS, fresh_warehouse, good, write_raw
 from warehouse.models import RAW_STREAMS, STAGING_TABLES, PipelineRun, Quarantine
 
 Q = Quarantine.__table__
@@ -437,17 +437,6 @@ HOSTILE = {  # (system, stream) -> (name field, a field that takes no control ch
     ("contabilita", "soggetti"): ("cognome", "nome"),
     ("contabilita", "erogazioni"): ("numero_determina", "numero_determina"),
 }
-KEY_FIELDS = {
-    ("sat", "ospiti"): "id_ospite",
-    ("sat", "accoglienze"): "id_accoglienza",
-    ("anagrafe", "residenti"): "ID_INDIVIDUO",
-    ("polis", "participants"): "id",
-    ("polis", "placements"): "id",
-    ("volontariato", "anagrafiche"): "id",
-    ("volontariato", "servizi"): "id",
-    ("contabilita", "soggetti"): "id_soggetto",
-    ("contabilita", "erogazioni"): "id_erogazione",
-}
 
 
 STAGE_TARGETS = {
@@ -484,7 +473,7 @@ def test_overlong_and_control_characters_are_quarantined_and_the_stage_succeeds(
         cases = [(name, "A" * 200_000)] + [(plain, f"ROSSI{char}MARIA") for char in controls]
         payloads = [good(*key)]
         for n, (field, value) in enumerate(cases, start=1):
-            payloads.append(good(*key, **{KEY_FIELDS[key]: other_id(key, n), field: value}))
+            payloads.append(good(*key, **{KEYS[key]: other_id(key, n), field: value}))
             bad.setdefault(stream_name, {})[str(other_id(key, n))] = field
         write_raw(engine, system, stream_name, payloads)
     summary = stage_system(cfg, engine, system)
@@ -512,7 +501,7 @@ def test_every_stream_keeps_the_last_valid_version_of_a_record_whose_update_fail
     s = stream(stage_system(cfg, engine, system), stream_name)
     assert (s["received"], s["staged"], s["quarantined"], s["kept_last_valid"], s["adds_up"]) == (1, 0, 1, 1, True)
     (after,) = rows(engine, target)
-    entry = open_entry(engine, stream_name, str(good(*key)[KEY_FIELDS[key]]))
+    entry = open_entry(engine, stream_name, str(good(*key)[KEYS[key]]))
     assert (after["superseded_by"], after["superseded_by_rules"]) == (
         entry["quarantine_id"],
         [f"{HOSTILE[key][1]}: no_control_characters"],
