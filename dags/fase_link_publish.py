@@ -3,7 +3,9 @@
 link_plan opens a linkage run (holding the link lock) and lists the blocking partitions touched since
 the last linkage; link_partition is mapped over them (one task instance per partition, spread over the
 Celery workers); link_finalize clusters the scored pairs into beneficiary ids and closes the run; publish
-rebuilds the marts. Every task works on the run id link_plan returns, never on "the newest" run.
+rebuilds the marts. Every task works on the run id link_plan returns (XCom "run_id"), never on "the newest"
+run. link_plan's return value is the list of the partition tasks' arguments (`expand_kwargs`: Airflow maps only
+over a return value), and their parameter is `linkage_run` because `run_id` names a task-context variable.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
-from hub.airflow_support import DEFAULT_ARGS, MARTS_ASSET, STAGING_ASSETS, START_DATE, run_step
+from hub.airflow_support import DEFAULT_ARGS, MARTS_ASSET, STAGING_ASSETS, START_DATE, plan_linkage, run_step
 
 A = STAGING_ASSETS
 
@@ -29,24 +31,24 @@ A = STAGING_ASSETS
     doc_md=__doc__,
 )
 def fase_link_publish():
-    @task(multiple_outputs=True)
-    def link_plan() -> dict:
-        return run_step("link_plan")
+    @task
+    def link_plan() -> list[dict]:
+        return plan_linkage()
 
     @task(max_active_tis_per_dagrun=8, execution_timeout=timedelta(minutes=30))
-    def link_partition(run_id: int, partition: str) -> dict:
-        return run_step("link_partition", run_id, partition)
+    def link_partition(linkage_run: int, partition: str) -> dict:
+        return run_step("link_partition", linkage_run, partition)
 
     @task(trigger_rule="none_failed")  # also when no partition changed (deletions still recluster)
-    def link_finalize(run_id: int) -> dict:
-        return run_step("link_finalize", run_id)
+    def link_finalize(linkage_run: int) -> dict:
+        return run_step("link_finalize", linkage_run)
 
     @task(outlets=[MARTS_ASSET])
     def publish() -> dict:
         return run_step("publish", trigger="airflow")
 
     plan = link_plan()
-    scored = link_partition.partial(run_id=plan["run_id"]).expand(partition=plan["partitions"])
+    scored = link_partition.expand_kwargs(plan)
     scored >> link_finalize(plan["run_id"]) >> publish()
 
 

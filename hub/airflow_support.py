@@ -58,6 +58,16 @@ def run_step(name: str, *args, **kwargs):
         raise AirflowFailException(f"step {name}: {exc}") from exc
 
 
+def plan_linkage() -> list[dict]:
+    """The body of link_plan: open the linkage run, push its id as XCom "run_id" (link_finalize and the failure
+    callback read it), and return one argument set per partition for `link_partition.expand_kwargs`."""
+    from airflow.sdk import get_current_context
+
+    plan = run_step("link_plan")
+    get_current_context()["ti"].xcom_push(key="run_id", value=plan["run_id"])
+    return [{"linkage_run": plan["run_id"], "partition": name} for name in plan["partitions"]]
+
+
 def failure_reason(context) -> str:
     exc = context.get("exception")
     if exc is None:

@@ -100,7 +100,7 @@ def test_link_publish_runs_on_any_staging_asset_and_maps_partitions(dags):
     assert {a.uri for a in condition.objects} == {f"fase://staging/{s}" for s in SYSTEMS}
     assert dag.get_task("link_partition").is_mapped
     assert not dag.get_task("link_finalize").is_mapped
-    assert dag.get_task("link_plan").downstream_task_ids == {"link_partition"}
+    assert dag.get_task("link_plan").downstream_task_ids == {"link_partition", "link_finalize"}  # XCom run_id
     assert dag.get_task("link_finalize").downstream_task_ids == {"publish"}
 
 
