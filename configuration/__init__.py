@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.engine import URL, make_url
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a URL is checked: `fase --help` needs only the names above
+    from sqlalchemy.engine import URL
 
 DEFAULT_CONFIG = Path("config/sandbox.yaml")
 CONFIG_ENV = "FASE_CONFIG"
@@ -32,6 +34,8 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$", description="name 
 
 
 def _check_db_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+
     try:
         url = make_url(value)
     except Exception as exc:  # sqlalchemy raises ArgumentError
@@ -51,6 +55,8 @@ class DatabaseEndpoint(_Model):
         return _check_db_url(value)
 
     def sqlalchemy_url(self) -> URL:
+        from sqlalchemy.engine import make_url
+
         url = make_url(self.url)
         if self.password_env:
             url = url.set(password=require_env(self.password_env))

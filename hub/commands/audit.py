@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import click
 
-from api.audit import query_audit
 from hub.context import get_engine
 
 
@@ -30,6 +29,8 @@ def _since(value: str | None) -> datetime | None:
 @click.pass_context
 def audit(ctx: click.Context, client_id, beneficiary_id, since, limit) -> None:
     """Print the read API's audit log, newest first."""
+    from api.audit import query_audit
+
     rows = query_audit(
         get_engine(ctx), client_id=client_id, beneficiary_id=beneficiary_id, since=_since(since), limit=limit
     )

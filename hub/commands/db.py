@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from hub.context import get_engine
-from warehouse import db
 
 
 @click.group("db")
@@ -18,16 +17,24 @@ def db_group() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
     """Create the warehouse or migrate it to REVISION (safe to repeat)."""
-    engine = get_engine(ctx)
+    from warehouse import db
+
+    engine = get_engine(ctx, require_current=False)
     db.upgrade(engine, revision)
-    click.echo(f"warehouse {engine.url.render_as_string(hide_password=True)} at revision {db.current_revision(engine)}")
+    click.echo(f"warehouse {db.display_url(engine)} at revision {db.current_revision(engine)}")
 
 
 @db_group.command("current")
 @click.pass_context
 def current(ctx: click.Context) -> None:
-    """Print the warehouse's current migration revision."""
-    click.echo(db.current_revision(get_engine(ctx)) or "(empty: run `fase db upgrade`)")
+    """Print the warehouse's current migration revision, and whether it is this code's newest."""
+    from warehouse import db
+
+    current, head = db.current_revision(get_engine(ctx, require_current=False)), db.head_revision()
+    if current is None:
+        click.echo("(empty: run `fase db upgrade`)")
+    else:
+        click.echo(current if current == head else f"{current} (this code's newest is {head}: run `fase db upgrade`)")
 
 
 commands = [db_group]

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from progress import track
 from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES, PipelineRun
 from warehouse.profile import facts as facts_mod
 from warehouse.profile.frames import read, read_in, replace_scope, sync_table
@@ -62,8 +64,11 @@ def publish(
     abandon_dead_runs(engine)  # a dead run of any step must not pin the watermark
     with recorded_run(engine, "publish", trigger=trigger, wait=wait) as summary:
         started = time.monotonic()
-        with engine.begin() as conn:
-            summary.update(publish_in(conn, summary["run_id"], full=full, today=today))
+        with engine.begin() as conn, track("publish", total=len(PHASES), unit="phases") as task:
+            done = publish_in(
+                conn, summary["run_id"], full=full, today=today, progress=lambda phase: task.advance(detail=phase)
+            )
+            summary.update(done)
         summary["seconds"] = round(time.monotonic() - started, 3)
         log.info("published: %s", summary)
     return summary
@@ -147,8 +152,19 @@ def _today(conn: Connection, today: date | None, latest: datetime | None) -> dat
     return facts_mod.rome_date(latest) if latest is not None else datetime.now(UTC).date()
 
 
-def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date | None = None) -> dict:
-    """The publish inside the caller's transaction."""
+PHASES = ("read", "survive", "facts_history", "profile_marts")
+"""The phases of a publish, as its summary's timings name them."""
+
+
+def publish_in(
+    conn: Connection,
+    run_id: int,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    progress: Callable[[str], None] = lambda phase: None,
+) -> dict:
+    """The publish inside the caller's transaction; `progress(phase)` is called as each of PHASES ends."""
     state_t = PROFILE_TABLES["publish_state"]
     state = conn.execute(sa.select(state_t).where(state_t.c.name == STATE)).mappings().first()
     full = full or state is None
@@ -171,6 +187,7 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     candidates = candidates.merge(part, on=["source_system", "source_person_id"])
     facts = facts_mod.build_facts(conn, part, whole=scope is None)
     timings["read"] = time.monotonic() - tick
+    progress("read")
     protected = facts["fact_stay"]
     protected = (
         protected[protected["structure_type"] == facts_mod.PROTECTED_STRUCTURE][["beneficiary_id", "source_person_id"]]
@@ -183,6 +200,7 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     )
     golden, provenance = survive(candidates, protected)
     timings["survive"] = time.monotonic() - tick
+    progress("survive")
 
     written = {}
     written["golden_record"] = replace_scope(conn, PROFILE_TABLES["golden_record"], golden, scope)
@@ -194,9 +212,11 @@ def publish_in(conn: Connection, run_id: int, *, full: bool = False, today: date
     written["pending_version"] = replace_scope(conn, PROFILE_TABLES["pending_version"], pending, scope)
     history = apply_history(conn, golden, scope, latest or utcnow(), run_id)
     timings["facts_history"] = time.monotonic() - tick
+    progress("facts_history")
 
     changes = derive(conn, as_of, xwalk)
     timings["profile_marts"] = time.monotonic() - tick
+    progress("profile_marts")
     summary = {
         "mode": "full" if scope is None else "incremental",
         "as_of": as_of.isoformat(),
