@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
+from hub.airflow_docs import LINK_PUBLISH_DESCRIPTION, LINK_PUBLISH_DOC
 from hub.airflow_support import DEFAULT_ARGS, MARTS_ASSET, STAGING_ASSETS, START_DATE, plan_linkage, run_step
 
 A = STAGING_ASSETS
@@ -21,6 +22,7 @@ A = STAGING_ASSETS
 
 @dag(
     dag_id="fase_link_publish",
+    description=LINK_PUBLISH_DESCRIPTION,
     schedule=A["sat"] | A["anagrafe"] | A["polis"] | A["volontariato"] | A["contabilita"],
     start_date=START_DATE,
     catchup=False,
@@ -28,7 +30,7 @@ A = STAGING_ASSETS
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=6),
     tags=["fase", "linkage", "publish"],
-    doc_md=__doc__,
+    doc_md=LINK_PUBLISH_DOC,
 )
 def fase_link_publish():
     @task

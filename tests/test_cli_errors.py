@@ -94,6 +94,14 @@ def test_an_unreachable_warehouse_is_one_line_naming_url_and_field(tmp_path, com
     assert debug.returncode != 0 and "Traceback" in debug.stderr
 
 
+def test_the_head_revision_read_from_the_files_is_alembics():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(db.MIGRATIONS))
+    assert db.head_revision() == script.get_current_head()
+    assert db.revisions() == {r.revision: tuple(r._all_down_revisions) for r in script.walk_revisions()}
+
+
 def test_read_only_commands_never_migrate(empty_warehouse_url, tmp_path):
     config = write_config(tmp_path / "hub.yaml", empty_warehouse_url)
     url = sa.make_url(empty_warehouse_url)

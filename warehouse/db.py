@@ -6,6 +6,7 @@ commands only read).
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,7 @@ class WarehouseNotCurrent(RuntimeError):
         self.url, self.current, self.head = url, current, head
         if current is None:
             state = "has no schema yet"
-        elif head is not None and current != head and not _known(current):
+        elif current not in revisions():
             state = f"is at revision {current}, which this code does not know (a newer fase migrated it)"
         else:
             state = f"is at revision {current}, this code needs {head}"
@@ -103,26 +104,48 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
+def revisions() -> dict[str, tuple[str, ...]]:
+    """Each migration of this code with the revisions it follows, read from the files' `revision` and
+    `down_revision` assignments without importing Alembic or the migrations (checking a schema stays fast)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        values = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                values[target.id] = ast.literal_eval(value)
+        if "revision" in values:
+            down = values.get("down_revision")
+            found[values["revision"]] = tuple(down) if isinstance(down, (tuple, list)) else ((down,) if down else ())
+    return found
+
+
 def head_revision() -> str | None:
-    """The newest migration of this code (what `upgrade` brings a warehouse to)."""
-    from alembic.script import ScriptDirectory
+    """The newest migration of this code (what `upgrade` brings a warehouse to): the one no other follows.
+    A test holds it equal to Alembic's own answer."""
+    known = revisions()
+    heads = sorted(set(known) - {down for downs in known.values() for down in downs})
+    if len(heads) > 1:
+        raise RuntimeError(f"the migrations have several heads: {', '.join(heads)}")
+    return heads[0] if heads else None
 
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
-
-def _known(revision: str) -> bool:
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    try:
-        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
-    except CommandError:
-        return False
+def stored_revision(engine: Engine) -> str | None:
+    """The revision recorded in the warehouse's alembic_version table (None when it has none), in plain SQL."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def require_current(engine: Engine) -> None:
     """WarehouseNotCurrent unless the warehouse is at this code's head revision (nothing is migrated here)."""
-    current, head = current_revision(engine), head_revision()
+    current, head = stored_revision(engine), head_revision()
     if current != head:
         raise WarehouseNotCurrent(display_url(engine), current, head)
 

@@ -30,7 +30,7 @@ def current(ctx: click.Context) -> None:
     """Print the warehouse's current migration revision, and whether it is this code's newest."""
     from warehouse import db
 
-    current, head = db.current_revision(get_engine(ctx, require_current=False)), db.head_revision()
+    current, head = db.stored_revision(get_engine(ctx, require_current=False)), db.head_revision()
     if current is None:
         click.echo("(empty: run `fase db upgrade`)")
     else:
