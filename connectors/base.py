@@ -166,7 +166,9 @@ def _run_stream(
         stats.pages += unit.pages
         if unit.note:
             stats.notes.append(unit.note)
-        progress.update(completed=stats.counts.received, detail=f"{stats.pages:,} pages")
+        progress.update(
+            completed=stats.counts.received, detail=f"{stats.pages:,} page{'s' if stats.pages != 1 else ''}"
+        )
     stats.retries = stream.retries()
     stats.seconds = time.monotonic() - started
     log.info("synced %s.%s: %s", stream.system, stream.name, stats.as_dict())

@@ -133,7 +133,7 @@ def generate(
     people = PopulationGenerator(Random(f"{seed}:population"), today, state["counters"], cfs)
     start, end = HISTORY_START, clock.day_bounds(today)[1]
     batch: list[Household] = []
-    with track(f"generate sandbox world {folder}", total=size, unit="people") as progress:
+    with track("generate sandbox world", total=size, unit="people") as progress:
         while state["counters"]["person"] < size:
             h = people.household()
             extra = state["counters"]["person"] - size
@@ -147,9 +147,9 @@ def generate(
                 _flush(batch, systems, truth, population)
                 progress.update(completed=state["counters"]["person"])
         _flush(batch, systems, truth, population)
-        progress.update(completed=size, detail="writing the anagrafe snapshot")
+        progress.update(completed=size, detail="writing the snapshot")
         systems["anagrafe"].write_snapshot(today)
-        progress.update(detail="anagrafe snapshot written")
+        progress.update(detail="snapshot written")
     summary = _summary(state, systems, population)
     summary["omocodes"] = cfs.omocodes
     summary["errors"] = {key: dict(sorted(s.clerk.applied.items())) for key, s in systems.items()}
