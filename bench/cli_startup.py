@@ -1,7 +1,8 @@
 """Benchmark: how fast `fase` answers — `fase --help` and a few commands that only read — in fresh processes.
 
 Each command runs RUNS times on a migrated SQLite warehouse; the median and the fastest wall time are printed,
-with the bare interpreter's start for reference, then the heaviest imports of `--help` and of `review list`
+and the median CPU time of the process (user + system: what the command costs, whatever else loads the
+machine), with the bare interpreter's start for reference, then the heaviest imports of `--help` and of `review list`
 (from `python -X importtime`). Target: `fase --help` under 1 s (median).
 
 Usage: .venv/bin/python bench/cli_startup.py [runs]   (default 7)
@@ -10,6 +11,7 @@ Usage: .venv/bin/python bench/cli_startup.py [runs]   (default 7)
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,13 +55,16 @@ def config(folder: Path) -> Path:
     return path
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
         raise SystemExit(f"{' '.join(argv[3:])} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def heaviest_imports(argv: list[str], env: dict[str, str], top: int = 8) -> list[tuple[float, str]]:
@@ -82,14 +87,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fase-cli-bench-") as tmp:
         folder = Path(tmp)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "FASE_CONFIG": str(config(folder))}
-        print(
-            f"{'command':<36} {'median':>8} {'fastest':>8}   ({runs} runs each, load average {os.getloadavg()[0]:.1f})"
-        )
+        load = os.getloadavg()[0]
+        print(f"{'command':<36} {'median':>8} {'fastest':>8} {'CPU':>8}   ({runs} runs each, load average {load:.1f})")
         medians = {}
         for name, argv in COMMANDS.items():
-            times = [timed(argv, env) for _ in range(runs)]
-            medians[name] = statistics.median(times)
-            print(f"{name:<36} {medians[name]:>7.2f}s {min(times):>7.2f}s")
+            wall, cpu = zip(*(timed(argv, env) for _ in range(runs)))
+            medians[name] = statistics.median(wall)
+            print(f"{name:<36} {medians[name]:>7.2f}s {min(wall):>7.2f}s {statistics.median(cpu):>7.2f}s")
         for name in ("fase --help", "fase review list"):
             heavy = ", ".join(f"{module} {seconds:.2f}s" for seconds, module in heaviest_imports(COMMANDS[name], env))
             print(f"heaviest imports of {name}: {heavy}")
