@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed-$(shell (cat requirements.lock pyproject.toml 2>/dev/null) | sha1sum | cut -c1-12)
 
-.PHONY: install demo test check lock bench clean
+.PHONY: install demo airflow test check lock bench clean
 
 install: $(STAMP)
 
@@ -20,6 +20,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: install
 	$(BIN)/fase demo --fresh
+
+# Airflow 3 on this machine with the hub's DAGs (after `make demo` or `fase sandbox up`): prints the UI address and
+# login; Ctrl-C stops it. FASE_CONFIG=... chooses another configuration.
+airflow: install
+	$(BIN)/fase airflow
 
 test: install check
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy.engine import URL, make_url
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a URL is checked: `fase --help` needs only the names above
+    from sqlalchemy.engine import URL
 
 DEFAULT_CONFIG = Path("config/sandbox.yaml")
 CONFIG_ENV = "FASE_CONFIG"
@@ -33,6 +35,8 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$", description="name 
 
 
 def _check_db_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+
     try:
         url = make_url(value)
     except Exception as exc:  # sqlalchemy raises ArgumentError
@@ -52,6 +56,8 @@ class DatabaseEndpoint(_Model):
         return _check_db_url(value)
 
     def sqlalchemy_url(self) -> URL:
+        from sqlalchemy.engine import make_url
+
         url = make_url(self.url)
         if self.password_env:
             url = url.set(password=require_env(self.password_env))
@@ -159,6 +165,8 @@ class HubConfig(_Model):
     @model_validator(mode="after")
     def _roles_need_postgresql(self) -> HubConfig:
         roles = self.database_roles
+        from sqlalchemy.engine import make_url
+
         if (roles.api or roles.analyst) and make_url(self.warehouse.url).get_backend_name() != "postgresql":
             raise ValueError("database_roles need a PostgreSQL warehouse (SQLite has no roles)")
         return self
@@ -169,6 +177,8 @@ class HubConfig(_Model):
         role = self.database_roles.api
         if role is None:
             return self.warehouse.sqlalchemy_url()
+        from sqlalchemy.engine import make_url
+
         return make_url(self.warehouse.url).set(username=role.name, password=require_env(role.password_env))
 
 

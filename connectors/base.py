@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from connectors.raw_writer import RawWriter, Record, WriteCounts
 from connectors.source_quarantine import Refusal, file_refusals, release_rows
 from connectors.source_view import SourceView
+from progress import Task, track
 from warehouse.state import load_state, save_state
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,14 @@ def run_stream(
     request: SyncRequest = SyncRequest(),
     crash_hook: CrashHook | None = None,
 ) -> StreamStats:
-    """Sync one stream: each unit and its state in one transaction."""
+    """Sync one stream: each unit and its state in one transaction (progress: records and pages per unit)."""
+    with track(f"sync {stream.system}.{stream.name}", unit="records") as progress:
+        return _run_stream(engine, stream, run_id, request, crash_hook, progress)
+
+
+def _run_stream(
+    engine: Engine, stream: Stream, run_id: int, request: SyncRequest, crash_hook: CrashHook | None, progress: Task
+) -> StreamStats:
     stats = StreamStats(stream.system, stream.name)
     started = time.monotonic()
     with engine.connect() as conn:
@@ -158,6 +166,9 @@ def run_stream(
         stats.pages += unit.pages
         if unit.note:
             stats.notes.append(unit.note)
+        progress.update(
+            completed=stats.counts.received, detail=f"{stats.pages:,} page{'s' if stats.pages != 1 else ''}"
+        )
     stats.retries = stream.retries()
     stats.seconds = time.monotonic() - started
     log.info("synced %s.%s: %s", stream.system, stream.name, stats.as_dict())

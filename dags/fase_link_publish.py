@@ -3,7 +3,9 @@
 link_plan opens a linkage run (holding the link lock) and lists the blocking partitions touched since
 the last linkage; link_partition is mapped over them (one task instance per partition, spread over the
 Celery workers); link_finalize clusters the scored pairs into beneficiary ids and closes the run; publish
-rebuilds the marts. Every task works on the run id link_plan returns, never on "the newest" run.
+rebuilds the marts. Every task works on the run id link_plan returns (XCom "run_id"), never on "the newest"
+run. link_plan's return value is the list of the partition tasks' arguments (`expand_kwargs`: Airflow maps only
+over a return value), and their parameter is `linkage_run` because `run_id` names a task-context variable.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import dag, task
 
+from hub.airflow_docs import LINK_PUBLISH_DESCRIPTION, LINK_PUBLISH_DOC
 from hub.airflow_support import DEFAULT_ARGS, MARTS_ASSET, STAGING_ASSETS, START_DATE, run_step
 
 A = STAGING_ASSETS
@@ -19,6 +22,7 @@ A = STAGING_ASSETS
 
 @dag(
     dag_id="fase_link_publish",
+    description=LINK_PUBLISH_DESCRIPTION,
     schedule=A["sat"] | A["anagrafe"] | A["polis"] | A["volontariato"] | A["contabilita"],
     start_date=START_DATE,
     catchup=False,
@@ -26,7 +30,7 @@ A = STAGING_ASSETS
     default_args=DEFAULT_ARGS,
     dagrun_timeout=timedelta(hours=6),
     tags=["fase", "linkage", "publish"],
-    doc_md=__doc__,
+    doc_md=LINK_PUBLISH_DOC,
 )
 def fase_link_publish():
     @task

@@ -10,20 +10,22 @@ from datetime import timedelta
 
 from airflow.sdk import PokeReturnValue, dag, task
 
+from hub.airflow_docs import sync_description, sync_doc
 from hub.airflow_support import DEFAULT_ARGS, STAGING_ASSETS, START_DATE, run_step, sync_dag_id
 
-SCHEDULES = {
-    "sat": "5 * * * *",  # hourly, staggered so the hourly syncs do not start together
-    "polis": "15 * * * *",
-    "contabilita": "25 * * * *",
-    "volontariato": "30 2 * * *",  # daily
-    "anagrafe": "0 4 * * *",  # daily, after the nightly drop; the sensor waits for the file
+SCHEDULES = {  # cron (Europe/Rome), and the same in words for the UI
+    "sat": ("5 * * * *", "hourly at :05"),  # staggered so the hourly syncs do not start together
+    "polis": ("15 * * * *", "hourly at :15"),
+    "contabilita": ("25 * * * *", "hourly at :25"),
+    "volontariato": ("30 2 * * *", "daily at 02:30"),
+    "anagrafe": ("0 4 * * *", "daily at 04:00, after the nightly drop"),  # the sensor waits for the file
 }
 
 
-def sync_dag(system: str, schedule: str):
+def sync_dag(system: str, schedule: str, when: str):
     @dag(
         dag_id=sync_dag_id(system),
+        description=sync_description(system, when),
         schedule=schedule,
         start_date=START_DATE,
         catchup=False,
@@ -31,7 +33,7 @@ def sync_dag(system: str, schedule: str):
         default_args=DEFAULT_ARGS,
         dagrun_timeout=timedelta(hours=10),
         tags=["fase", "sync", system],
-        doc_md=__doc__,
+        doc_md=sync_doc(system, when),
     )
     def _sync_dag():
         @task
@@ -62,5 +64,5 @@ def sync_dag(system: str, schedule: str):
     return _sync_dag()
 
 
-for _system, _schedule in SCHEDULES.items():
-    sync_dag(_system, _schedule)
+for _system, (_schedule, _when) in SCHEDULES.items():
+    sync_dag(_system, _schedule, _when)

@@ -218,7 +218,7 @@ def format_report(report: dict) -> str:
         f"  warehouse     {report['warehouse']}   (sqlite3 … 'SELECT * FROM pipeline_run')",
         f"  Data Docs     {report['data_docs'] or 'under ' + report['data_dir'] + ' (once fase_quality has run)'}",
         "  read API      fase serve",
-        f"  Airflow UI    AIRFLOW_HOME={report['airflow_home']} airflow standalone   (see dags/README.md)",
+        f"  Airflow UI    make airflow   (= fase airflow: these runs, in {report['airflow_home']}; see dags/README.md)",
         f"  hub config    {report['hub_config']}",
         f"demo finished in {report['seconds']} s",
     ]

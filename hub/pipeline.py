@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from configuration import HubConfig, load_config
+from progress import track
 from warehouse import db
 
 
@@ -20,6 +21,7 @@ from warehouse import db
 def _open(config_path: str | None) -> tuple[HubConfig, Engine]:
     cfg = load_config(config_path)
     engine = db.make_engine(cfg.warehouse.sqlalchemy_url())
+    db.check_reachable(engine)  # one clear line (URL without password) rather than a driver traceback
     db.upgrade(engine)
     return cfg, engine
 
@@ -41,8 +43,10 @@ def sync(
 
     from connectors.base import SyncRequest
     from connectors.registry import sync_system
+    from hub.source_check import check_source
 
     cfg, engine = open_hub(config_path)
+    check_source(cfg, system)  # sandbox mode: "start the sandbox" at once, not retries of "connection refused"
     request = SyncRequest(mode, datetime.fromisoformat(since) if since else None)  # type: ignore[arg-type]
     return sync_system(cfg, engine, system, request, trigger=trigger)
 
@@ -94,7 +98,8 @@ def link_plan(config_path: str | None = None, trigger: str = "airflow") -> list[
     from matching.pipeline import LinkageRun
 
     _, engine = open_hub(config_path)
-    run = LinkageRun.plan(engine, trigger=trigger, store_work=True)
+    with track("link: plan (blocking, model)"):
+        run = LinkageRun.plan(engine, trigger=trigger, store_work=True)
     run.detach()
     return [{"linkage_run": run.run_id, "partition": name} for name in run.partitions]
 
@@ -104,7 +109,8 @@ def link_partition(linkage_run: int, partition: str, config_path: str | None = N
     from matching.pipeline import LinkageRun
 
     _, engine = open_hub(config_path)
-    return LinkageRun.load(engine, linkage_run).score_partition(partition)
+    with track(f"link: score partition {partition}"):
+        return LinkageRun.load(engine, linkage_run).score_partition(partition)
 
 
 def link_finalize(planned: list[dict], config_path: str | None = None) -> dict:
@@ -113,7 +119,8 @@ def link_finalize(planned: list[dict], config_path: str | None = None) -> dict:
     from matching.pipeline import LinkageRun
 
     _, engine = open_hub(config_path)
-    return LinkageRun.load(engine, planned_run(planned)).finalize()
+    with track("link: finalise (clusters, stable ids)"):
+        return LinkageRun.load(engine, planned_run(planned)).finalize()
 
 
 def planned_run(planned: list[dict]) -> int:

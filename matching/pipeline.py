@@ -45,6 +45,7 @@ from matching.settings import LinkageSettings, load_settings
 from matching.store import LinkageRecord
 from matching.training import train_model
 from matching.work import Work, changed_records, load_work, plan_work, run_records, save_work
+from progress import track
 from warehouse import locks
 from warehouse.runs import begin_run, fail_run, finish_run, lock_scope
 
@@ -387,17 +388,25 @@ def link(
     """A whole linkage run in this process (recorded as step "link"): plan, one partition, finalize."""
     t0 = time.perf_counter()
     t = time.perf_counter()
-    run = LinkageRun.plan(engine, mode=mode, refit=refit, partitions=1, settings=settings, trigger=trigger, wait=wait)
+    with track("link: plan (blocking, model)"):
+        run = LinkageRun.plan(
+            engine, mode=mode, refit=refit, partitions=1, settings=settings, trigger=trigger, wait=wait
+        )
     t_plan = time.perf_counter() - t
     try:
         t = time.perf_counter()
-        parts = [run.score_partition(name) for name in run.partitions]
+        with track("link: score partitions", total=len(run.partitions), unit="partitions") as progress:
+            parts = []
+            for name in run.partitions:
+                parts.append(run.score_partition(name))
+                progress.advance(detail=f"{sum(p['compared_pairs'] for p in parts):,} pairs compared")
         t_score = time.perf_counter() - t
     except BaseException as exc:
         run.abort(exc)
         raise
     t = time.perf_counter()
-    summary = run.finalize(extra={"stored_pairs": sum(p["stored_pairs"] for p in parts)})
+    with track("link: finalise (clusters, stable ids)"):
+        summary = run.finalize(extra={"stored_pairs": sum(p["stored_pairs"] for p in parts)})
     summary["seconds"] = {
         "plan": round(t_plan, 2),
         "score": round(t_score, 2),

@@ -1,7 +1,8 @@
 """Run the sandbox: credentials, the two HTTP simulators (threads or background processes), the hub config.
 
 `running(folder)` starts both simulators in this process (demo, tests); `start_background` /
-`stop_background` keep them alive across commands (`fase sandbox up` / `down`).
+`stop_background` keep them alive across commands (`fase sandbox up` / `down`); `serving(folder, urls)`
+makes sure they answer where a hub configuration expects them for the length of a block (`fase airflow`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -56,6 +58,16 @@ def free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
+def absolute_sqlite_url(url: str) -> str:
+    """`url` with a relative SQLite file path made absolute (against the working directory); other URLs as given."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return url
+    return parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(hide_password=False)
+
+
 def write_hub_config(
     folder: Path,
     urls: dict[str, str],
@@ -64,20 +76,21 @@ def write_hub_config(
     volontariato_url: str | None = None,
     contabilita_url: str | None = None,
 ) -> Path:
-    """Write a hub configuration pointing at this sandbox (secrets by name only)."""
-    folder = Path(folder)
+    """Write a hub configuration pointing at this sandbox (secrets by name only). Every path in it is absolute,
+    so that it works from any working directory (an Airflow worker's, another shell's)."""
+    folder = Path(folder).resolve()
     data = {
         "mode": "sandbox",
         "env_file": str(folder / "secrets.env"),
         "data_dir": str(folder.parent),
-        "warehouse": {"url": warehouse_url},
+        "warehouse": {"url": absolute_sqlite_url(warehouse_url)},
         "http": {"timeout_seconds": 30, "max_attempts": 8, "backoff_base_seconds": 0.2, "backoff_max_seconds": 10},
         "sources": {
             "sat": {"base_url": urls["sat"], "token_env": "FASE_SAT_TOKEN", "page_size": 500},
             "polis": {"base_url": urls["polis"], "api_key_env": "FASE_POLIS_API_KEY", "page_size": 200},
             "anagrafe": {"folder": str(folder / "anagrafe")},
-            "volontariato": {"url": volontariato_url or f"sqlite:///{folder / 'volontariato.db'}"},
-            "contabilita": {"url": contabilita_url or f"sqlite:///{folder / 'contabilita.db'}"},
+            "volontariato": {"url": absolute_sqlite_url(volontariato_url or f"sqlite:///{folder / 'volontariato.db'}")},
+            "contabilita": {"url": absolute_sqlite_url(contabilita_url or f"sqlite:///{folder / 'contabilita.db'}")},
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,49 +125,87 @@ def _pidfile(folder: Path) -> Path:
     return Path(folder) / "servers.json"
 
 
+def _spawn(folder: Path, system: str, port: int, fault_rate: float = 0.0) -> subprocess.Popen:
+    """One simulator as a process of its own session, logging to `<system>-server.log` in the folder."""
+    with open(folder / f"{system}-server.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sandbox.servers",
+                system,
+                "--store",
+                str(folder / f"{system}.db"),
+                "--port",
+                str(port),
+                "--fault-rate",
+                str(fault_rate),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+            start_new_session=True,
+        )
+
+
 def start_background(folder: Path, fault_rate: float = 0.0) -> dict[str, str]:
     """Start both simulators as background processes (logs and pids in the folder); returns their URLs."""
     folder = Path(folder)
     stop_background(folder)
     ensure_secrets(folder)
-    procs = {}
+    procs: dict[str, dict] = {}
     for system in ("sat", "polis"):
         port = free_port(DEFAULT_PORTS[system])
-        with open(folder / f"{system}-server.log", "ab") as log:  # the child keeps its own descriptor
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "sandbox.servers",
-                    system,
-                    "--store",
-                    str(folder / f"{system}.db"),
-                    "--port",
-                    str(port),
-                    "--fault-rate",
-                    str(fault_rate),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=os.environ.copy(),
-                start_new_session=True,
-            )
-        procs[system] = {"pid": proc.pid, "url": f"http://127.0.0.1:{port}"}
+        procs[system] = {"pid": _spawn(folder, system, port, fault_rate).pid, "url": f"http://127.0.0.1:{port}"}
     for system, info in procs.items():
         _wait_listening(info["url"], system)
     _pidfile(folder).write_text(json.dumps(procs, indent=2))
     return {s: p["url"] for s, p in procs.items()}
 
 
+def listening(url: str, timeout: float = 0.5) -> bool:
+    """Whether something accepts TCP connections at the host and port of `url` (e.g. http://127.0.0.1:8701)."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def serving(folder: Path, urls: dict[str, str]) -> Iterator[list[str]]:
+    """The simulators answer at `urls` ({"sat": base URL, "polis": base URL}, as a hub configuration names them)
+    for the block: those on this machine not listening yet are started on their port and stopped at the end.
+    Yields the systems it started (one already running, e.g. by `fase sandbox up`, is left alone)."""
+    folder = Path(folder)
+    ensure_secrets(folder)
+    started: dict[str, subprocess.Popen] = {}
+    try:
+        for system, url in urls.items():
+            local = urlsplit(url).hostname in ("127.0.0.1", "localhost")
+            if local and not listening(url):  # a simulator on another host (docker compose) is not ours to start
+                started[system] = _spawn(folder, system, urlsplit(url).port or 80)
+        for system in started:
+            _wait_listening(urls[system], system)
+        yield list(started)
+    finally:
+        for proc in started.values():
+            proc.terminate()
+        for proc in started.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
 def _wait_listening(url: str, system: str, timeout: float = 15.0) -> None:
-    port = int(url.rsplit(":", 1)[1])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
+        if listening(url):
+            return
+        time.sleep(0.1)
     raise RuntimeError(f"{system} simulator did not start listening on {url}; see its log in the sandbox folder")
 
 

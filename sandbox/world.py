@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from random import Random
 
+from progress import track
 from sandbox import clock
 from sandbox.input_faults import apply_anagrafe_fault
 from sandbox.popstore import PopulationStore
@@ -132,19 +133,23 @@ def generate(
     people = PopulationGenerator(Random(f"{seed}:population"), today, state["counters"], cfs)
     start, end = HISTORY_START, clock.day_bounds(today)[1]
     batch: list[Household] = []
-    while state["counters"]["person"] < size:
-        h = people.household()
-        extra = state["counters"]["person"] - size
-        if extra > 0:  # the last household is cut to reach exactly `size` people
-            del h.members[-extra:]
-            state["counters"]["person"] = size
-        for s in systems.values():
-            s.add_household(h, start, end)
-        batch.append(h)
-        if len(batch) >= _BATCH:
-            _flush(batch, systems, truth, population)
-    _flush(batch, systems, truth, population)
-    systems["anagrafe"].write_snapshot(today)
+    with track("generate sandbox world", total=size, unit="people") as progress:
+        while state["counters"]["person"] < size:
+            h = people.household()
+            extra = state["counters"]["person"] - size
+            if extra > 0:  # the last household is cut to reach exactly `size` people
+                del h.members[-extra:]
+                state["counters"]["person"] = size
+            for s in systems.values():
+                s.add_household(h, start, end)
+            batch.append(h)
+            if len(batch) >= _BATCH:
+                _flush(batch, systems, truth, population)
+                progress.update(completed=state["counters"]["person"])
+        _flush(batch, systems, truth, population)
+        progress.update(completed=size, detail="writing the snapshot")
+        systems["anagrafe"].write_snapshot(today)
+        progress.update(detail="snapshot written")
     summary = _summary(state, systems, population)
     summary["omocodes"] = cfs.omocodes
     summary["errors"] = {key: dict(sorted(s.clerk.applied.items())) for key, s in systems.items()}

@@ -12,13 +12,16 @@ leave them alone).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from warehouse.models import Quarantine
 from warehouse.types import utcnow
+
+if TYPE_CHECKING:  # frames are passed in by the stage step; `fase quarantine list` need not load pandas
+    import pandas as pd
 
 IN_CHUNK = 500
 Q = Quarantine.__table__

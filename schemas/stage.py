@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from configuration import SYSTEMS, HubConfig
+from progress import track
 from schemas import quarantine
 from schemas.contracts import CONTRACTS, check_drift, validate_payloads
 from schemas.staging import events, person, reader
@@ -151,8 +152,11 @@ class StreamStager:
         name = watermark_stream(self.stream)
         after = 0 if full else int((load_state(self.conn, self.system, name) or {}).get("raw_id", 0))
         upto = reader.top_raw_id(self.conn, self.raw)
-        for chunk in reader.changed_current(self.conn, self.raw, after, upto, CHUNK):
-            self.stage_chunk(chunk)
+        total = reader.count_changed(self.conn, self.raw, after, upto)
+        with track(f"stage {self.system}.{self.stream}", total=total, unit="records") as progress:
+            for chunk in reader.changed_current(self.conn, self.raw, after, upto, CHUNK):
+                self.stage_chunk(chunk)
+                progress.update(completed=self.counts.received)
         extra = sorted(set(reread) - self.seen)
         if extra:
             chunk = reader.current_of(self.conn, self.raw, extra)

@@ -73,6 +73,7 @@ def test_operational_settings(dags):
 
     for dag in dags.values():
         assert dag.tags and "fase" in dag.tags, dag.dag_id
+        assert dag.description and dag.doc_md and "When a task fails" in dag.doc_md, dag.dag_id  # what the UI shows
         assert dag.catchup is False and dag.max_active_runs == 1, dag.dag_id
         assert dag.dagrun_timeout is not None, dag.dag_id
         for task in dag.tasks:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import click
 
-from api.clients import GRANTS, create_client, list_clients, revoke_client
-from configuration import SYSTEMS
-from hub.context import get_engine
-from warehouse import db
-from warehouse.models.access import ROLES
+from hub.context import LazyChoice, get_engine, system_choice
+
+
+def _roles() -> tuple[str, ...]:
+    from warehouse.models.access import ROLES
+
+    return ROLES
+
+
+def _grants() -> tuple[str, ...]:
+    from api.clients import GRANTS
+
+    return GRANTS
 
 
 @click.group("api-keys")
@@ -18,15 +26,15 @@ def api_keys() -> None:
 
 @api_keys.command("create")
 @click.option("--name", required=True, help="the client system, e.g. 'cartella sociale Q4'")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--role", required=True, type=LazyChoice(_roles))
 @click.option("--purpose", required=True, help="why it reads (recorded with every read)")
-@click.option("--grant", "grants", multiple=True, type=click.Choice(GRANTS), help="extra right (repeatable)")
+@click.option("--grant", "grants", multiple=True, type=LazyChoice(_grants), help="extra right (repeatable)")
 @click.option("--scope-beneficiary", "beneficiary_ids", multiple=True, help="restrict to this beneficiary (repeatable)")
 @click.option(
     "--scope-system",
     "systems",
     multiple=True,
-    type=click.Choice(SYSTEMS),
+    type=system_choice(),
     help="restrict to beneficiaries known to this system (repeatable)",
 )
 @click.option(
@@ -39,8 +47,9 @@ def api_keys() -> None:
 @click.pass_context
 def create(ctx: click.Context, name, role, purpose, grants, beneficiary_ids, systems, rate_limit) -> None:
     """Register a client and print its key once: only a hash of it is kept."""
-    engine = get_engine(ctx)
-    db.upgrade(engine)
+    from api.clients import create_client
+
+    engine = get_engine(ctx, migrate=True)
     try:
         client, key = create_client(
             engine,
@@ -63,6 +72,8 @@ def create(ctx: click.Context, name, role, purpose, grants, beneficiary_ids, sys
 @click.pass_context
 def list_cmd(ctx: click.Context) -> None:
     """List clients: role, purpose, grants, scope, limit, status (never keys)."""
+    from api.clients import list_clients
+
     rows = list_clients(get_engine(ctx))
     if not rows:
         click.echo("no clients")
@@ -80,6 +91,8 @@ def list_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def revoke(ctx: click.Context, client_id: str) -> None:
     """Revoke a client's key at once (the client row and its audit trail stay)."""
+    from api.clients import revoke_client
+
     if not revoke_client(get_engine(ctx), client_id):
         raise click.ClickException(f"no active client {client_id}")
     click.echo(f"client {client_id} revoked")

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import click
 
-from api.audit import query_audit
 from hub.context import get_engine
 from warehouse import audit_chain
 
@@ -37,6 +36,8 @@ def audit(ctx: click.Context, client_id, beneficiary_id, since, limit) -> None:
     """Print the read API's audit log, newest first (`fase audit verify`: check its hash chain)."""
     if ctx.invoked_subcommand is not None:
         return
+    from api.audit import query_audit
+
     rows = query_audit(
         get_engine(ctx), client_id=client_id, beneficiary_id=beneficiary_id, since=_since(since), limit=limit
     )

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy.engine import make_url
 
 from configuration import require_env
 from hub.context import get_config, get_engine
-from warehouse import db, roles
-from warehouse.db import make_engine
 
 
 @click.group("db")
@@ -17,6 +14,8 @@ def db_group() -> None:
 
 
 def _grants(ctx: click.Context) -> None:
+    from warehouse import roles
+
     cfg = get_config(ctx)
     engine = get_engine(ctx)
     if engine.dialect.name != "postgresql" or not (cfg.database_roles.api or cfg.database_roles.analyst):
@@ -31,17 +30,25 @@ def _grants(ctx: click.Context) -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
     """Create the warehouse or migrate it to REVISION (safe to repeat); refresh the roles' rights."""
-    engine = get_engine(ctx)
+    from warehouse import db
+
+    engine = get_engine(ctx, require_current=False)
     db.upgrade(engine, revision)
-    click.echo(f"warehouse {engine.url.render_as_string(hide_password=True)} at revision {db.current_revision(engine)}")
+    click.echo(f"warehouse {db.display_url(engine)} at revision {db.current_revision(engine)}")
     _grants(ctx)
 
 
 @db_group.command("current")
 @click.pass_context
 def current(ctx: click.Context) -> None:
-    """Print the warehouse's current migration revision."""
-    click.echo(db.current_revision(get_engine(ctx)) or "(empty: run `fase db upgrade`)")
+    """Print the warehouse's current migration revision, and whether it is this code's newest."""
+    from warehouse import db
+
+    current, head = db.stored_revision(get_engine(ctx, require_current=False)), db.head_revision()
+    if current is None:
+        click.echo("(empty: run `fase db upgrade`)")
+    else:
+        click.echo(current if current == head else f"{current} (this code's newest is {head}: run `fase db upgrade`)")
 
 
 @db_group.command("roles")
@@ -51,6 +58,11 @@ def current(ctx: click.Context) -> None:
 def roles_command(ctx: click.Context, admin_url: str | None, admin_password_env: str | None) -> None:
     """Create the API and analyst roles named in `database_roles`, set their passwords from the environment
     and grant them exactly their rights (PostgreSQL; safe to repeat). Run as the warehouse owner."""
+    from sqlalchemy.engine import make_url
+
+    from warehouse import roles
+    from warehouse.db import make_engine
+
     cfg = get_config(ctx)
     engine = get_engine(ctx)
     if engine.dialect.name != "postgresql":

@@ -10,10 +10,6 @@ from pathlib import Path
 
 import click
 
-from hub.demo import VAR, DemoError, format_report, run_demo
-
-LOG = VAR / "demo.log"
-
 
 @contextmanager
 def _output_to(path: Path) -> Iterator[object]:
@@ -46,13 +42,16 @@ def demo(size: int, seed: int, fresh: bool) -> None:
     """Generate a sandbox world under var/sandbox, start its simulators, run every sync DAG, then linkage,
     publishing and quality through Airflow (in-process `dag.test()`); advance the world one day and run
     the syncs and linkage again, incrementally. Prints what each run did and where to look next."""
+    from hub.demo import VAR, DemoError, format_report, run_demo
+
+    log = VAR / "demo.log"
     try:
-        with _output_to(LOG) as console:
+        with _output_to(log) as console:
             report = run_demo(size, seed, fresh, progress=lambda line: print(line, file=console))
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_report(report))
-    click.echo(f"Airflow's own log of these runs: {LOG}")
+    click.echo(f"Airflow's own log of these runs: {log}")
 
 
 commands = [demo]

@@ -7,13 +7,6 @@ from pathlib import Path
 import click
 
 from hub.context import get_engine, wait_option
-from warehouse import db
-
-
-def _engine(ctx: click.Context):
-    engine = get_engine(ctx)
-    db.upgrade(engine)
-    return engine
 
 
 def format_link_summary(s: dict) -> list[str]:
@@ -41,7 +34,7 @@ def link_group(ctx: click.Context, full: bool, refit: bool, wait: float) -> None
         return
     from matching.pipeline import link
 
-    summary = link(_engine(ctx), "full" if full or refit else "incremental", refit=refit, wait=wait)
+    summary = link(get_engine(ctx, migrate=True), "full" if full or refit else "incremental", refit=refit, wait=wait)
     for line in format_link_summary(summary):
         click.echo(line)
 
@@ -57,7 +50,7 @@ def undo_merge_cmd(ctx: click.Context, beneficiary_id: str, by: str, wait: float
     from matching.review import ReviewError, undo_merge
 
     try:
-        r = undo_merge(_engine(ctx), beneficiary_id, by, wait)
+        r = undo_merge(get_engine(ctx, migrate=True), beneficiary_id, by, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -77,7 +70,7 @@ def undo_split_cmd(ctx: click.Context, beneficiary_id: str, by: str, wait: float
     from matching.review import ReviewError, undo_split
 
     try:
-        r = undo_split(_engine(ctx), beneficiary_id, by, wait)
+        r = undo_split(get_engine(ctx, migrate=True), beneficiary_id, by, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -96,7 +89,7 @@ def explain_cmd(ctx: click.Context, record_a: str, record_b: str) -> None:
     from matching.explain import ExplainError, explain_records, format_explanation
 
     try:
-        e = explain_records(_engine(ctx), record_a, record_b)
+        e = explain_records(get_engine(ctx), record_a, record_b)
     except (ExplainError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for line in format_explanation(e):
@@ -127,7 +120,7 @@ def eval_cmd(ctx: click.Context, folder: Path, worst: int) -> None:
 
     if not (folder / "truth.db").exists():
         raise click.ClickException(f"{folder / 'truth.db'} not found: give the sandbox folder with --sandbox")
-    for line in format_report(evaluate_crosswalk(_engine(ctx), record_truth(folder), worst=worst)):
+    for line in format_report(evaluate_crosswalk(get_engine(ctx), record_truth(folder), worst=worst)):
         click.echo(line)
 
 

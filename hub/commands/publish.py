@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from hub.context import get_config, get_engine, wait_option
-from warehouse import db
 
 
 @click.command("publish")
@@ -23,8 +22,7 @@ def publish(ctx: click.Context, full: bool, today, wait: float) -> None:
     history, facts, households, beneficiary_profile and the monitoring marts. Prints what was rewritten."""
     from warehouse.publish import publish as run
 
-    engine = get_engine(ctx)
-    db.upgrade(engine)
+    engine = get_engine(ctx, migrate=True)
     s = run(get_config(ctx), engine, full=full, today=today.date() if today else None, wait=wait)
     click.echo(
         f"publish run {s['run_id']} ({s['mode']}, as of {s['as_of']}): {s['beneficiaries']:,} beneficiaries, "

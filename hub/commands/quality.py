@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import click
 
-from configuration import SYSTEMS
-from hub.context import get_config, get_engine
-from schemas import quarantine
-from warehouse import db
+from hub.context import get_config, get_engine, system_choice
 
 
 def run_suites(ctx: click.Context) -> None:
     """Run the staging suites and print, per suite, the expectations passed and failed, and the Data Docs path."""
     from schemas.quality.runner import validate_staging  # GE is slow to import: only when asked
 
-    cfg, engine = get_config(ctx), get_engine(ctx)
-    db.upgrade(engine)
+    cfg, engine = get_config(ctx), get_engine(ctx, migrate=True)
     summary = validate_staging(cfg, engine)
     click.echo(f"quality run {summary['run_id']}")
     for suite, s in summary["suites"].items():
@@ -51,13 +47,14 @@ def _what(entry: dict) -> str:
 
 
 @quarantine_group.command("list")
-@click.option("--system", type=click.Choice(SYSTEMS), help="only this system")
+@click.option("--system", type=system_choice(), help="only this system")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.pass_context
 def list_entries(ctx: click.Context, system: str | None, limit: int) -> None:
     """Open quarantine entries, newest first: system.stream, the record (or file, or row), and why."""
+    from schemas import quarantine
+
     engine = get_engine(ctx)
-    db.upgrade(engine)
     with engine.connect() as conn:
         entries = quarantine.open_entries(conn, system, limit)
     if not entries:

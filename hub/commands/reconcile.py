@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import click
 
-from configuration import SYSTEMS
-from connectors.reconcile import ReconciliationError, reconcile_system
-from hub.context import for_each_system, get_config, get_engine
-from warehouse import db
+from hub.context import for_each_system, get_config, get_engine, system_choice
 
 
 def _n(value: int | None) -> str:
@@ -36,23 +33,27 @@ def format_reconciliation(summary: dict) -> str:
 
 
 @click.command("reconcile")
-@click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
+@click.argument("systems", nargs=-1, type=system_choice())
 @click.option("--all", "all_systems", is_flag=True, help="reconcile every system")
 @click.pass_context
 def reconcile(ctx: click.Context, systems: tuple[str, ...], all_systems: bool) -> None:
     """Compare what SYSTEMS (or --all) hold with the raw layer and print, per stream: source and raw counts,
     records missing, extra, pending and quarantined, and the first missing ids. Exits non-zero when a
     record is missing (or a source cannot be read). SAT is read whole (ids only)."""
+    from configuration import SYSTEMS
+    from connectors.reconcile import ReconciliationError, reconcile_system
+    from hub.source_check import check_source
+
     if all_systems == bool(systems):
         raise click.UsageError("name one or more systems, or --all")
-    cfg, engine = get_config(ctx), get_engine(ctx)
-    db.upgrade(engine)
+    cfg, engine = get_config(ctx), get_engine(ctx, migrate=True)
 
     def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']}")
         click.echo(format_reconciliation(summary))
 
     def step(system: str) -> dict:
+        check_source(cfg, system)
         try:
             return reconcile_system(cfg, engine, system)
         except ReconciliationError as exc:  # show the figures, then fail

@@ -5,13 +5,6 @@ from __future__ import annotations
 import click
 
 from hub.context import get_engine, wait_option
-from warehouse import db
-
-
-def _engine(ctx: click.Context):
-    engine = get_engine(ctx)
-    db.upgrade(engine)
-    return engine
 
 
 @click.group("review")
@@ -27,7 +20,7 @@ def list_cmd(ctx: click.Context, status: str, limit: int) -> None:
     """Review items, most probable first."""
     from matching.review import list_items
 
-    rows = list_items(_engine(ctx), None if status == "all" else status, limit)
+    rows = list_items(get_engine(ctx), None if status == "all" else status, limit)
     if not rows:
         click.echo("no review items")
     for r in rows:
@@ -46,7 +39,7 @@ def show_cmd(ctx: click.Context, review_id: int) -> None:
     from matching.review import ReviewError, show_item
 
     try:
-        it = show_item(_engine(ctx), review_id)
+        it = show_item(get_engine(ctx), review_id)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     ev = it["evidence"] or {}
@@ -88,7 +81,7 @@ def decide_cmd(ctx: click.Context, review_id: int, match: bool, by: str, note: s
     from matching.review import ReviewError, decide
 
     try:
-        r = decide(_engine(ctx), review_id, match, by, note, wait)
+        r = decide(get_engine(ctx, migrate=True), review_id, match, by, note, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -107,7 +100,7 @@ def undo_cmd(ctx: click.Context, review_id: int, by: str, wait: float) -> None:
     from matching.review import ReviewError, undo_decision
 
     try:
-        r = undo_decision(_engine(ctx), review_id, by, wait)
+        r = undo_decision(get_engine(ctx, migrate=True), review_id, by, wait)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"review {review_id} reopened; {r['revoked_constraints']} constraint(s) revoked")

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 
 from hub.context import get_engine
-from warehouse import locks
-from warehouse.models import PipelineRun
-from warehouse.runs import abandon_dead_runs, close_failed
-from warehouse.types import utcnow
 
-R = PipelineRun.__table__
 STATUSES = ("running", "success", "failed", "abandoned")
 
 
@@ -36,6 +30,8 @@ def counts(step: str, summary: dict | None) -> str:
 
 
 def _duration(row) -> str:
+    from warehouse.types import utcnow
+
     end = row.finished_at or (utcnow() if row.status == "running" else None)
     if end is None:
         return ""
@@ -56,6 +52,13 @@ def runs_group(ctx: click.Context, limit: int, step: str | None, status: str | N
     abandoned first."""
     if ctx.invoked_subcommand is not None:
         return
+    import sqlalchemy as sa
+
+    from warehouse import locks
+    from warehouse.models import PipelineRun
+    from warehouse.runs import abandon_dead_runs
+
+    R = PipelineRun.__table__
     engine = get_engine(ctx)
     abandon_dead_runs(engine)
     q = sa.select(R).order_by(R.c.run_id.desc()).limit(limit)
@@ -93,6 +96,14 @@ def runs_group(ctx: click.Context, limit: int, step: str | None, status: str | N
 def abandon_cmd(ctx: click.Context, run_id: int, reason: str) -> None:
     """Close a running run whose process is gone and free its lock now, instead of waiting for its lease to
     expire (e.g. a linkage run whose Airflow DAG run was killed). Refused while its holder is alive."""
+    import sqlalchemy as sa
+
+    from warehouse import locks
+    from warehouse.models import PipelineRun
+    from warehouse.runs import close_failed
+    from warehouse.types import utcnow
+
+    R = PipelineRun.__table__
     engine = get_engine(ctx)
     with engine.connect() as conn:
         run = conn.execute(sa.select(R).where(R.c.run_id == run_id)).first()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
-
-from sandbox import services, world
 
 FOLDER = click.option(
     "--folder",
@@ -44,11 +41,14 @@ def sandbox_group() -> None:
 @click.option(
     "--hub-config",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("var/sandbox/hub.yaml"),
-    show_default=True,
-    help="where to write the matching hub configuration",
+    help="where to write the matching hub configuration  [default: FOLDER/hub.yaml]",
 )
-@click.option("--warehouse-url", default="sqlite:///var/warehouse.db", show_default=True)
+@click.option(
+    "--warehouse-url",
+    default="sqlite:///var/warehouse.db",
+    show_default=True,
+    help="the warehouse the hub configuration names (a relative SQLite path is made absolute)",
+)
 def up(
     folder: Path,
     size: int,
@@ -57,16 +57,23 @@ def up(
     fault_rate: float,
     volontariato_url: str | None,
     contabilita_url: str | None,
-    hub_config: Path,
+    hub_config: Path | None,
     warehouse_url: str,
 ) -> None:
     """Generate a world (unless one exists), start the SAT and POLIS simulators in the background,
-    and write a hub configuration that points at them."""
+    and write a hub configuration that points at them (with absolute paths: it works from any directory)."""
+    import shutil
+
+    from sandbox import services, world
+
+    folder = folder.resolve()
+    hub_config = (hub_config or folder / "hub.yaml").resolve()
     if fresh and folder.exists():
         services.stop_background(folder)
         shutil.rmtree(folder)
     if not (folder / "world.json").exists():
-        summary = world.generate(folder, size, seed, volontariato_url, contabilita_url)
+        sql = [services.absolute_sqlite_url(u) if u else None for u in (volontariato_url, contabilita_url)]
+        summary = world.generate(folder, size, seed, *sql)
         click.echo(f"generated {folder}: {summary['total_records']} source records")
     urls = services.start_background(folder, fault_rate)
     state = world.load_world(folder)
@@ -91,6 +98,8 @@ def up(
 @FOLDER
 def down(folder: Path) -> None:
     """Stop the background simulators started by `fase sandbox up`."""
+    from sandbox import services
+
     stopped = services.stop_background(folder)
     click.echo(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
@@ -101,6 +110,8 @@ def down(folder: Path) -> None:
 @click.option("--incomplete-anagrafe", is_flag=True, help="leave the last night's anagrafe file half written")
 def advance(folder: Path, days: int, incomplete_anagrafe: bool) -> None:
     """Produce the next day(s): new people, updates, tombstones, purges, moves, hard deletes, status changes."""
+    from sandbox import world
+
     report = world.advance(folder, days, incomplete_anagrafe)
     for day in report["days"]:
         click.echo(f"{day['day']}: {day['new_households']} new households")
@@ -113,6 +124,8 @@ def advance(folder: Path, days: int, incomplete_anagrafe: bool) -> None:
 @FOLDER
 def complete_anagrafe(folder: Path) -> None:
     """Finish anagrafe files left half written by `advance --incomplete-anagrafe`."""
+    from sandbox import world
+
     names = world.complete_anagrafe(folder)
     click.echo(f"completed: {', '.join(names) or 'nothing pending'}")
 
@@ -121,6 +134,8 @@ def complete_anagrafe(folder: Path) -> None:
 @FOLDER
 def status(folder: Path) -> None:
     """What each simulated system holds now, and whether the simulators run."""
+    from sandbox import services, world
+
     _print_status(world.status(folder))
     urls = services.background_urls(folder)
     click.echo("simulators: " + (", ".join(f"{s} {u}" for s, u in urls.items()) or "not running"))

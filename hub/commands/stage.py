@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import click
 
-from configuration import SYSTEMS
 from hub.commands.quality import run_suites
-from hub.context import for_each_system, get_config, get_engine, wait_option
-from schemas.stage import stage_system
-from warehouse import db
+from hub.context import for_each_system, get_config, get_engine, system_choice, wait_option
 
 COLUMNS = ("received", "staged", "quarantined", "deleted", "kept_last_valid", "released", "seconds")
 """kept_last_valid: quarantined records whose last valid version stays staged (flagged superseded_by)."""
@@ -25,7 +22,7 @@ def format_stage_summary(summary: dict) -> str:
 
 
 @click.command("stage")
-@click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
+@click.argument("systems", nargs=-1, type=system_choice())
 @click.option("--all", "all_systems", is_flag=True, help="stage every system")
 @click.option("--full", is_flag=True, help="re-stage every current raw record, not only those added since last time")
 @click.option(
@@ -44,10 +41,12 @@ def stage(
     received, staged, quarantined, deleted, kept (quarantined records whose last valid version stays staged),
     released from quarantine, and whether the counts add up;
     then runs the expectation suites over staging."""
+    from configuration import SYSTEMS
+    from schemas.stage import stage_system
+
     if all_systems == bool(systems):
         raise click.UsageError("name one or more systems, or --all")
-    cfg, engine = get_config(ctx), get_engine(ctx)
-    db.upgrade(engine)
+    cfg, engine = get_config(ctx), get_engine(ctx, migrate=True)
 
     def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']} ({summary['mode']})")

@@ -6,13 +6,8 @@ from datetime import UTC
 
 import click
 
-from configuration import SYSTEMS
-from connectors.base import SyncRequest
-from connectors.reconcile import ReconciliationError
-from connectors.registry import sync_system
 from hub.commands.reconcile import reconciliation_line
-from hub.context import for_each_system, get_config, get_engine, wait_option
-from warehouse import db
+from hub.context import for_each_system, get_config, get_engine, system_choice, wait_option
 
 COLUMNS = (
     "stream",
@@ -41,7 +36,7 @@ def format_sync_summary(summary: dict) -> str:
 
 
 @click.command("sync")
-@click.argument("systems", nargs=-1, type=click.Choice(SYSTEMS))
+@click.argument("systems", nargs=-1, type=system_choice())
 @click.option("--all", "all_systems", is_flag=True, help="sync every system")
 @click.option("--full-refresh", is_flag=True, help="ignore the stored state and read everything again")
 @click.option(
@@ -57,6 +52,12 @@ def sync(
     """Sync SYSTEMS (or --all) into the raw layer and print, per stream: pages, records
     new/changed/unchanged/deleted, quarantined, retries and duration, then the reconciliation of the
     source with the raw layer (a record missing from the raw layer fails the sync)."""
+    from configuration import SYSTEMS
+    from connectors.base import SyncRequest
+    from connectors.reconcile import ReconciliationError
+    from connectors.registry import sync_system
+    from hub.source_check import check_source
+
     if all_systems == bool(systems):
         raise click.UsageError("name one or more systems, or --all")
     if full_refresh and since:
@@ -66,14 +67,14 @@ def sync(
         if full_refresh
         else (SyncRequest("backfill", since.replace(tzinfo=UTC)) if since else SyncRequest())
     )
-    cfg, engine = get_config(ctx), get_engine(ctx)
-    db.upgrade(engine)
+    cfg, engine = get_config(ctx), get_engine(ctx, migrate=True)
 
     def show(system: str, summary: dict) -> None:
         click.echo(f"{system}: run {summary['run_id']} ({request.mode})")
         click.echo(format_sync_summary(summary))
 
     def step(system: str) -> dict:
+        check_source(cfg, system)
         try:
             return sync_system(cfg, engine, system, request, wait=wait)
         except ReconciliationError as exc:  # synced, but the raw layer lacks records: show the figures, fail

@@ -28,6 +28,12 @@ def top_raw_id(conn: Connection, table: sa.Table) -> int:
     return conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.raw_id), 0))).scalar_one()
 
 
+def count_changed(conn: Connection, table: sa.Table, after: int, upto: int) -> int:
+    """How many records `changed_current` will yield (the total of the stage step's progress)."""
+    q = sa.select(sa.func.count()).where(table.c.is_current, table.c.raw_id > after, table.c.raw_id <= upto)
+    return conn.execute(q).scalar_one()
+
+
 def changed_current(conn: Connection, table: sa.Table, after: int, upto: int, chunk: int) -> Iterator[pd.DataFrame]:
     """Current versions with after < raw_id <= upto (the records changed since the watermark), in chunks."""
     while True:

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from progress import track
 from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES, PipelineRun
 from warehouse.profile import facts as facts_mod
 from warehouse.profile.analyst import refresh_pseudonyms
@@ -74,8 +76,16 @@ def publish(
     abandon_dead_runs(engine)  # a dead run of any step must not pin the watermark
     with recorded_run(engine, "publish", trigger=trigger, wait=wait) as summary:
         started = time.monotonic()
-        with engine.begin() as conn:
-            summary.update(publish_in(conn, summary["run_id"], full=full, today=today, pseudonym=Pseudonymiser(key)))
+        with engine.begin() as conn, track("publish", total=len(PHASES), unit="phases") as task:
+            done = publish_in(
+                conn,
+                summary["run_id"],
+                full=full,
+                today=today,
+                pseudonym=Pseudonymiser(key),
+                progress=lambda phase: task.advance(detail=phase),
+            )
+            summary.update(done)
         summary["seconds"] = round(time.monotonic() - started, 3)
         log.info("published: %s", summary)
     return summary
@@ -159,6 +169,10 @@ def _today(conn: Connection, today: date | None, latest: datetime | None) -> dat
     return facts_mod.rome_date(latest) if latest is not None else datetime.now(UTC).date()
 
 
+PHASES = ("read", "survive", "facts_history", "profile_marts", "analyst")
+"""The phases of a publish, as its summary's timings name them."""
+
+
 def publish_in(
     conn: Connection,
     run_id: int,
@@ -166,8 +180,9 @@ def publish_in(
     full: bool = False,
     today: date | None = None,
     pseudonym: Pseudonymiser | None = None,
+    progress: Callable[[str], None] = lambda phase: None,
 ) -> dict:
-    """The publish inside the caller's transaction."""
+    """The publish inside the caller's transaction; `progress(phase)` is called as each of PHASES ends."""
     state_t = PROFILE_TABLES["publish_state"]
     state = conn.execute(sa.select(state_t).where(state_t.c.name == STATE)).mappings().first()
     full = full or state is None
@@ -190,6 +205,7 @@ def publish_in(
     candidates = candidates.merge(part, on=["source_system", "source_person_id"])
     facts = facts_mod.build_facts(conn, part, whole=scope is None)
     timings["read"] = time.monotonic() - tick
+    progress("read")
     protected = facts["fact_stay"]
     protected = (
         protected[protected["structure_type"] == facts_mod.PROTECTED_STRUCTURE][["beneficiary_id", "source_person_id"]]
@@ -202,6 +218,7 @@ def publish_in(
     )
     golden, provenance = survive(candidates, protected)
     timings["survive"] = time.monotonic() - tick
+    progress("survive")
 
     written = {}
     written["golden_record"] = replace_scope(conn, PROFILE_TABLES["golden_record"], golden, scope)
@@ -213,11 +230,14 @@ def publish_in(
     written["pending_version"] = replace_scope(conn, PROFILE_TABLES["pending_version"], pending, scope)
     history = apply_history(conn, golden, scope, latest or utcnow(), run_id)
     timings["facts_history"] = time.monotonic() - tick
+    progress("facts_history")
 
     changes, protection = derive(conn, as_of, xwalk)
     timings["profile_marts"] = time.monotonic() - tick
+    progress("profile_marts")
     analyst = refresh_pseudonyms(conn, pseudonym or Pseudonymiser(None))
     timings["analyst"] = time.monotonic() - tick
+    progress("analyst")
     summary = {
         "mode": "full" if scope is None else "incremental",
         "as_of": as_of.isoformat(),
