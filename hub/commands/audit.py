@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import click
 
 from hub.context import get_engine
-from warehouse import audit_chain
 
 CHAIN_BROKEN = 1
 
@@ -71,6 +70,8 @@ def verify(ctx: click.Context, anchor: tuple[int, str] | None) -> None:
     Keep the printed head (ID:HASH) outside the database and pass it as --anchor next time: that also
     catches the newest rows removed, or every hash rewritten after an edit."""
     started = time.monotonic()
+    from warehouse import audit_chain
+
     verdict = audit_chain.verify(get_engine(ctx), anchor)
     took = time.monotonic() - started
     if not verdict.intact:

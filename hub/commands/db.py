@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from configuration import require_env
 from hub.context import get_config, get_engine
 
 
@@ -60,6 +59,7 @@ def roles_command(ctx: click.Context, admin_url: str | None, admin_password_env:
     and grant them exactly their rights (PostgreSQL; safe to repeat). Run as the warehouse owner."""
     from sqlalchemy.engine import make_url
 
+    from configuration import require_env
     from warehouse import roles
     from warehouse.db import make_engine
 
