@@ -233,12 +233,38 @@ def test_failed_runs_store_a_scrubbed_one_line_reason(engine):
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE t_people (cf VARCHAR(16) PRIMARY KEY, name VARCHAR(40))"))
         conn.execute(sa.text("INSERT INTO t_people VALUES ('RSSMRA80A01D612X', 'Mario Rossi')"))
-    with pytest.raises(sa.exc.IntegrityError), recorded_run(engine, "sync", "sat") as s, engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO t_people VALUES (:cf, :n)"), {"cf": "RSSMRA80A01D612X", "n": "Mario Rossi"})
+    try:
+        with pytest.raises(sa.exc.IntegrityError), recorded_run(engine, "sync", "sat") as s, engine.begin() as conn:
+            conn.execute(
+                sa.text("INSERT INTO t_people VALUES (:cf, :n)"), {"cf": "RSSMRA80A01D612X", "n": "Mario Rossi"}
+            )
+    finally:  # the PostgreSQL database is shared by the test session
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE t_people"))
     error = run_row(engine, s["run_id"]).error
     assert error.startswith("IntegrityError") and "\n" not in error and len(error) <= 500
     for leak in ("INSERT", "[SQL", "parameters", "DETAIL", "RSSMRA80A01D612X", "Mario Rossi"):
         assert leak not in error, error
+
+
+def test_a_step_facing_a_long_sqlite_write_is_refused_not_hung(tmp_path):
+    """SQLite has one writer: while another process holds a long write transaction, a step reports the holder
+    in seconds instead of waiting out the busy timeout and failing with "database is locked"."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = fresh_warehouse(url)
+    holder = holder_in_subprocess(url, "stage", "sat")
+    writer = engine.connect()
+    writer.exec_driver_sql("BEGIN IMMEDIATE")  # a long write, as a stage's one transaction
+    try:
+        started = time.monotonic()
+        with pytest.raises(locks.StepBusy, match="stage:sat is busy"), recorded_run(engine, "stage", "sat"):
+            pass
+        assert time.monotonic() - started < 30
+    finally:
+        writer.rollback()
+        writer.close()
+        holder.kill()
+        holder.wait()
 
 
 def test_scrub_masks_personal_data():

@@ -37,6 +37,10 @@ DETACHED_LEASE_SECONDS = 20 * 60
 """How long a multi-task run keeps its lock between tasks (covers Airflow's queueing and retries)."""
 TRANSIENT_SECONDS = 5.0
 """How long a taker waits, even without `wait`, on a session lock held with no lock row (settles in moments)."""
+SQLITE_TAKE_SECONDS = 2.0
+"""How long a taker waits for SQLite's write lock before reading the holder and reporting it busy."""
+SQLITE_BUSY_MS = 60_000
+"""The busy timeout warehouse.db gives SQLite connections (restored after taking a lock)."""
 EXIT_BUSY = 75
 """Exit code of a command that could not take its lock (EX_TEMPFAIL: try again later)."""
 
@@ -47,6 +51,10 @@ class StepBusy(RuntimeError):
     def __init__(self, scope: str, holder: dict):
         self.scope, self.holder = scope, holder
         super().__init__(describe_holder(scope, holder))
+
+
+class WarehouseWriting(RuntimeError):
+    """SQLite: another process holds the warehouse's single write lock (a long write), so no lock can be taken."""
 
 
 class LockLost(RuntimeError):
@@ -181,10 +189,18 @@ class Held:
 
 @contextmanager
 def _serialised(engine: Engine, scope: str) -> Iterator[Connection]:
-    """A transaction in which no other taker of `scope` runs at the same time."""
+    """A transaction in which no other taker of `scope` runs at the same time. SQLite has one writer for the whole
+    file: while another process holds a long write transaction (a stage, a publish) this raises WarehouseWriting
+    after SQLITE_TAKE_SECONDS instead of waiting the engine's long busy timeout."""
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(SQLITE_TAKE_SECONDS * 1000)}")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except sa.exc.OperationalError as exc:
+                raise WarehouseWriting(str(exc.orig)) from None
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")  # the pooled connection's own
             try:
                 yield conn
             except BaseException:
@@ -252,6 +268,24 @@ def acquire(
 
 
 def _try_acquire(engine, scope, holder, run_id, start, lease) -> tuple[Held | None, dict]:
+    try:
+        return _take(engine, scope, holder, run_id, start, lease)
+    except WarehouseWriting:  # SQLite: read who holds the scope (readers are not blocked) and say so
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(LOCK).where(LOCK.c.scope == scope)).mappings().first()
+        now = utcnow()
+        return None, dict(row) if row is not None else {
+            "holder": "another process writing the warehouse",
+            "host": this_host(),
+            "pid": None,
+            "run_id": None,
+            "acquired_at": now,
+            "heartbeat_at": now,
+            "transient": True,
+        }
+
+
+def _take(engine, scope, holder, run_id, start, lease) -> tuple[Held | None, dict]:
     session, session_free = _session_lock(engine, scope)
     try:
         with _serialised(engine, scope) as conn:
