@@ -100,9 +100,13 @@ def world(request, tmp_path_factory):
 
 
 def assert_error(response: requests.Response, status: int) -> dict:
+    """An RFC 9457 problem with this status, naming the request's path, leaking nothing."""
     assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"error"} and body["error"]["status"] == status and body["error"]["message"]
+    assert {"type", "title", "status", "detail", "instance"} <= set(body) <= {*body, "errors"}
+    assert body["type"] == "about:blank" and body["status"] == status and body["title"] and body["detail"]
+    assert body["instance"] == requests.utils.urlparse(response.request.url).path
     for leak in LEAKS:
         assert leak.lower() not in response.text.lower(), (leak, response.text)
     return body
@@ -146,7 +150,8 @@ def test_keys_are_required_and_checked(world):
 def test_case_worker_reads_the_merged_record(world):
     bid = world.cases["survivor"]
     r = world.get(f"/v1/beneficiaries/{bid}", headers={"X-User-Id": "op-17", "X-User-Location": "SdS Q4"})
-    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-cache" and r.headers["etag"]
+    assert world.get(f"/v1/beneficiaries/{bid}/sources").headers["cache-control"] == "no-store"
     rec = r.json()
     assert rec["beneficiary_id"] == bid and rec["published"] and rec["id_space"] == "beneficiary"
     expected = {
@@ -289,26 +294,34 @@ def test_fuzzy_search_ranks_and_pages(world):
     assert r.json()["items"][0]["beneficiary_id"] == world.cases["survivor"]
     swapped = world.post("/v1/beneficiaries/search", {"last_name": first, "first_name": last, "birth_date": born})
     assert world.cases["survivor"] in [h["beneficiary_id"] for h in swapped.json()["items"]]
-    broad = world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page_size": 100}).json()
-    pages = [
-        world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page": p, "page_size": 2}).json()
-        for p in (1, 2)
-    ]
+    broad = world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "limit": 100}).json()
+    assert broad["total"] > 4 and "page" not in broad
+    pages, cursor = [], None
+    for _ in range(2):
+        asked = {"last_name": last[:2] + "x", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        pages.append(world.post("/v1/beneficiaries/search", asked).json())
+        assert pages[-1]["has_more"] and pages[-1]["next_cursor"]
+        cursor = pages[-1]["next_cursor"]
     assert [h["beneficiary_id"] for p in pages for h in p["items"]] == [h["beneficiary_id"] for h in broad["items"]][:4]
+    old = world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page": 2, "page_size": 2})
+    assert old.headers["deprecation"].startswith("@") and old.headers["sunset"]
+    assert old.json()["items"] == pages[1]["items"] and (old.json()["page"], old.json()["page_size"]) == (2, 2)
+    assert "deprecation" not in {k.lower() for k in world.post("/v1/beneficiaries/search", asked).headers}
     scores = [h["score"] for h in broad["items"]]
     assert scores == sorted(scores, reverse=True)
-    assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, "page_size": 101}), 400)
-    assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, "page_size": 10**9}), 400)
-    assert_error(world.post("/v1/beneficiaries/search", {"last_name": "", "page": 1}), 400)
+    for bad in ({"limit": 101}, {"page_size": 10**9}, {"cursor": "bm9wZQ"}, {"cursor": cursor, "page": 1}):
+        assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, **bad}), 400)
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": ""}), 400)
 
 
 def test_change_feed_pages_with_merges_and_splits(world):
     seen, cursor = [], None
     while True:
         page = world.get(
-            "/v1/changes", who="integration", params={"since": cursor, "limit": 97} if cursor else {"limit": 97}
+            "/v1/changes", who="integration", params={"cursor": cursor, "limit": 97} if cursor else {"limit": 97}
         ).json()
-        seen += page["changes"]
+        assert "changes" not in page
+        seen += page["items"]
         cursor = page["next_cursor"]
         if not page["has_more"]:
             break
@@ -320,12 +333,16 @@ def test_change_feed_pages_with_merges_and_splits(world):
     split = next(x for x in seen if x["kind"] == "split")
     assert split["beneficiary_id"] == c["split"] and split["related_ids"] == c["split_into"]
     assert seen[-1]["beneficiary_id"] == c["late"]
-    tail = world.get("/v1/changes", who="integration", params={"since": cursor}).json()
-    assert tail == {"changes": [], "next_cursor": cursor, "has_more": False}
+    tail = world.get("/v1/changes", who="integration", params={"cursor": cursor}).json()
+    assert tail == {"items": [], "next_cursor": cursor, "has_more": False}
+    old = world.get("/v1/changes", who="integration", params={"since": cursor})  # the deprecated name still works
+    assert old.json() == {"items": [], "changes": [], "next_cursor": cursor, "has_more": False}
+    assert old.headers["deprecation"].startswith("@") and old.headers["sunset"].endswith("GMT")
+    assert_error(world.get("/v1/changes", who="integration", params={"since": cursor, "cursor": cursor}), 400)
     other_kind = base64.urlsafe_b64encode(b"crosswalk:5").decode().rstrip("=")
     negative = base64.urlsafe_b64encode(b"changes:-1").decode().rstrip("=")
     for bad in ("garbage", "!!", other_kind, negative, "x" * 401, "Y2hhbmdlczoiMSI"):
-        assert_error(world.get("/v1/changes", who="integration", params={"since": bad}), 400)
+        assert_error(world.get("/v1/changes", who="integration", params={"cursor": bad}), 400)
     assert_error(world.get("/v1/changes", who="integration", params={"limit": 1001}), 400)
 
 
@@ -337,6 +354,7 @@ def test_crosswalk_pages_and_system_scope(world):
         ).json()
         items += page["items"]
         cursor = page["next_cursor"]
+        assert page["has_more"] == (cursor is not None)
         if cursor is None:
             break
     assert {(i["source_system"], i["source_person_id"], i["beneficiary_id"]) for i in items} == {
@@ -374,8 +392,9 @@ def test_every_read_is_audited_refusals_included(world):
     assert (f"/v1/beneficiaries/{bid}", 200, "case_worker") in outcomes
     assert (f"/v1/beneficiaries/{bid}", 403, "integration") in outcomes
     assert any(r.path == "/v1/beneficiaries/lookup" and r.beneficiary_id == bid for r in rows)
-    search_rows = [r for r in rows if r.path == "/v1/beneficiaries/search"]
-    assert [r.beneficiary_id for r in search_rows] == [x["beneficiary_id"] for x in hits] or (not hits)
+    search_rows = [r for r in rows if r.path == "/v1/beneficiaries/search"]  # a page of hits: one row naming them
+    assert len(search_rows) == 1 and len(hits) > 1
+    assert json.loads(search_rows[0].beneficiary_ids) == [x["beneficiary_id"] for x in hits]
     assert all(r.location == h["X-User-Location"] and r.purpose == "test: casework" and r.at for r in rows)
     anonymous = world.rows(sa.select(AUDIT).where(AUDIT.c.outcome == 401, AUDIT.c.path == f"/v1/beneficiaries/{bid}"))
     assert anonymous and all(r.client_id is None for r in anonymous)
@@ -408,12 +427,14 @@ def test_hostile_input_gets_clean_4xx(world, hostile):
         world.get(f"/v1/sources/{q}/1"),
         world.get(f"/v1/sources/sat/{q}/record"),
         world.get("/v1/changes", who="integration", params={"since": hostile}),
+        world.get("/v1/changes", who="integration", params={"cursor": hostile}),
         world.get("/v1/changes", who="integration", params={"limit": hostile}),
         world.get("/v1/crosswalk", who="integration", params={"cursor": hostile}),
         world.get("/v1/crosswalk", who="integration", params={"system": hostile}),
         world.post("/v1/beneficiaries/lookup", {"codice_fiscale": hostile}),
         world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "birth_date": hostile}),
         world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "page": hostile}),
+        world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "cursor": hostile}),
         world.post("/v1/beneficiaries/search", {"last_name": hostile, "evil": 1}),
         world.post("/v1/beneficiaries/search", hostile),
     ]
@@ -463,4 +484,4 @@ def test_no_audit_row_no_data(world, monkeypatch):
     monkeypatch.setattr(AuditMiddleware, "write", broken)
     r = world.get(f"/v1/beneficiaries/{world.cases['survivor']}")
     body = assert_error(r, 503)
-    assert "audit" in body["error"]["message"]
+    assert "audit" in body["detail"] and "last_name" not in r.text
