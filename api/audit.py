@@ -24,7 +24,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from api.errors import PROBLEM_JSON, problem_bytes
+from api.errors import PROBLEM_JSON, instance_of, problem_bytes
 from warehouse import audit_chain
 from warehouse.models.access import ACCESS_TABLES
 from warehouse.types import utcnow
@@ -104,7 +104,9 @@ class AuditMiddleware:
                             "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"cache-control", b"no-store")],
                         }
                     )
-                    await send({"type": "http.response.body", "body": problem_bytes(503, UNAVAILABLE, scope["path"])})
+                    await send(
+                        {"type": "http.response.body", "body": problem_bytes(503, UNAVAILABLE, instance_of(scope))}
+                    )
                     return
                 headers = message.get("headers", [])
                 if not any(name.lower() == b"cache-control" for name, _ in headers):  # ETagged records say their own

@@ -2,7 +2,7 @@
 
 A problem is ``{"type", "title", "status", "detail", "instance"}``: ``type`` is ``about:blank`` (the HTTP status
 says what kind of problem it is), ``title`` the status' reason phrase, ``detail`` what went wrong in this request,
-``instance`` the request's path (without its query string). Validation problems add ``errors``: one entry per
+``instance`` the request's path as sent (percent-encoded, without its query string). Validation problems add ``errors``: one entry per
 offending field, naming the field and the rule, never the value (it may be personal data or hostile input).
 
 FastAPI's 422 validation errors become 400 (as the OpenAPI document says: api/openapi.py). Unexpected exceptions
@@ -53,6 +53,12 @@ def problem(status: int, detail: str, instance: str, **extensions) -> dict:
     return {**body, **extensions}
 
 
+def instance_of(scope) -> str:
+    """The request's path as the client sent it (percent-encoded: a URI reference), bounded."""
+    raw = scope.get("raw_path") or scope["path"].encode()
+    return raw.decode("ascii", "replace")[:500]
+
+
 def problem_bytes(status: int, detail: str, instance: str) -> bytes:
     """The problem as a response body, for middleware that answers without a Request object."""
     return json.dumps(problem(status, detail, instance)).encode()
@@ -64,7 +70,7 @@ def error_response(
     """The problem response; the message is also kept for the audit row of this request."""
     request.state.audit_detail = message
     return JSONResponse(
-        problem(status, message, request.url.path, **extensions),
+        problem(status, message, instance_of(request.scope), **extensions),
         status_code=status,
         headers=headers,
         media_type=PROBLEM_JSON,
@@ -129,7 +135,7 @@ class CatchAllMiddleware:
             log.error("internal error %s: %s (message withheld)\n%s", error_id, type(exc).__name__, frames)
             if scope["type"] != "http" or started:
                 return
-            body = problem_bytes(500, f"internal error (reference {error_id})", scope["path"])
+            body = problem_bytes(500, f"internal error (reference {error_id})", instance_of(scope))
             await send(
                 {"type": "http.response.start", "status": 500, "headers": [(b"content-type", PROBLEM_JSON.encode())]}
             )

@@ -164,8 +164,13 @@ def by_codice_fiscale(conn: Connection, code: str, provisional: bool = False) ->
 
 
 def search_candidates(conn: Connection, surname_prefix: str, birth_dates: list[date], limit: int) -> list[dict]:
-    """Source person records that could match a search, narrowed in SQL: by birth date when one is
-    given (also the day/month swap and the CF's date), else by the first letters of the surname."""
+    """Source person records that could match a search (``candidates_query``)."""
+    return [dict(r._mapping) for r in conn.execute(candidates_query(surname_prefix, birth_dates, limit))]
+
+
+def candidates_query(surname_prefix: str, birth_dates: list[date], limit: int) -> sa.Select:
+    """The search's candidates narrowed in SQL: by birth date when one is given (also the day/month swap and the
+    CF's date; both columns indexed), else by the first letters of the surname."""
     cols = [
         crosswalk.c.beneficiary_id,
         person.c.source_system,
@@ -195,7 +200,7 @@ def search_candidates(conn: Connection, surname_prefix: str, birth_dates: list[d
                 person.c.alt_last_name_norm.startswith(surname_prefix, autoescape=True),
             )
         )
-    return [dict(r._mapping) for r in conn.execute(q.limit(limit))]
+    return q.limit(limit)
 
 
 def changes(conn: Connection, after_seq: int, limit: int) -> list[dict]:

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "hub.commands.runs",
     "hub.commands.quality",
     "hub.commands.demo",
+    "hub.commands.docs",
     "hub.commands.api_keys",
     "hub.commands.audit",
     "hub.commands.serve",
