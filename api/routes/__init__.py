@@ -7,6 +7,7 @@ from email.utils import format_datetime
 from enum import Enum
 
 from fastapi import Path, Request, Response
+from pydantic import BaseModel
 
 from api import repository as repo
 from api.auth import Caller
@@ -66,7 +67,12 @@ def require_json(request: Request) -> None:
         raise ApiError(415, "the request body must be application/json", {"Accept": "application/json"})
 
 
-def deprecated(response: Response) -> None:
-    """Mark an answer to a request using deprecated parameters (RFC 9745 Deprecation, RFC 8594 Sunset)."""
-    response.headers["Deprecation"] = f"@{int(DEPRECATED_ON.timestamp())}"
-    response.headers["Sunset"] = format_datetime(SUNSET_ON, usegmt=True)
+def deprecation() -> dict[str, str]:
+    """The headers of an answer to a request using deprecated parameters (RFC 9745 Deprecation, RFC 8594 Sunset)."""
+    return {"Deprecation": f"@{int(DEPRECATED_ON.timestamp())}", "Sunset": format_datetime(SUNSET_ON, usegmt=True)}
+
+
+def json_response(body: BaseModel, headers: dict[str, str] | None = None) -> Response:
+    """`body` serialised once, members never set left out (FastAPI would validate it again against the route's
+    response model: the same model, at the cost of a second pass over every item of a page)."""
+    return Response(body.model_dump_json(exclude_unset=True).encode(), media_type="application/json", headers=headers)

@@ -11,7 +11,7 @@ from api.auth import Caller, allow
 from api.errors import ApiError
 from api.models import Change, ChangePage, CrosswalkEntry, CrosswalkPage
 from api.openapi import problems
-from api.routes import System, deprecated, note, services
+from api.routes import System, deprecation, json_response, note, services
 
 router = APIRouter(prefix="/v1", tags=["integration"])
 ERRORS = problems(400, 401, 403, 429)
@@ -21,18 +21,16 @@ CURSOR = Query(None, max_length=400, description="`next_cursor` of the previous 
 @router.get(
     "/changes",
     response_model=ChangePage,
-    response_model_exclude_unset=True,
     responses=ERRORS,
     summary="Change feed",
 )
 def get_changes(
     request: Request,
-    response: Response,
     cursor: str | None = CURSOR,
     limit: int = Query(100, ge=1, le=1000),
     since: str | None = Query(None, max_length=400, deprecated=True, description="the old name of `cursor`"),
     caller: Caller = Depends(allow("integration")),
-):
+) -> Response:
     """Every change to beneficiaries in order: created, updated, merged (with ``merged_into``: move your
     references there), split (with ``related_ids``: the ids the records now belong to), retired.
     Poll with the returned ``next_cursor`` (always returned: it is where the feed goes on)."""
@@ -44,12 +42,12 @@ def get_changes(
     page, more = rows[:limit], len(rows) > limit
     last = page[-1]["seq"] if page else after
     note(request, [r["beneficiary_id"] for r in page] or [None], f"changes after {after}: {len(page)}")
-    items = [Change(**{k: v for k, v in r.items() if k != "seq"}) for r in page]
+    items = [Change.model_construct(**{k: v for k, v in r.items() if k != "seq"}) for r in page]  # typed by the DB
     body = ChangePage(items=items, next_cursor=cursors.encode("changes", last), has_more=more)
-    if since is not None:
-        deprecated(response)
-        body.changes = items
-    return body
+    if since is None:
+        return json_response(body)
+    body.changes = items
+    return json_response(body, deprecation())
 
 
 @router.get(
@@ -64,7 +62,7 @@ def get_crosswalk(
     cursor: str | None = CURSOR,
     limit: int = Query(500, ge=1, le=5000),
     caller: Caller = Depends(allow("integration")),
-):
+) -> Response:
     """Source record -> beneficiary, ordered by system and the system's id; limited to the client's
     systems when it is scoped by system."""
     after = cursors.decode_key(cursor)
@@ -78,4 +76,6 @@ def get_crosswalk(
     page, more = rows[:limit], len(rows) > limit
     note(request, detail=f"crosswalk page: {len(page)} rows")
     nxt = cursors.encode("crosswalk", [page[-1]["source_system"], page[-1]["source_person_id"]]) if more else None
-    return CrosswalkPage(items=[CrosswalkEntry(**r) for r in page], next_cursor=nxt, has_more=more)
+    return json_response(
+        CrosswalkPage(items=[CrosswalkEntry.model_construct(**r) for r in page], next_cursor=nxt, has_more=more)
+    )

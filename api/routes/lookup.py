@@ -17,7 +17,7 @@ from api.auth import Caller, allow
 from api.errors import ApiError
 from api.models import CfLookupResult, CfMatch, SearchHit, SearchPage
 from api.openapi import problems
-from api.routes import deprecated, note, record_path, require_json, services
+from api.routes import deprecation, json_response, note, record_path, require_json, services
 from api.search import Query, rank
 from schemas.standardise.codice_fiscale import OMOCODIC, PROVISIONAL, VALID, parse_cf
 
@@ -88,11 +88,10 @@ def lookup_cf(request: Request, body: CfLookup, caller: Caller = Depends(allow("
 @router.post(
     "/search",
     response_model=SearchPage,
-    response_model_exclude_unset=True,
     responses=ERRORS,
     summary="Search by name and birth date",
 )
-def search(request: Request, response: Response, body: SearchRequest, caller: Caller = Depends(allow("case_worker"))):
+def search(request: Request, body: SearchRequest, caller: Caller = Depends(allow("case_worker"))) -> Response:
     """Fuzzy search, best first. Candidates come from SQL (same or day/month-swapped birth date when
     given, else the first two letters of the surname), then rapidfuzz ranks them (see api/search.py).
     ``limit`` is at most 100; the next page: the same criteria with ``cursor`` = ``next_cursor``."""
@@ -113,7 +112,7 @@ def search(request: Request, response: Response, body: SearchRequest, caller: Ca
         has_more=more,
         total=len(hits),
     )
-    if body.page is not None or body.page_size is not None:
-        deprecated(response)
-        result.page, result.page_size = body.page or 1, size
-    return result
+    if body.page is None and body.page_size is None:
+        return json_response(result)
+    result.page, result.page_size = body.page or 1, size
+    return json_response(result, deprecation())
