@@ -1,6 +1,7 @@
-"""The published part of a merged record in one statement: golden record, provenance, facts, payments with their
-statuses, household and pending versions, each as a JSON array built by the database (``json_agg`` on PostgreSQL,
-``json_group_array`` on SQLite) in scalar subqueries of one SELECT.
+"""A beneficiary id's record in one statement: its status, its crosswalk rows and the published part of its merged
+record — golden record, provenance, facts, payments with their statuses, household and pending versions — each as
+a JSON object or array built by the database (``json_build_object``/``json_agg`` on PostgreSQL,
+``json_object``/``json_group_array`` on SQLite) in scalar subqueries of one SELECT.
 
 Why: read one table at a time, a record took nine statements, and their round trips and per-statement driver
 and SQLAlchemy work were most of the API's CPU per record (bench/api_load.py). JSON loses types, so ``published``
@@ -18,6 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from warehouse.models import IDENTITY_TABLES
 from warehouse.models import PROFILE_TABLES as P
 
 CENT = Decimal("0.01")
@@ -135,10 +137,14 @@ def _array(columns, postgres: bool) -> sa.ColumnElement:
 
 
 def _statement(postgres: bool) -> sa.Select:
-    """SELECT (golden), (provenance), (each fact), (household), (members) for the bound beneficiary id."""
+    """SELECT (identity), (links), (golden), (provenance), (each fact), (household), (members) for the bound id."""
     bid = sa.bindparam("beneficiary_id", type_=sa.String)
+    b, x = IDENTITY_TABLES["beneficiary"], IDENTITY_TABLES["beneficiary_crosswalk"]
     g, prov = P["golden_record"], P["golden_provenance"]
+    links = [x.c.source_system, x.c.source_person_id, x.c.match_probability, x.c.linked_at]
     parts = [
+        sa.select(_object([b.c.status, b.c.merged_into], postgres)).where(b.c.beneficiary_id == bid).label("identity"),
+        sa.select(_array(links, postgres)).where(x.c.beneficiary_id == bid).label("links"),
         sa.select(_object([g.c[c] for c in GOLDEN], postgres)).where(g.c.beneficiary_id == bid).label("golden"),
         sa.select(_array([prov.c[c] for c in PROVENANCE], postgres))
         .where(prov.c.beneficiary_id == bid)
@@ -182,16 +188,23 @@ def _utc(value: str | None) -> datetime | None:
 
 
 def fetch(conn: Connection, beneficiary_id: str) -> dict | None:
-    """The published parts of a beneficiary's record, or None when it has no golden record (not yet published)."""
+    """What the warehouse holds on a beneficiary id: ``identity`` (status, merged_into), ``links`` (its crosswalk
+    rows, as ``repository.sources`` gives them) and, under the other keys, the published parts of its record
+    (``golden`` None: not published yet). None when there is no such id."""
     dialect = conn.dialect.name
     if dialect not in _STATEMENTS:
         _STATEMENTS[dialect] = _statement(dialect == "postgresql")
     row = conn.execute(_STATEMENTS[dialect], {"beneficiary_id": beneficiary_id}).one()
-    golden = _loaded(row.golden)
-    if golden is None:
+    identity = _loaded(row.identity)
+    if identity is None:
         return None
-    golden["birth_date"] = date.fromisoformat(golden["birth_date"]) if golden["birth_date"] else None
-    out: dict = {"golden": golden, "provenance": _loaded(row.provenance) or []}
+    links = _sorted(_loaded(row.links), ("source_system", "source_person_id"))
+    for link in links:
+        link["linked_at"] = _utc(link["linked_at"])
+    golden = _loaded(row.golden)
+    if golden is not None:
+        golden["birth_date"] = date.fromisoformat(golden["birth_date"]) if golden["birth_date"] else None
+    out: dict = {"identity": identity, "links": links, "golden": golden, "provenance": _loaded(row.provenance) or []}
     for key, (_, _, order) in FACTS.items():
         out[key] = _sorted(_loaded(getattr(row, key)), order)
     for payment in out["payments"]:

@@ -1,10 +1,9 @@
 """What the API reads from the warehouse, in one place; routes and redaction see plain dicts.
 
 The merged record of a published beneficiary comes from the profile tables (migration 0006), read in one
-statement by ``published.fetch``: ``golden_record`` with ``golden_provenance`` (value, source record, rule), the
-facts (stays, residences, placements, services, payments with ``fact_payment_status``), ``household_member``
-and ``household``; its id's status and crosswalk rows come before, in one statement too
-(``resolve_with_sources``). Rows carry the publish's ``address_protected`` flag (warehouse/profile/protection.py)
+statement with its id's status and crosswalk rows by ``published.fetch`` (``read_record``): ``golden_record``
+with ``golden_provenance`` (value, source record, rule), the facts (stays, residences, placements, services,
+payments with ``fact_payment_status``), ``household_member`` and ``household``. Rows carry the publish's ``address_protected`` flag (warehouse/profile/protection.py)
 for redaction.py to apply. The structure and address of hidden stays (confidential, or at a protected
 address) are read only for callers holding the grant, through ``stay_places`` (on PostgreSQL the SECURITY
 DEFINER function ``fase_stay_places``: the API's database role has no right on ``restricted_stay_address``
@@ -297,16 +296,24 @@ def _attach_pending(links: list[dict], pending: list[dict]) -> None:
         link["pending_versions"] = by_source.get((link["source_system"], link["source_person_id"]), [])
 
 
-def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool, links: list[dict]) -> dict:
-    """The record of an active beneficiary whose source records are `links` (``resolve_with_sources``);
-    confidential stay addresses only when `confidential`. Unredacted otherwise: redaction.py decides what a
-    caller sees. A published beneficiary costs one statement (api/published.py), more only for the grant."""
+def read_record(conn: Connection, beneficiary_id: str, *, confidential: bool) -> tuple[Resolution | None, dict | None]:
+    """Where an id leads (``resolve``) and, for an active beneficiary, its record: confidential stay places only
+    when `confidential`, unredacted otherwise (redaction.py decides what a caller sees). A published
+    beneficiary costs one statement (api/published.py), more only for the grant's stay places; one linked
+    since the last publish is assembled from staging."""
     found = published.fetch(conn, beneficiary_id)
     if found is None:
+        return None, None
+    status, merged_into = found["identity"]["status"], found["identity"]["merged_into"]
+    if status == "merged" and merged_into:
+        return resolve(conn, beneficiary_id), None
+    if status != "active":
+        return Resolution(beneficiary_id, status, None), None
+    links, golden = found["links"], found["golden"]
+    if golden is None:
         record = staging.merged_record(conn, beneficiary_id, links, confidential=confidential)
         pending = pending_of(conn, beneficiary_id, links)
     else:
-        golden = found["golden"]
         record = {
             "beneficiary_id": beneficiary_id,
             "published": True,
@@ -323,4 +330,4 @@ def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool, 
     record["status"] = "active"
     _attach_pending(links, pending)
     record["sources"] = links
-    return record
+    return Resolution(beneficiary_id, "active", None), record

@@ -528,7 +528,7 @@ def test_every_failure_is_a_problem_document(world, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM stg_person WHERE codice_fiscale = 'RSSMRA80A01D612X'")
 
-    monkeypatch.setattr("api.repository.merged_record", boom)
+    monkeypatch.setattr("api.repository.read_record", boom)
     crashed = assert_error(world.get(f"/v1/beneficiaries/{bid}"), 500)
     assert "reference" in crashed["detail"] and "RSSMRA" not in crashed["detail"]
 

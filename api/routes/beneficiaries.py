@@ -67,11 +67,10 @@ def serve_record(request: Request, caller: Caller, beneficiary_id: str, if_none_
     require_pseudonyms(caller, svc.pseudonym)
     note(request, [beneficiary_id])
     with svc.engine.connect() as conn:
-        found, links = repo.resolve_with_sources(conn, beneficiary_id)
+        found, record = repo.read_record(conn, beneficiary_id, confidential=caller.has("confidential"))
         redirect = _redirect_if_gone(request, conn, caller, found, "")
-        if redirect is not None:
+        if redirect is not None or record is None:
             return redirect
-        record = repo.merged_record(conn, beneficiary_id, confidential=caller.has("confidential"), links=links)
         check_scope(conn, caller, beneficiary_id, {s["source_system"] for s in record["sources"]})
     body = MergedRecord.model_validate(redact_record(record, caller, svc.pseudonym)).model_dump_json().encode()
     tag = entity_tag(caller, body)
