@@ -242,8 +242,10 @@ class SearchPage(BaseModel):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
     has_more: bool = Field(description=HAS_MORE)
     total: int = Field(description="hits in all pages")
-    page: int | None = Field(None, deprecated=True, description="only when asked with the deprecated `page`")
-    page_size: int | None = Field(None, deprecated=True, description="only when asked with the deprecated `page`")
+    page: int | None = Field(default=None, deprecated=True, description="only when asked with the deprecated `page`")
+    page_size: int | None = Field(
+        default=None, deprecated=True, description="only when asked with the deprecated `page`"
+    )
 
 
 class Change(BaseModel):
@@ -259,7 +261,7 @@ class ChangePage(BaseModel):
     next_cursor: str = Field(description="pass back as `cursor` to continue; returned even when nothing is new")
     has_more: bool = Field(description=HAS_MORE)
     changes: list[Change] | None = Field(
-        None, deprecated=True, description="the same as `items`, only when asked with the deprecated `since`"
+        default=None, deprecated=True, description="the same as `items`, only when asked with the deprecated `since`"
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -171,7 +172,7 @@ def _statement(postgres: bool) -> sa.Select:
     return sa.select(*parts)
 
 
-def _loaded(value) -> list | dict | None:
+def _loaded(value) -> Any:
     """A JSON column's value: PostgreSQL's driver parses json, SQLite returns text."""
     return json.loads(value) if isinstance(value, str) else value
 

@@ -8,6 +8,8 @@ A retired id without a successor answers 410 Gone. A merged record carries an ``
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -22,9 +24,11 @@ from api.routes import BENEFICIARY_ID, SOURCE_ID, System, check_scope, note, rec
 
 router = APIRouter(prefix="/v1", tags=["beneficiaries"])
 ERRORS = problems(400, 401, 403, 404, 410, 429)
-REDIRECT = {308: {"model": MergedRedirect, "description": "merged: follow Location to the surviving beneficiary"}}
+REDIRECT: dict[int | str, dict[str, Any]] = {
+    308: {"model": MergedRedirect, "description": "merged: follow Location to the surviving beneficiary"}
+}
 ETAG = {"ETag": {"description": "entity tag of this record as served to this caller", "schema": {"type": "string"}}}
-RECORD = {
+RECORD: dict[int | str, dict[str, Any]] = {
     200: {"description": "the merged record", "headers": ETAG},
     304: {"description": "not modified: the copy named in If-None-Match is current", "headers": ETAG},
     **REDIRECT,
@@ -69,8 +73,10 @@ def serve_record(request: Request, caller: Caller, beneficiary_id: str, if_none_
     with svc.engine.connect() as conn:
         found, record = repo.read_record(conn, beneficiary_id, confidential=caller.has("confidential"))
         redirect = _redirect_if_gone(request, conn, caller, found, "")
-        if redirect is not None or record is None:
+        if redirect is not None:
             return redirect
+        if record is None:  # _redirect_if_gone answers every id that is not active
+            raise ApiError(404, "no such beneficiary")
         check_scope(conn, caller, beneficiary_id, {s["source_system"] for s in record["sources"]})
     body = MergedRecord.model_validate(redact_record(record, caller, svc.pseudonym)).model_dump_json().encode()
     tag = entity_tag(caller, body)
