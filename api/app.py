@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine, make_url
 
-from api import errors
+from api import errors, openapi
 from api.audit import AuditMiddleware
 from api.clients import KeyVerifier
 from api.ratelimit import RateLimiter, RedisRateLimiter, make_limiter
@@ -35,7 +35,9 @@ and crosswalk). Every read of personal data, refused ones included, is audited.
 
 **Merged beneficiaries** answer `308` with `Location` and `merged_into`; retired ones `410`.
 
-**Errors** are `{"error": {"status": ..., "message": ...}}`; `429` carries `Retry-After`.
+**Errors** are RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`, `detail`,
+`instance`); `429` carries `Retry-After`. **Lists** page alike: `cursor` + `limit` in, `{items, next_cursor,
+has_more}` out. **Merged records** carry an `ETag`: poll with `If-None-Match` (304 when unchanged).
 """
 
 
@@ -96,6 +98,7 @@ def create_app(
     )
     app.state.services = Services(engine, KeyVerifier(engine), limiter, Pseudonymiser(key), head)
     errors.install(app)
+    openapi.install(app)
     for module in (beneficiaries, lookup, feed, health):
         app.include_router(module.router)
     app.add_middleware(AuditMiddleware, engine=engine)

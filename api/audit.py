@@ -1,11 +1,14 @@
-"""The audit trail: one append-only ``api_audit`` row per beneficiary read, refusals included.
+"""The audit trail: one append-only ``api_audit`` row per request under /v1, refusals included.
 
 Every request under /v1 except health and readiness is audited by ``AuditMiddleware`` when its
 response starts: who (client, role, purpose, end user, location), what (method, path without query
-string, beneficiary), when and the outcome (HTTP status). Routes name the beneficiaries they served
-in ``request.state.audit_ids`` (a search: one row per returned beneficiary); a request refused
-before its route ran is recorded with the beneficiary id of its path. The row is written
-before the response leaves: if it cannot be written, the caller gets a 503 instead of the data.
+string, beneficiaries), when and the outcome (HTTP status). Routes name the beneficiaries they served
+in ``request.state.audit_ids``: one goes to ``beneficiary_id``; several (a page of the change feed, search
+hits, a lookup matching more than one) to ``beneficiary_ids`` as a JSON array, hashed with the row and indexed
+by the database in ``api_audit_beneficiary`` — one row per page, found by beneficiary all the same
+(``query_audit``). A request refused before its route ran is recorded with the beneficiary id of its path.
+The row is written before the response leaves: if it cannot be written, the caller gets a 503 instead of the
+data.
 Codici fiscali and names searched for travel in request bodies and are never written here.
 Rows are hash-chained (``warehouse.audit_chain``): `fase audit verify` finds a row deleted or edited later.
 """
@@ -21,15 +24,15 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from api.errors import error_body
+from api.errors import PROBLEM_JSON, instance_of, problem_bytes
 from warehouse import audit_chain
 from warehouse.models.access import ACCESS_TABLES
 from warehouse.types import utcnow
 
 log = logging.getLogger("api.audit")
-api_audit = ACCESS_TABLES["api_audit"]
+api_audit, audit_index = ACCESS_TABLES["api_audit"], ACCESS_TABLES["api_audit_beneficiary"]
 UNAUDITED = ("/v1/health", "/v1/ready")
-_SERVICE_UNAVAILABLE = json.dumps(error_body(503, "audit log unavailable: the read was not served")).encode()
+UNAVAILABLE = "audit log unavailable: the read was not served"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -45,7 +48,7 @@ def audited(path: str) -> bool:
 
 
 def audit_rows(scope: dict, status: int) -> list[dict]:
-    """The rows describing one request, from what auth and the route left on the request state."""
+    """The row describing one request, from what auth and the route left on the request state."""
     state = scope.get("state", {})
     caller = state.get("caller")
     client = caller.client if caller else None
@@ -62,7 +65,10 @@ def audit_rows(scope: dict, status: int) -> list[dict]:
         "detail": _clean(state.get("audit_detail"), 1000),
     }
     ids = state.get("audit_ids") or [scope.get("path_params", {}).get("beneficiary_id")]  # refused early: the id asked
-    return [{**base, "beneficiary_id": _clean(bid, 24)} for bid in ids]
+    named = list(dict.fromkeys(_clean(bid, 24) for bid in ids if bid))  # once each, in the order served
+    if len(named) > 1:
+        return [{**base, "beneficiary_id": None, "beneficiary_ids": json.dumps(named, separators=(",", ":"))}]
+    return [{**base, "beneficiary_id": named[0] if named else None, "beneficiary_ids": None}]
 
 
 class AuditMiddleware:
@@ -95,12 +101,16 @@ class AuditMiddleware:
                         {
                             "type": "http.response.start",
                             "status": 503,
-                            "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-store")],
+                            "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"cache-control", b"no-store")],
                         }
                     )
-                    await send({"type": "http.response.body", "body": _SERVICE_UNAVAILABLE})
+                    await send(
+                        {"type": "http.response.body", "body": problem_bytes(503, UNAVAILABLE, instance_of(scope))}
+                    )
                     return
-                message["headers"] = [*message.get("headers", []), (b"cache-control", b"no-store")]
+                headers = message.get("headers", [])
+                if not any(name.lower() == b"cache-control" for name, _ in headers):  # ETagged records say their own
+                    message["headers"] = [*headers, (b"cache-control", b"no-store")]
             if not replaced:
                 await send(message)
 
@@ -121,12 +131,13 @@ def query_audit(
     since: datetime | None = None,
     limit: int = 100,
 ) -> list[dict]:
-    """Audit rows, newest first, filtered by client, beneficiary and time."""
+    """Audit rows, newest first, filtered by client, beneficiary (alone, or in a page read's list) and time."""
     q = sa.select(api_audit)
     if client_id:
         q = q.where(api_audit.c.client_id == client_id)
     if beneficiary_id:
-        q = q.where(api_audit.c.beneficiary_id == beneficiary_id)
+        listed = sa.select(audit_index.c.audit_id).where(audit_index.c.beneficiary_id == beneficiary_id)
+        q = q.where(sa.or_(api_audit.c.beneficiary_id == beneficiary_id, api_audit.c.audit_id.in_(listed)))
     if since:
         q = q.where(api_audit.c.at >= since)
     q = q.order_by(api_audit.c.audit_id.desc()).limit(limit)

@@ -55,3 +55,13 @@ def decode_key(cursor: str | None) -> tuple[str, str] | None:
     if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) and len(k) <= 64 for k in key)):
         raise ApiError(400, "invalid cursor: pass back a cursor returned by this endpoint")
     return key[0], key[1]
+
+
+def decode_offset(cursor: str | None, limit: int) -> int:
+    """Position of a search cursor: how many hits the earlier pages held (0 when absent)."""
+    if cursor is None:
+        return 0
+    offset = decode("search", cursor)
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= limit:
+        raise ApiError(400, "invalid cursor: pass back a cursor returned by this endpoint")
+    return offset

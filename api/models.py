@@ -13,13 +13,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 
-class ErrorDetail(BaseModel):
+class FieldError(BaseModel):
+    field: str = Field(description="the offending field, dotted (e.g. `page_size`, `query.limit`)")
+    message: str = Field(description="the rule it broke (never the value given)")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, served as `application/problem+json`."""
+
+    type: str = Field(description="`about:blank`: the status code says what kind of problem it is")
+    title: str = Field(description="the status code's reason phrase")
     status: int
-    message: str
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+    detail: str = Field(description="what went wrong in this request")
+    instance: str = Field(description="the request's path")
+    errors: list[FieldError] | None = Field(None, description="validation problems only: each offending field")
 
 
 class SourceRef(BaseModel):
@@ -195,9 +202,14 @@ class SourceLink(BaseModel):
     beneficiary: str = Field(description="path of the merged record")
 
 
+NEXT_CURSOR = "pass back as `cursor` for the next page; null when the list has no more"
+HAS_MORE = "more items are there now: ask for `next_cursor` at once"
+
+
 class CrosswalkPage(BaseModel):
     items: list[CrosswalkEntry]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
+    has_more: bool = Field(description=HAS_MORE)
 
 
 class BeneficiarySources(BaseModel):
@@ -225,11 +237,15 @@ class SearchHit(BaseModel):
     beneficiary: str
 
 
-class SearchResult(BaseModel):
-    total: int
-    page: int
-    page_size: int
+class SearchPage(BaseModel):
     items: list[SearchHit]
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
+    has_more: bool = Field(description=HAS_MORE)
+    total: int = Field(description="hits in all pages")
+    page: int | None = Field(default=None, deprecated=True, description="only when asked with the deprecated `page`")
+    page_size: int | None = Field(
+        default=None, deprecated=True, description="only when asked with the deprecated `page`"
+    )
 
 
 class Change(BaseModel):
@@ -241,9 +257,12 @@ class Change(BaseModel):
 
 
 class ChangePage(BaseModel):
-    changes: list[Change]
-    next_cursor: str = Field(description="pass as `since` to continue; returned even when nothing is new")
-    has_more: bool
+    items: list[Change]
+    next_cursor: str = Field(description="pass back as `cursor` to continue; returned even when nothing is new")
+    has_more: bool = Field(description=HAS_MORE)
+    changes: list[Change] | None = Field(
+        default=None, deprecated=True, description="the same as `items`, only when asked with the deprecated `since`"
+    )
 
 
 class Health(BaseModel):

@@ -1,9 +1,9 @@
 """What the API reads from the warehouse, in one place; routes and redaction see plain dicts.
 
-The merged record of a published beneficiary comes from the profile tables (migration 0006):
-``golden_record`` with ``golden_provenance`` (value, source record, rule), the facts (stays,
-residences, placements, services, payments with ``fact_payment_status``), ``household_member``
-and ``household``. Rows carry the publish's ``address_protected`` flag (warehouse/profile/protection.py)
+The merged record of a published beneficiary comes from the profile tables (migration 0006), read in one
+statement with its id's status and crosswalk rows by ``published.fetch`` (``read_record``): ``golden_record``
+with ``golden_provenance`` (value, source record, rule), the facts (stays, residences, placements, services,
+payments with ``fact_payment_status``), ``household_member`` and ``household``. Rows carry the publish's ``address_protected`` flag (warehouse/profile/protection.py)
 for redaction.py to apply. The structure and address of hidden stays (confidential, or at a protected
 address) are read only for callers holding the grant, through ``stay_places`` (on PostgreSQL the SECURITY
 DEFINER function ``fase_stay_places``: the API's database role has no right on ``restricted_stay_address``
@@ -24,16 +24,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from api import staging
+from api import published, staging
 from api.places import stay_places
-from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES
+from warehouse.models import IDENTITY_TABLES, STAGING_TABLES
 from warehouse.profile.pending import pending_versions
 
 beneficiary = IDENTITY_TABLES["beneficiary"]
 crosswalk = IDENTITY_TABLES["beneficiary_crosswalk"]
 change = IDENTITY_TABLES["beneficiary_change"]
 person = STAGING_TABLES["stg_person"]
-P = PROFILE_TABLES
 GOLDEN_FIELDS = (
     "first_name",
     "last_name",
@@ -47,67 +46,6 @@ GOLDEN_FIELDS = (
     "email",
 )
 RESIDENCE = ("toponym", "street", "number", "postcode", "municipality")
-FACTS = {  # record key -> (fact table, columns served, order)
-    "residences": (
-        "fact_residence",
-        (
-            "source_person_id",
-            "valid_from",
-            "valid_to",
-            "toponym",
-            "street",
-            "number",
-            "interno",
-            "postcode",
-            "municipality",
-            "household_key",
-            "household_role",
-            "posizione",
-            "address_protected",
-        ),
-        ("valid_from",),
-    ),
-    "stays": (
-        "fact_stay",
-        (
-            "stay_id",
-            "source_person_id",
-            "structure_name",
-            "structure_type",
-            "address",
-            "entry_date",
-            "exit_date",
-            "exit_reason",
-            "confidential",
-            "address_protected",
-        ),
-        ("entry_date", "stay_id"),
-    ),
-    "placements": (
-        "fact_placement",
-        (
-            "placement_id",
-            "source_person_id",
-            "programme",
-            "provider",
-            "start_date",
-            "end_date",
-            "status",
-            "hours_completed",
-        ),
-        ("start_date", "placement_id"),
-    ),
-    "services": (
-        "fact_volunteer_service",
-        ("service_id", "source_person_id", "association", "role", "service_type", "start_date", "end_date"),
-        ("start_date", "service_id"),
-    ),
-    "payments": (
-        "fact_payment",
-        ("payment_id", "source_person_id", "benefit_type", "amount", "determina_number", "status"),
-        ("determinato_on", "payment_id"),
-    ),
-}
 MAX_MERGE_HOPS = 20
 
 
@@ -139,6 +77,33 @@ def resolve(conn: Connection, beneficiary_id: str) -> Resolution | None:
         seen.add(current)
         current = nxt.merged_into
     return Resolution(beneficiary_id, "merged", current)
+
+
+def resolve_with_sources(conn: Connection, beneficiary_id: str) -> tuple[Resolution | None, list[dict]]:
+    """``resolve`` and, for an active id, its crosswalk rows (``sources``) in the same statement."""
+    rows = conn.execute(
+        sa.select(
+            beneficiary.c.status,
+            beneficiary.c.merged_into,
+            crosswalk.c.source_system,
+            crosswalk.c.source_person_id,
+            crosswalk.c.match_probability,
+            crosswalk.c.linked_at,
+        )
+        .outerjoin(crosswalk, crosswalk.c.beneficiary_id == beneficiary.c.beneficiary_id)
+        .where(beneficiary.c.beneficiary_id == beneficiary_id)
+        .order_by(crosswalk.c.source_system, crosswalk.c.source_person_id)
+    ).all()
+    if not rows:
+        return None, []
+    if rows[0].status == "merged" and rows[0].merged_into:
+        return resolve(conn, beneficiary_id), []
+    links = [
+        {k: getattr(r, k) for k in ("source_system", "source_person_id", "match_probability", "linked_at")}
+        for r in rows
+        if r.source_system is not None
+    ]
+    return Resolution(beneficiary_id, rows[0].status, None), links
 
 
 def former_ids(conn: Connection, beneficiary_id: str) -> set[str]:
@@ -198,8 +163,13 @@ def by_codice_fiscale(conn: Connection, code: str, provisional: bool = False) ->
 
 
 def search_candidates(conn: Connection, surname_prefix: str, birth_dates: list[date], limit: int) -> list[dict]:
-    """Source person records that could match a search, narrowed in SQL: by birth date when one is
-    given (also the day/month swap and the CF's date), else by the first letters of the surname."""
+    """Source person records that could match a search (``candidates_query``)."""
+    return [dict(r._mapping) for r in conn.execute(candidates_query(surname_prefix, birth_dates, limit))]
+
+
+def candidates_query(surname_prefix: str, birth_dates: list[date], limit: int) -> sa.Select:
+    """The search's candidates narrowed in SQL: by birth date when one is given (also the day/month swap and the
+    CF's date; both columns indexed), else by the first letters of the surname."""
     cols = [
         crosswalk.c.beneficiary_id,
         person.c.source_system,
@@ -229,7 +199,7 @@ def search_candidates(conn: Connection, surname_prefix: str, birth_dates: list[d
                 person.c.alt_last_name_norm.startswith(surname_prefix, autoescape=True),
             )
         )
-    return [dict(r._mapping) for r in conn.execute(q.limit(limit))]
+    return q.limit(limit)
 
 
 def changes(conn: Connection, after_seq: int, limit: int) -> list[dict]:
@@ -263,128 +233,51 @@ def crosswalk_page(
     return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def _facts(conn: Connection, beneficiary_id: str, key: str) -> list[dict]:
-    name, cols, order = FACTS[key]
-    t = P[name]
-    rows = conn.execute(
-        sa.select(*(t.c[c] for c in cols))
-        .where(t.c.beneficiary_id == beneficiary_id)
-        .order_by(*(t.c[o] for o in order))
-    )
-    return [dict(r._mapping) for r in rows]
-
-
-def _golden(rows: list) -> dict:
-    """The golden record from its row joined with its provenance rows (one per attribute)."""
-    row = rows[0]
-    prov = {r.attribute: r for r in rows if r.attribute is not None}
+def _golden(golden: dict, provenance: list[dict]) -> dict:
+    """The golden record with the provenance of each value (the source record, the rule that chose it)."""
+    prov = {p["attribute"]: p for p in provenance}
 
     def sourced(attribute: str, value) -> dict:
         p = prov.get(attribute)
         if value is None or p is None:
             return {"value": value, "source": None}
-        return {
-            "value": value,
-            "source": {
-                "system": p.source_system,
-                "source_person_id": p.source_person_id,
-                "rule": p.rule,
-                "decided_by": p.decided_by,
-            },
-        }
+        source = {"system": p["source_system"], "source_person_id": p["source_person_id"]}
+        return {"value": value, "source": {**source, "rule": p["rule"], "decided_by": p["decided_by"]}}
 
-    out = {f: sourced(f, getattr(row, f)) for f in GOLDEN_FIELDS}
-    address = {k: getattr(row, f"residence_{k}") for k in RESIDENCE}
+    out = {f: sourced(f, golden[f]) for f in GOLDEN_FIELDS}
+    address = {k: golden[f"residence_{k}"] for k in RESIDENCE}
     out["address"] = sourced("residence_street", address if any(address.values()) else None)
     return out
 
 
-def _golden_rows(conn: Connection, beneficiary_id: str) -> list:
-    g, p = P["golden_record"], P["golden_provenance"]
-    return conn.execute(
-        sa.select(g, p.c.attribute, p.c.source_system, p.c.source_person_id, p.c.rule, p.c.decided_by)
-        .outerjoin(p, p.c.beneficiary_id == g.c.beneficiary_id)
-        .where(g.c.beneficiary_id == beneficiary_id)
-    ).all()
-
-
-def _household(conn: Connection, beneficiary_id: str) -> list[dict]:
-    m, h = P["household_member"], P["household"]
-    me, other = m.alias("me"), m.alias("other")
-    rows = conn.execute(
-        sa.select(
-            h.c.household_id,
-            me.c.role.label("own_role"),
-            h.c.source,
-            h.c.size,
-            h.c.adults,
-            h.c.minors,
-            other.c.beneficiary_id,
-            other.c.role,
-        )
-        .select_from(
-            me.join(h, h.c.household_id == me.c.household_id).outerjoin(
-                other, sa.and_(other.c.household_id == me.c.household_id, other.c.beneficiary_id != beneficiary_id)
-            )
-        )
-        .where(me.c.beneficiary_id == beneficiary_id)
-        .order_by(other.c.beneficiary_id)
-    ).all()
-    if not rows:
+def _household(found: dict) -> list[dict]:
+    own = found["household"]
+    if own is None:
         return []
-    own = rows[0]
+    keys = ("size", "adults", "minors")
     return [
         {
-            "household_key": own.household_id,
-            "source_system": own.source,
-            "role": own.own_role,
-            "size": own.size,
-            "adults": own.adults,
-            "minors": own.minors,
-            "members": [{"beneficiary_id": r.beneficiary_id, "role": r.role} for r in rows if r.beneficiary_id],
+            "household_key": own["household_id"],
+            "source_system": own["source"],
+            "role": own["role"],
+            **{k: own[k] for k in keys},
+            "members": found["members"],
         }
     ]
 
 
-def _payments(conn: Connection, beneficiary_id: str) -> list[dict]:
-    """Payments with their status history (one query: payments joined with their statuses)."""
-    _, cols, _ = FACTS["payments"]
-    f, s = P["fact_payment"], P["fact_payment_status"]
-    rows = conn.execute(
-        sa.select(
-            *(f.c[c] for c in cols), s.c.status.label("history_status"), s.c.reached_on, s.c.reached_at, s.c.evidence
+def _payments(found: dict) -> list[dict]:
+    """Payments with their status history."""
+    history: dict[str, list[dict]] = {}
+    for s in found["statuses"]:
+        history.setdefault(s["payment_id"], []).append(
+            {k: s[k] for k in ("status", "reached_on", "reached_at", "evidence")}
         )
-        .outerjoin(s, s.c.payment_id == f.c.payment_id)
-        .where(f.c.beneficiary_id == beneficiary_id)
-        .order_by(f.c.determinato_on, f.c.payment_id, s.c.reached_on, s.c.status)
-    ).all()
-    out: dict[str, dict] = {}
-    for r in rows:
-        p = out.setdefault(r.payment_id, {**{c: getattr(r, c) for c in cols}, "status_history": []})
-        if r.history_status is not None:
-            p["status_history"].append(
-                {
-                    "status": r.history_status,
-                    "reached_on": r.reached_on,
-                    "reached_at": r.reached_at,
-                    "evidence": r.evidence,
-                }
-            )
-    return list(out.values())
+    return [{**p, "status_history": history.get(p["payment_id"], [])} for p in found["payments"]]
 
 
-def pending_of(conn: Connection, beneficiary_id: str, links: list[dict], published: bool) -> list[dict]:
-    """Pending versions of the beneficiary's source records: published ones, or from staging."""
-    if published:
-        t = P["pending_version"]
-        return [
-            dict(r._mapping)
-            for r in conn.execute(
-                sa.select(t)
-                .where(t.c.beneficiary_id == beneficiary_id)
-                .order_by(t.c.source_system, t.c.stream, t.c.source_record_id)
-            )
-        ]
+def pending_of(conn: Connection, beneficiary_id: str, links: list[dict]) -> list[dict]:
+    """Pending versions of the source records of a beneficiary not yet published, from the staging flags."""
     xwalk = pd.DataFrame(
         [(s["source_system"], s["source_person_id"], beneficiary_id) for s in links],
         columns=["source_system", "source_person_id", "beneficiary_id"],
@@ -403,27 +296,38 @@ def _attach_pending(links: list[dict], pending: list[dict]) -> None:
         link["pending_versions"] = by_source.get((link["source_system"], link["source_person_id"]), [])
 
 
-def merged_record(conn: Connection, beneficiary_id: str, *, confidential: bool) -> dict:
-    """The record of an active beneficiary; confidential stay addresses only when `confidential`.
-    Unredacted otherwise: redaction.py decides what a caller sees."""
-    links = sources(conn, beneficiary_id)
-    golden = _golden_rows(conn, beneficiary_id)
-    if not golden:
+def read_record(conn: Connection, beneficiary_id: str, *, confidential: bool) -> tuple[Resolution | None, dict | None]:
+    """Where an id leads (``resolve``) and, for an active beneficiary, its record: confidential stay places only
+    when `confidential`, unredacted otherwise (redaction.py decides what a caller sees). A published
+    beneficiary costs one statement (api/published.py), more only for the grant's stay places; one linked
+    since the last publish is assembled from staging."""
+    found = published.fetch(conn, beneficiary_id)
+    if found is None:
+        return None, None
+    status, merged_into = found["identity"]["status"], found["identity"]["merged_into"]
+    if status == "merged" and merged_into:
+        return resolve(conn, beneficiary_id), None
+    if status != "active":
+        return Resolution(beneficiary_id, status, None), None
+    links, golden = found["links"], found["golden"]
+    if golden is None:
         record = staging.merged_record(conn, beneficiary_id, links, confidential=confidential)
+        pending = pending_of(conn, beneficiary_id, links)
     else:
         record = {
             "beneficiary_id": beneficiary_id,
             "published": True,
-            "protected": bool(golden[0].is_protected),
-            "address_protected": bool(golden[0].address_protected),
-            "person": _golden(golden),
-            "households": _household(conn, beneficiary_id),
+            "protected": bool(golden["is_protected"]),
+            "address_protected": bool(golden["address_protected"]),
+            "person": _golden(golden, found["provenance"]),
+            "households": _household(found),
+            **{key: found[key] for key in ("residences", "stays", "placements", "services")},
+            "payments": _payments(found),
         }
-        record.update({key: _facts(conn, beneficiary_id, key) for key in FACTS if key != "payments"})
-        record["payments"] = _payments(conn, beneficiary_id)
         if confidential and any(s["confidential"] or s["address_protected"] for s in record["stays"]):
             stay_places(conn, beneficiary_id, record["stays"], published=True)
+        pending = found["pending"]
     record["status"] = "active"
-    _attach_pending(links, pending_of(conn, beneficiary_id, links, record["published"]))
+    _attach_pending(links, pending)
     record["sources"] = links
-    return record
+    return Resolution(beneficiary_id, "active", None), record

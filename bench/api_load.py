@@ -1,30 +1,35 @@
-"""Read API under load: merged record and lookups at a target rate against a 100k-beneficiary warehouse.
+"""Read API under load: merged record, lookup, search and change feed at a target rate on a 100k-beneficiary
+PostgreSQL warehouse, measured by `wrk` (not by the project's own code), and the API's CPU per request.
 
-    .venv/bin/python bench/api_load.py [--rate 200] [--seconds 30] [--workers 2] [--rebuild]
+    .venv/bin/python bench/api_load.py [--url URL] [--rate 200] [--seconds 30] [--workers 2] [--rebuild]
 
-Warehouse: PostgreSQL database `fase_bench_api` on the local server (FASE_BENCH_PG_URL to change),
-built once and reused (--rebuild to redo). The fill is synthetic, written with COPY in ~1 minute:
-generating, syncing, staging and publishing a 100k-person sandbox takes far longer and the API only
-reads the identity, staging-person and profile tables, which are filled with the same shapes
-(100k beneficiaries, ~1.4 source records each, golden record with provenance, households, stays,
-residences, placements, services, payments with status history, change feed).
-Server: `fase serve --workers N` in a subprocess on loopback. Load: an open-loop generator (asyncio,
-a minimal keep-alive HTTP/1.1 client so that it takes little of the shared CPU) starting requests at
-the target rate regardless of answers, over 128 connections; latency is from the request's start
-(including any wait for a free connection) to the full response. Mix: 50% merged record by beneficiary id,
-25% lookup by codice fiscale, 25% lookup by source record id. Prints achieved requests/second and
-p50/p95/p99 per endpoint.
+Warehouse: the PostgreSQL database named by --url (default FASE_BENCH_URL, else
+postgresql+psycopg://postgres@127.0.0.1:5432/fase_bench_api), created when missing, built once and reused
+(--rebuild to redo). The fill is synthetic, written with COPY in ~1 minute: generating, syncing, staging and
+publishing a 100k-person sandbox takes far longer and the API only reads the identity, staging-person and
+profile tables, which are filled with the same shapes (100k beneficiaries, ~1.4 source records each, golden
+record with provenance, households, stays, residences, placements, services, payments with status history,
+change feed).
+Server: `fase serve --workers N` in a subprocess on loopback.
+CPU: for each endpoint alone, a closed loop of 2 connections for a few seconds; the CPU time the server's
+processes used (user + system, from /proc) divided by the requests answered.
+Load: `wrk` (Debian package `wrk`), one process per endpoint running together, each pacing its connections
+(Lua `delay()`) so that together they start about --rate requests a second: 40% merged record by beneficiary id,
+20% lookup by codice fiscale, 20% search by surname and birth date, 20% change feed pages of 100 from random
+cursors. wrk paces each connection after its previous answer (closed per connection): with 1 s between requests
+per connection and answers well under a second it behaves as an open loop; the achieved rates are printed.
+Prints per endpoint: requests, req/s, p50/p95/p99 latency, errors (non-2xx/3xx, socket errors, timeouts).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
+import re
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,18 +38,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.clients import create_client  # noqa: E402
+from api.cursors import encode  # noqa: E402
 from schemas.standardise.codice_fiscale import check_char  # noqa: E402
 from warehouse import db  # noqa: E402
 from warehouse.runs import start_run  # noqa: E402
 
-ADMIN_URL = os.environ.get("FASE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "fase_bench_api"
+DEFAULT_URL = os.environ.get("FASE_BENCH_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/fase_bench_api")
 SIZE = 100_000
 SYSTEMS = ("anagrafe", "sat", "polis", "volontariato", "contabilita")
 FIRST = [
@@ -92,10 +98,6 @@ LAST = [
     "De Luca",
 ]
 MONTHS = "ABCDEHLMPRST"
-
-
-def bench_url() -> sa.URL:
-    return sa.make_url(ADMIN_URL).set(database=DB_NAME)
 
 
 def codice_fiscale(rng: random.Random, born: date, female: bool, used: set[str]) -> str:
@@ -178,6 +180,7 @@ def fill(engine: sa.Engine) -> None:
                     protected and s == "sat",
                     run_id,
                     household if s == "anagrafe" else None,
+                    born,
                 )
             )
         t["beneficiary"].append((bid, "active", None, len(systems), run_id, run_id, now, now))
@@ -294,7 +297,7 @@ def fill(engine: sa.Engine) -> None:
         "linked_at",
         "stg_person": "source_system source_person_id first_name last_name first_name_norm middle_names_norm "
         "last_name_norm name_split_ambiguous sex birth_date birth_date_is_default codice_fiscale "
-        "cf_base cf_status riservato run_id household_key",
+        "cf_base cf_status riservato run_id household_key cf_birth_date",
         "golden_record": "beneficiary_id first_name last_name sex birth_date birthplace birth_country citizenship "
         "codice_fiscale cf_status phone email residence_toponym residence_street residence_number "
         "residence_postcode residence_municipality household_key household_role is_protected "
@@ -328,35 +331,30 @@ def fill(engine: sa.Engine) -> None:
         conn.execute(sa.text("ANALYZE"))
 
 
-def warehouse(rebuild: bool) -> sa.Engine:
-    """The bench warehouse, built unless it already holds SIZE published beneficiaries."""
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+def warehouse(url: sa.URL, rebuild: bool) -> sa.Engine:
+    """The bench warehouse at `url` (its database created when missing), filled unless it already holds SIZE
+    published beneficiaries."""
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = url.database
     with admin.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME}).first()
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
         if exists and rebuild:
-            conn.execute(sa.text(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)'))
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             exists = None
         if not exists:
-            conn.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    engine = db.make_engine(bench_url())
+    engine = db.make_engine(url)
     db.upgrade(engine)
     with engine.connect() as conn:
         count = conn.execute(sa.text("SELECT count(*) FROM golden_record")).scalar()
     if count != SIZE:
         if count:
-            raise SystemExit(f"{DB_NAME} holds {count} beneficiaries, not {SIZE}: run with --rebuild")
+            raise SystemExit(f"{name} holds {count} beneficiaries, not {SIZE}: run with --rebuild")
         started = time.monotonic()
         fill(engine)
-        print(f"built {DB_NAME}: {SIZE} beneficiaries in {time.monotonic() - started:.0f} s")
+        print(f"built {name}: {SIZE} beneficiaries in {time.monotonic() - started:.0f} s")
     return engine
-
-
-def targets(engine: sa.Engine) -> dict[str, list]:
-    with engine.connect() as conn:
-        people = conn.execute(sa.text("SELECT beneficiary_id, codice_fiscale FROM golden_record")).all()
-        sources = conn.execute(sa.text("SELECT source_system, source_person_id FROM beneficiary_crosswalk")).all()
-    return {"ids": [p[0] for p in people], "cfs": [p[1] for p in people], "sources": [tuple(s) for s in sources]}
 
 
 def free_port() -> int:
@@ -365,153 +363,234 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Connections:
-    """Keep-alive HTTP/1.1 connections to the server, used one request at a time each. A minimal client
-    (request line, headers, Content-Length body) so that the generator costs little CPU on the same
-    machine as the server."""
-
-    def __init__(self, host: str, port: int, size: int, headers: dict[str, str]):
-        self.host, self.port, self.size = host, port, size
-        self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"{host}:{port}", **headers}.items())
-        self.free: asyncio.Queue = asyncio.Queue()
-
-    async def open(self) -> None:
-        for _ in range(self.size):
-            self.free.put_nowait(await asyncio.open_connection(self.host, self.port))
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> int:
-        reader, writer = await self.free.get()
-        try:
-            extra = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body else ""
-            writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}{extra}\r\n".encode() + body)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = next(
-                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
-            )
-            await reader.readexactly(length)
-            return status
-        finally:
-            self.free.put_nowait((reader, writer))
-
-
-async def drive(port: int, key: str, data: dict, rate: float, seconds: float, seed: int = 1) -> dict[str, list]:
-    """Open-loop load: a request started every 1/rate s (at most 128 in flight); latencies (s) per endpoint."""
+def requests_of(engine: sa.Engine, n: int = 2000, seed: int = 1) -> dict[str, list[dict]]:
+    """Per endpoint, `n` requests (method, path, body) drawn from the warehouse (seeded)."""
     rng = random.Random(seed)
-    results: dict[str, list] = {"record": [], "lookup_cf": [], "by_source": [], "errors": []}
-    conns = Connections(
-        "127.0.0.1", port, 128, {"Authorization": f"Bearer {key}", "X-User-Id": "bench", "X-User-Location": "loopback"}
+    with engine.connect() as conn:
+        people = conn.execute(
+            sa.text("SELECT beneficiary_id, codice_fiscale, last_name, birth_date FROM golden_record")
+        ).all()
+        changes = conn.execute(sa.text("SELECT max(seq) FROM beneficiary_change")).scalar()
+    picks = [rng.choice(people) for _ in range(n)]
+    return {
+        "record": [{"method": "GET", "path": f"/v1/beneficiaries/{p[0]}"} for p in picks],
+        "lookup": [
+            {"method": "POST", "path": "/v1/beneficiaries/lookup", "body": json.dumps({"codice_fiscale": p[1]})}
+            for p in picks
+        ],
+        "search": [
+            {
+                "method": "POST",
+                "path": "/v1/beneficiaries/search",
+                "body": json.dumps({"last_name": p[2], "birth_date": p[3].isoformat(), "limit": 10}),
+            }
+            for p in picks
+        ],
+        "feed": [
+            {"method": "GET", "path": f"/v1/changes?limit=100&cursor={encode('changes', rng.randrange(changes - 100))}"}
+            for _ in range(n)
+        ],
+    }
+
+
+LUA = """
+local requests = {requests}
+local headers = {headers}
+local interval = {interval}
+local i = 0
+function init(args) i = math.random(1, #requests) end
+function delay() return interval end
+function request()
+  i = i % #requests + 1
+  local r = requests[i]
+  local h = {{}}
+  for k, v in pairs(headers) do h[k] = v end
+  if r.body then h["Content-Type"] = "application/json" end
+  return wrk.format(r.method, r.path, h, r.body)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %d %.3f %.3f %.3f\\n", summary.requests, summary.duration,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write,
+    summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string literal is a valid Lua string literal for this text (ASCII)
+
+
+def lua_script(folder: Path, name: str, reqs: list[dict], headers: dict[str, str], interval_ms: int) -> Path:
+    """A wrk script cycling through `reqs`, each connection waiting `interval_ms` between requests."""
+    rows = ",\n".join(
+        "{method=" + _lua_string(r["method"]) + ", path=" + _lua_string(r["path"])
+        + (", body=" + _lua_string(r["body"]) if "body" in r else "") + "}"
+        for r in reqs
+    )  # fmt: skip
+    head = "{" + ", ".join(f"[{_lua_string(k)}]={_lua_string(v)}" for k, v in headers.items()) + "}"
+    path = folder / f"{name}.lua"
+    path.write_text(LUA.format(requests="{" + rows + "}", headers=head, interval=interval_ms))
+    return path
+
+
+def wrk(base: str, script: Path, connections: int, seconds: float) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            "wrk",
+            "-t",
+            "1",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds:.0f}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            base,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    await conns.open()
-
-    async def one(kind: str) -> None:
-        started = time.perf_counter()
-        if kind == "record":
-            status = await conns.request("GET", f"/v1/beneficiaries/{rng.choice(data['ids'])}")
-        elif kind == "lookup_cf":
-            body = json.dumps({"codice_fiscale": rng.choice(data["cfs"])}).encode()
-            status = await conns.request("POST", "/v1/beneficiaries/lookup", body)
-        else:
-            system, sid = rng.choice(data["sources"])
-            status = await conns.request("GET", f"/v1/sources/{system}/{sid}")
-        if status == 200:
-            results[kind].append(time.perf_counter() - started)
-        else:
-            results["errors"].append(f"{kind}: HTTP {status}")
-
-    tasks, start = [], time.perf_counter()
-    for i in range(int(rate * seconds)):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        draw = rng.random()
-        tasks.append(asyncio.create_task(one("record" if draw < 0.5 else "lookup_cf" if draw < 0.75 else "by_source")))
-    await asyncio.gather(*tasks)
-    results["elapsed"] = [time.perf_counter() - start]
-    return results
 
 
-def pct(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000 if len(values) > 1 else float("nan")
+def wrk_result(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate()
+    m = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if m is None:
+        raise SystemExit(f"wrk said:\n{out}")
+    n, micros, status_errors, socket_errors, timeouts = (int(x) for x in m.groups()[:5])
+    p50, p95, p99 = (float(x) for x in m.groups()[5:])
+    return {"requests": n, "seconds": micros / 1e6, "status_errors": status_errors, "socket_errors": socket_errors,
+            "timeouts": timeouts, "p50": p50, "p95": p95, "p99": p99}  # fmt: skip
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server process and its workers."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+SHARES = {"record": 0.4, "lookup": 0.2, "search": 0.2, "feed": 0.2}
+LABELS = {
+    "record": "GET /v1/beneficiaries/{id}",
+    "lookup": "POST /v1/beneficiaries/lookup",
+    "search": "POST /v1/beneficiaries/search",
+    "feed": "GET /v1/changes (pages of 100)",
+}
+
+
+def start_server(url: sa.URL, workers: int, folder: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    config = folder / "hub.yaml"
+    config.write_text(
+        f"warehouse: {{url: '{url.render_as_string(hide_password=True)}'}}\nsources:\n"
+        f"  sat: {{base_url: 'http://x'}}\n  polis: {{base_url: 'http://x'}}\n"
+        f"  anagrafe: {{folder: '{folder}'}}\n  volontariato: {{url: 'sqlite://'}}\n"
+        f"  contabilita: {{url: 'sqlite://'}}\n"
+    )
+    env = {**os.environ, "FASE_PSEUDONYM_KEY": os.environ.get("FASE_PSEUDONYM_KEY", "bench-pseudonym-key")}
+    fase = Path(sys.executable).with_name("fase")
+    server = subprocess.Popen(
+        [str(fase), "--config", str(config), "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/v1/ready", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.terminate()
+            raise SystemExit("fase serve did not become ready")
+        time.sleep(0.3)
+
+
+def measure_cpu(base: str, pid: int, scripts: dict[str, Path], seconds: float) -> dict[str, float]:
+    """CPU milliseconds of the server per request, each endpoint alone (2 connections, closed loop)."""
+    out = {}
+    for kind, script in scripts.items():
+        before = server_cpu(pid)
+        res = wrk_result(wrk(base, script, 2, seconds))
+        out[kind] = (server_cpu(pid) - before) * 1000 / max(res["requests"], 1)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", default=DEFAULT_URL, help="PostgreSQL URL of the bench warehouse (env FASE_BENCH_URL)")
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cpu-seconds", type=float, default=8.0, help="closed-loop run per endpoint for its CPU cost")
     ap.add_argument("--rebuild", action="store_true")
     args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
 
-    engine = warehouse(args.rebuild)
-    data = targets(engine)
-    _, key = create_client(engine, "bench", "case_worker", "load test", rate_limit_per_minute=10_000_000)
-    port = free_port()
+    url = sa.make_url(args.url)
+    engine = warehouse(url, args.rebuild)
+    reqs = requests_of(engine)
+    keys = {
+        role: create_client(engine, f"bench {role}", role, "load test", rate_limit_per_minute=10_000_000)[1]
+        for role in ("case_worker", "integration")
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "hub.yaml"
-        config.write_text(
-            f"warehouse: {{url: '{bench_url().render_as_string(hide_password=True)}'}}\nsources:\n"
-            f"  sat: {{base_url: 'http://x'}}\n  polis: {{base_url: 'http://x'}}\n"
-            f"  anagrafe: {{folder: '{tmp}'}}\n  volontariato: {{url: 'sqlite://'}}\n"
-            f"  contabilita: {{url: 'sqlite://'}}\n"
-        )
-        env = {**os.environ, "FASE_PSEUDONYM_KEY": os.environ.get("FASE_PSEUDONYM_KEY", "bench-pseudonym-key")}
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("fase")),
-                "--config",
-                str(config),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        folder = Path(tmp)
+        server, base = start_server(url, args.workers, folder)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(base + "/v1/ready", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("fase serve did not become ready")
-                time.sleep(0.3)
-            asyncio.run(drive(port, key, data, rate=args.rate / 4, seconds=5, seed=0))  # warm-up: pools, key cache
+            closed, paced, connections = {}, {}, {}
+            for kind, rs in reqs.items():
+                key = keys["integration" if kind == "feed" else "case_worker"]
+                headers = {"Authorization": f"Bearer {key}", "X-User-Id": "bench", "X-User-Location": "loopback"}
+                closed[kind] = lua_script(folder, f"{kind}_closed", rs, headers, 0)
+                rate = args.rate * SHARES[kind]
+                connections[kind] = max(1, round(rate))  # one request a second per connection
+                paced[kind] = lua_script(folder, f"{kind}_paced", rs, headers, 1000)
+            measure_cpu(base, server.pid, closed, 2)  # warm-up: pools, key cache, plans
+            cpu = measure_cpu(base, server.pid, closed, args.cpu_seconds)
             load_before = os.getloadavg()[0]
-            res = asyncio.run(drive(port, key, data, rate=args.rate, seconds=args.seconds))
+            runs = {kind: wrk(base, paced[kind], connections[kind], args.seconds) for kind in paced}
+            results = {kind: wrk_result(proc) for kind, proc in runs.items()}
+            load_after = os.getloadavg()[0]
         finally:
             server.terminate()
             server.wait(20)
-    elapsed = res["elapsed"][0]
-    done = sum(len(res[k]) for k in ("record", "lookup_cf", "by_source"))
+    total = sum(r["requests"] for r in results.values()) / args.seconds
+    errors = sum(r["status_errors"] + r["socket_errors"] + r["timeouts"] for r in results.values())
     print(
-        f"api_load: {SIZE} beneficiaries on PostgreSQL, {args.workers} workers, target {args.rate:.0f} req/s "
-        f"for {args.seconds:.0f} s"
+        f"api_load: {SIZE} beneficiaries on PostgreSQL ({url.database}), {args.workers} workers, wrk at "
+        f"{args.rate:.0f} req/s for {args.seconds:.0f} s"
     )
     print(
-        f"  achieved {done / elapsed:.1f} req/s ({done} ok, {len(res['errors'])} errors); "
-        f"load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} (2 cores shared with PostgreSQL "
-        f"and this generator)"
+        f"  achieved {total:.1f} req/s, {errors} errors; load average before {load_before:.1f}, after "
+        f"{load_after:.1f} (2 cores shared with PostgreSQL, wrk and whatever else runs on the machine)"
     )
-    print(f"  {'endpoint':<34}{'n':>7}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
-    names = {
-        "record": "GET /v1/beneficiaries/{id}",
-        "lookup_cf": "POST /v1/beneficiaries/lookup",
-        "by_source": "GET /v1/sources/{system}/{id}",
-    }
-    for kind, label in names.items():
-        v = res[kind]
-        print(f"  {label:<34}{len(v):>7}{len(v) / elapsed:>9.1f}{pct(v, 50):>9.1f}{pct(v, 95):>9.1f}{pct(v, 99):>9.1f}")
-    if res["errors"]:
-        print("  first errors:", res["errors"][:3])
+    print(
+        f"  {'endpoint':<32}{'n':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU ms/req':>12}"
+    )
+    for kind, r in results.items():
+        errs = r["status_errors"] + r["socket_errors"] + r["timeouts"]
+        print(
+            f"  {LABELS[kind]:<32}{r['requests']:>7}{r['requests'] / args.seconds:>8.1f}{r['p50']:>9.1f}"
+            f"{r['p95']:>9.1f}{r['p99']:>9.1f}{errs:>8}{cpu[kind]:>12.2f}"
+        )
+    print("  target: p95 < 50 ms for each, zero errors; record <= 3 ms CPU per request (API processes)")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "hub.commands.quality",
     "hub.commands.demo",
     "hub.commands.airflow",
+    "hub.commands.docs",
     "hub.commands.api_keys",
     "hub.commands.audit",
     "hub.commands.serve",

@@ -144,17 +144,23 @@ def good(system: str, stream: str, **changes) -> dict:
     return {k: v for k, v in payload.items() if v is not ...}
 
 
+AUDIT_TABLES = {"api_audit": "api_audit_no_truncate", "api_audit_beneficiary": "api_audit_beneficiary_no_truncate"}
+"""The append-only audit tables and their TRUNCATE guards."""
+
+
 def fresh_warehouse(url: str) -> sa.Engine:
     """An upgraded warehouse with every table emptied (the PostgreSQL database is shared by a test session)."""
     engine = db.make_engine(url)
     db.upgrade(engine)
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
-            if table.name == "api_audit":  # append-only: its triggers refuse DELETE and TRUNCATE
-                if engine.dialect.name == "postgresql":  # the owner may still lift the guard (the chain restarts)
-                    conn.execute(sa.text("ALTER TABLE api_audit DISABLE TRIGGER api_audit_no_truncate"))
-                    conn.execute(sa.text("TRUNCATE api_audit"))
-                    conn.execute(sa.text("ALTER TABLE api_audit ENABLE TRIGGER api_audit_no_truncate"))
+            if table.name in AUDIT_TABLES:  # append-only: their triggers refuse DELETE and TRUNCATE
+                if table.name == "api_audit" and engine.dialect.name == "postgresql":  # the owner may lift the guard
+                    for name, trigger in AUDIT_TABLES.items():  # (the chain restarts)
+                        conn.execute(sa.text(f"ALTER TABLE {name} DISABLE TRIGGER {trigger}"))
+                    conn.execute(sa.text(f"TRUNCATE {', '.join(AUDIT_TABLES)}"))
+                    for name, trigger in AUDIT_TABLES.items():
+                        conn.execute(sa.text(f"ALTER TABLE {name} ENABLE TRIGGER {trigger}"))
                 continue
             conn.execute(table.delete())
     return engine

@@ -16,11 +16,12 @@ import requests
 import sqlalchemy as sa
 
 from api.app import create_app
-from api.audit import AuditMiddleware
+from api.audit import AuditMiddleware, query_audit
 from api.clients import create_client, revoke_client
 from schemas.standardise.codice_fiscale import check_char
 from tests.api_world import build_sandbox_warehouse, fill_identity, link_late, serving
 from tests.servers import postgres_database
+from warehouse import audit_chain
 from warehouse.models import ACCESS_TABLES, IDENTITY_TABLES, PROFILE_TABLES
 from warehouse.profile.publish import publish
 
@@ -100,12 +101,24 @@ def world(request, tmp_path_factory):
 
 
 def assert_error(response: requests.Response, status: int) -> dict:
+    """An RFC 9457 problem with this status, naming the request's path, leaking nothing."""
     assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert set(body) == {"error"} and body["error"]["status"] == status and body["error"]["message"]
+    assert {"type", "title", "status", "detail", "instance"} <= set(body) <= {*body, "errors"}
+    assert body["type"] == "about:blank" and body["status"] == status and body["title"] and body["detail"]
+    assert body["instance"] == requests.utils.urlparse(response.request.url).path  # as sent, percent-encoded
+    told = json.dumps({k: v for k, v in body.items() if k != "instance"})  # the path is the client's own text
     for leak in LEAKS:
-        assert leak.lower() not in response.text.lower(), (leak, response.text)
+        assert leak.lower() not in told.lower(), (leak, response.text)
     return body
+
+
+def common_surname(w: World) -> str:
+    """The surname most beneficiaries share: a search for it has several pages of hits."""
+    return w.scalar(
+        sa.select(GOLDEN.c.last_name).group_by(GOLDEN.c.last_name).order_by(sa.func.count().desc(), GOLDEN.c.last_name)
+    )
 
 
 def protected_id(w: World) -> str:
@@ -146,7 +159,8 @@ def test_keys_are_required_and_checked(world):
 def test_case_worker_reads_the_merged_record(world):
     bid = world.cases["survivor"]
     r = world.get(f"/v1/beneficiaries/{bid}", headers={"X-User-Id": "op-17", "X-User-Location": "SdS Q4"})
-    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert r.status_code == 200 and r.headers["cache-control"] == "private, no-cache" and r.headers["etag"]
+    assert world.get(f"/v1/beneficiaries/{bid}/sources").headers["cache-control"] == "no-store"
     rec = r.json()
     assert rec["beneficiary_id"] == bid and rec["published"] and rec["id_space"] == "beneficiary"
     expected = {
@@ -289,26 +303,35 @@ def test_fuzzy_search_ranks_and_pages(world):
     assert r.json()["items"][0]["beneficiary_id"] == world.cases["survivor"]
     swapped = world.post("/v1/beneficiaries/search", {"last_name": first, "first_name": last, "birth_date": born})
     assert world.cases["survivor"] in [h["beneficiary_id"] for h in swapped.json()["items"]]
-    broad = world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page_size": 100}).json()
-    pages = [
-        world.post("/v1/beneficiaries/search", {"last_name": last[:2] + "x", "page": p, "page_size": 2}).json()
-        for p in (1, 2)
-    ]
+    common = common_surname(world)
+    broad = world.post("/v1/beneficiaries/search", {"last_name": common, "limit": 100}).json()
+    assert broad["total"] >= 4 and "page" not in broad and not broad["has_more"] and broad["next_cursor"] is None
+    pages, cursor = [], None
+    for _ in range(2):
+        asked = {"last_name": common, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        pages.append(world.post("/v1/beneficiaries/search", asked).json())
+        assert pages[-1]["has_more"] and pages[-1]["next_cursor"]
+        cursor = pages[-1]["next_cursor"]
     assert [h["beneficiary_id"] for p in pages for h in p["items"]] == [h["beneficiary_id"] for h in broad["items"]][:4]
+    old = world.post("/v1/beneficiaries/search", {"last_name": common, "page": 2, "page_size": 2})
+    assert old.headers["deprecation"].startswith("@") and old.headers["sunset"]
+    assert old.json()["items"] == pages[1]["items"] and (old.json()["page"], old.json()["page_size"]) == (2, 2)
+    assert "deprecation" not in {k.lower() for k in world.post("/v1/beneficiaries/search", asked).headers}
     scores = [h["score"] for h in broad["items"]]
     assert scores == sorted(scores, reverse=True)
-    assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, "page_size": 101}), 400)
-    assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, "page_size": 10**9}), 400)
-    assert_error(world.post("/v1/beneficiaries/search", {"last_name": "", "page": 1}), 400)
+    for bad in ({"limit": 101}, {"page_size": 10**9}, {"cursor": "bm9wZQ"}, {"cursor": cursor, "page": 1}):
+        assert_error(world.post("/v1/beneficiaries/search", {"last_name": last, **bad}), 400)
+    assert_error(world.post("/v1/beneficiaries/search", {"last_name": ""}), 400)
 
 
 def test_change_feed_pages_with_merges_and_splits(world):
     seen, cursor = [], None
     while True:
         page = world.get(
-            "/v1/changes", who="integration", params={"since": cursor, "limit": 97} if cursor else {"limit": 97}
+            "/v1/changes", who="integration", params={"cursor": cursor, "limit": 97} if cursor else {"limit": 97}
         ).json()
-        seen += page["changes"]
+        assert "changes" not in page
+        seen += page["items"]
         cursor = page["next_cursor"]
         if not page["has_more"]:
             break
@@ -320,12 +343,16 @@ def test_change_feed_pages_with_merges_and_splits(world):
     split = next(x for x in seen if x["kind"] == "split")
     assert split["beneficiary_id"] == c["split"] and split["related_ids"] == c["split_into"]
     assert seen[-1]["beneficiary_id"] == c["late"]
-    tail = world.get("/v1/changes", who="integration", params={"since": cursor}).json()
-    assert tail == {"changes": [], "next_cursor": cursor, "has_more": False}
+    tail = world.get("/v1/changes", who="integration", params={"cursor": cursor}).json()
+    assert tail == {"items": [], "next_cursor": cursor, "has_more": False}
+    old = world.get("/v1/changes", who="integration", params={"since": cursor})  # the deprecated name still works
+    assert old.json() == {"items": [], "changes": [], "next_cursor": cursor, "has_more": False}
+    assert old.headers["deprecation"].startswith("@") and old.headers["sunset"].endswith("GMT")
+    assert_error(world.get("/v1/changes", who="integration", params={"since": cursor, "cursor": cursor}), 400)
     other_kind = base64.urlsafe_b64encode(b"crosswalk:5").decode().rstrip("=")
     negative = base64.urlsafe_b64encode(b"changes:-1").decode().rstrip("=")
     for bad in ("garbage", "!!", other_kind, negative, "x" * 401, "Y2hhbmdlczoiMSI"):
-        assert_error(world.get("/v1/changes", who="integration", params={"since": bad}), 400)
+        assert_error(world.get("/v1/changes", who="integration", params={"cursor": bad}), 400)
     assert_error(world.get("/v1/changes", who="integration", params={"limit": 1001}), 400)
 
 
@@ -337,6 +364,7 @@ def test_crosswalk_pages_and_system_scope(world):
         ).json()
         items += page["items"]
         cursor = page["next_cursor"]
+        assert page["has_more"] == (cursor is not None)
         if cursor is None:
             break
     assert {(i["source_system"], i["source_person_id"], i["beneficiary_id"]) for i in items} == {
@@ -368,14 +396,16 @@ def test_every_read_is_audited_refusals_included(world):
     world.get(f"/v1/beneficiaries/{bid}", who="integration", headers=h)
     world.get(f"/v1/beneficiaries/{bid}", who=None, headers=h)
     world.post("/v1/beneficiaries/lookup", {"codice_fiscale": cf}, headers=h)
-    hits = world.post("/v1/beneficiaries/search", {"last_name": "Ro", "page_size": 5}, headers=h).json()["items"]
+    hits = world.post("/v1/beneficiaries/search", {"last_name": common_surname(world), "limit": 5}, headers=h)
+    hits = hits.json()["items"]
     rows = world.rows(sa.select(AUDIT).where(AUDIT.c.user_id == marker).order_by(AUDIT.c.audit_id))
     outcomes = [(r.path, r.outcome, r.role) for r in rows]
     assert (f"/v1/beneficiaries/{bid}", 200, "case_worker") in outcomes
     assert (f"/v1/beneficiaries/{bid}", 403, "integration") in outcomes
     assert any(r.path == "/v1/beneficiaries/lookup" and r.beneficiary_id == bid for r in rows)
-    search_rows = [r for r in rows if r.path == "/v1/beneficiaries/search"]
-    assert [r.beneficiary_id for r in search_rows] == [x["beneficiary_id"] for x in hits] or (not hits)
+    search_rows = [r for r in rows if r.path == "/v1/beneficiaries/search"]  # a page of hits: one row naming them
+    assert len(search_rows) == 1 and len(hits) > 1
+    assert json.loads(search_rows[0].beneficiary_ids) == [x["beneficiary_id"] for x in hits]
     assert all(r.location == h["X-User-Location"] and r.purpose == "test: casework" and r.at for r in rows)
     anonymous = world.rows(sa.select(AUDIT).where(AUDIT.c.outcome == 401, AUDIT.c.path == f"/v1/beneficiaries/{bid}"))
     assert anonymous and all(r.client_id is None for r in anonymous)
@@ -408,12 +438,14 @@ def test_hostile_input_gets_clean_4xx(world, hostile):
         world.get(f"/v1/sources/{q}/1"),
         world.get(f"/v1/sources/sat/{q}/record"),
         world.get("/v1/changes", who="integration", params={"since": hostile}),
+        world.get("/v1/changes", who="integration", params={"cursor": hostile}),
         world.get("/v1/changes", who="integration", params={"limit": hostile}),
         world.get("/v1/crosswalk", who="integration", params={"cursor": hostile}),
         world.get("/v1/crosswalk", who="integration", params={"system": hostile}),
         world.post("/v1/beneficiaries/lookup", {"codice_fiscale": hostile}),
         world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "birth_date": hostile}),
         world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "page": hostile}),
+        world.post("/v1/beneficiaries/search", {"last_name": "Rossi", "cursor": hostile}),
         world.post("/v1/beneficiaries/search", {"last_name": hostile, "evil": 1}),
         world.post("/v1/beneficiaries/search", hostile),
     ]
@@ -463,4 +495,129 @@ def test_no_audit_row_no_data(world, monkeypatch):
     monkeypatch.setattr(AuditMiddleware, "write", broken)
     r = world.get(f"/v1/beneficiaries/{world.cases['survivor']}")
     body = assert_error(r, 503)
-    assert "audit" in body["error"]["message"]
+    assert "audit" in body["detail"] and "last_name" not in r.text
+
+
+def test_every_failure_is_a_problem_document(world, monkeypatch):
+    """RFC 9457 problem details on every path to an error: validation, auth, role, routing, method, gone,
+    media type, rate limit (above), audit (above) and an unexpected exception."""
+    bid = world.cases["survivor"]
+    invalid = assert_error(world.get("/v1/changes", who="integration", params={"limit": 0}), 400)
+    assert invalid["errors"] == [{"field": "query.limit", "message": "Input should be greater than or equal to 1"}]
+    assert_error(world.get(f"/v1/beneficiaries/{bid}", who=None), 401)
+    assert_error(world.get(f"/v1/beneficiaries/{bid}", who="integration"), 403)
+    assert_error(world.get("/v1/nowhere/at/all"), 404)
+    wrong = assert_error(requests.put(world.base + f"/v1/beneficiaries/{bid}", timeout=10), 405)
+    assert wrong["title"] == "Method Not Allowed"
+    assert requests.put(world.base + f"/v1/beneficiaries/{bid}", timeout=10).headers["allow"] == "GET"
+    assert_error(world.get(f"/v1/beneficiaries/{world.cases['retired']}"), 410)
+    text = world.post("/v1/beneficiaries/search", "last_name=Rossi", headers={"Content-Type": "text/plain"})
+    assert_error(text, 415)
+    assert text.headers["accept"] == "application/json"
+    form = world.post(
+        "/v1/beneficiaries/lookup", "codice_fiscale=X", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert_error(form, 415)
+    assert (
+        world.post(
+            "/v1/beneficiaries/search", {"last_name": "Ro"}, headers={"Content-Type": "application/json; charset=utf-8"}
+        ).status_code
+        == 200
+    )
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("SELECT secret FROM stg_person WHERE codice_fiscale = 'RSSMRA80A01D612X'")
+
+    monkeypatch.setattr("api.repository.read_record", boom)
+    crashed = assert_error(world.get(f"/v1/beneficiaries/{bid}"), 500)
+    assert "reference" in crashed["detail"] and "RSSMRA" not in crashed["detail"]
+
+
+def test_openapi_document_says_what_the_api_answers(world):
+    spec = requests.get(world.base + "/openapi.json", timeout=10).json()
+    text = json.dumps(spec)
+    assert "HTTPValidationError" not in text and '"422"' not in text
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            responses = op["responses"]
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    assert response["content"] == {"application/problem+json": {"schema": problem}}, (path, status)
+            if op.get("parameters") or "requestBody" in op:
+                assert "400" in responses, (method, path)
+            if "requestBody" in op:
+                assert "415" in responses and list(op["requestBody"]["content"]) == ["application/json"]
+            if path not in ("/v1/health", "/v1/ready"):
+                assert {"401", "429", "500", "503"} <= set(responses), (method, path)
+    record = spec["paths"]["/v1/beneficiaries/{beneficiary_id}"]["get"]
+    assert "ETag" in record["responses"]["200"]["headers"] and "304" in record["responses"]
+    assert "if-none-match" in [p["name"].lower() for p in record["parameters"]]
+    for path in ("/v1/changes", "/v1/crosswalk"):
+        names = {p["name"] for p in spec["paths"][path]["get"]["parameters"]}
+        assert {"cursor", "limit"} <= names
+    assert {p["name"] for p in spec["paths"]["/v1/changes"]["get"]["parameters"] if p.get("deprecated")} == {"since"}
+    pages = [spec["components"]["schemas"][n]["properties"] for n in ("ChangePage", "CrosswalkPage", "SearchPage")]
+    assert all({"items", "next_cursor", "has_more"} <= set(p) for p in pages)
+
+
+def test_merged_records_carry_an_etag_for_cheap_polling(world):
+    bid = world.cases["survivor"]
+    path = f"/v1/beneficiaries/{bid}"
+    first = world.get(path)
+    tag = first.headers["etag"]
+    assert tag.startswith('"') and world.get(path).headers["etag"] == tag  # stable while nothing changes
+    for asked in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+        unchanged = world.get(path, headers={"If-None-Match": asked})
+        assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == tag
+    assert world.get(path, headers={"If-None-Match": '"stale"'}).status_code == 200
+    system, sid = world.rows(sa.select(XW.c.source_system, XW.c.source_person_id).where(XW.c.beneficiary_id == bid))[0]
+    assert world.get(f"/v1/sources/{system}/{sid}/record", headers={"If-None-Match": tag}).status_code == 304
+    tags = {who: world.get(path, who=who).headers["etag"] for who in ("cw", "cw_conf", "analyst")}
+    assert len(set(tags.values())) == 3  # redaction differs by role and grant: so does the tag
+    assert world.get(path, who="analyst", headers={"If-None-Match": tag}).status_code == 200
+    old_phone = world.scalar(sa.select(GOLDEN.c.phone).where(GOLDEN.c.beneficiary_id == bid))
+    with world.engine.begin() as conn:  # anything the caller sees changes (as a publish would): a new tag
+        conn.execute(GOLDEN.update().where(GOLDEN.c.beneficiary_id == bid).values(phone="+390550000000"))
+    try:
+        changed = world.get(path, headers={"If-None-Match": tag})
+        assert changed.status_code == 200 and changed.headers["etag"] != tag
+        assert changed.json()["person"]["phone"]["value"] == "+390550000000"
+    finally:
+        with world.engine.begin() as conn:
+            conn.execute(GOLDEN.update().where(GOLDEN.c.beneficiary_id == bid).values(phone=old_phone))
+    assert world.get(path, headers={"If-None-Match": tag}).status_code == 304
+    audited = world.rows(sa.select(AUDIT.c.outcome).where(AUDIT.c.path == path, AUDIT.c.outcome == 304))
+    assert audited  # a 304 is a read too
+
+
+def test_a_change_feed_page_is_one_audit_row_naming_its_beneficiaries(world):
+    marker = "feed-audit-1"
+    page = world.get("/v1/changes", who="integration", params={"limit": 97}, headers={"X-User-Id": marker}).json()
+    rows = world.rows(sa.select(AUDIT).where(AUDIT.c.user_id == marker))
+    assert len(rows) == 1 and rows[0].beneficiary_id is None
+    named = json.loads(rows[0].beneficiary_ids)
+    assert named == list(dict.fromkeys(c["beneficiary_id"] for c in page["items"])) and len(named) > 90
+    for bid in (named[0], named[-1]):
+        found = query_audit(world.engine, beneficiary_id=bid, limit=100_000)
+        assert rows[0].audit_id in {r["audit_id"] for r in found}
+    assert audit_chain.verify(world.engine).intact
+
+
+def test_search_by_birth_date_uses_an_index_on_both_dates(world):
+    """The candidate query narrows by birth_date OR cf_birth_date: both must be indexed (PostgreSQL scanned
+    stg_person on every search before cf_birth_date had one)."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("EXPLAIN's plan is PostgreSQL's")
+    from datetime import date
+
+    from api import repository as repo
+
+    with world.engine.connect() as conn:
+        conn.execute(sa.text("SET enable_seqscan = off"))  # a small table: ask whether an index could serve it
+        q = repo.candidates_query("RO", [date(1980, 1, 2), date(1980, 2, 1)], 5000)
+        plan = "\n".join(
+            conn.execute(sa.text("EXPLAIN " + str(q.compile(conn, compile_kwargs={"literal_binds": True})))).scalars()
+        )
+    assert "ix_stg_person_cf_birth_date" in plan and "ix_stg_person_birth_date" in plan
+    assert "Seq Scan on stg_person" not in plan

@@ -99,7 +99,7 @@ def test_keys_serve_audit_revoke(tmp_path):
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, proc)
         auth = {"Authorization": f"Bearer {key}", "X-User-Id": "op-9", "X-User-Location": "Q4"}
-        assert requests.get(base + "/v1/changes", headers=auth).json()["changes"] == []
+        assert requests.get(base + "/v1/changes", headers=auth).json()["items"] == []
         assert requests.get(base + "/v1/beneficiaries/B1", headers=auth).status_code == 403
         fase(config, "api-keys", "revoke", client_id)
         time.sleep(CLIENT_TTL)  # each process re-reads the client row after at most CLIENT_TTL seconds

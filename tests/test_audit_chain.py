@@ -4,6 +4,7 @@ written before migration 0011 are chained by it, a deleted or edited row is foun
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 
@@ -11,14 +12,19 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from api.audit import query_audit
 from hub.cli import cli
 from tests.stage_data import fresh_warehouse
 from warehouse import audit_chain, db
 from warehouse.models import ACCESS_TABLES
 
-AUDIT = ACCESS_TABLES["api_audit"]
+AUDIT, INDEX = ACCESS_TABLES["api_audit"], ACCESS_TABLES["api_audit_beneficiary"]
 TRIGGERS_OFF = {  # how the database's administrator gets round the append-only triggers
-    "sqlite": ("DROP TRIGGER IF EXISTS api_audit_no_update", "DROP TRIGGER IF EXISTS api_audit_no_delete"),
+    "sqlite": (
+        "DROP TRIGGER IF EXISTS api_audit_no_update",
+        "DROP TRIGGER IF EXISTS api_audit_no_delete",
+        "DROP TRIGGER IF EXISTS api_audit_beneficiary_no_delete",
+    ),
     "postgresql": ("SET LOCAL session_replication_role = replica",),
 }
 
@@ -130,4 +136,67 @@ def test_rows_written_before_the_chain_are_chained_by_the_migration(warehouse_ur
     if engine.dialect.name == "postgresql":
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(sa.text("TRUNCATE api_audit"))
+    db.downgrade(engine, "base")
+
+
+def test_a_page_read_is_one_chained_row_found_by_each_beneficiary(warehouse_url, tmp_path):
+    """A change-feed page is one audit row naming its beneficiaries: hashed with the row, indexed by the database,
+    found by `fase audit --beneficiary` for any of them; an index row removed or added breaks `verify`."""
+    engine = fresh_warehouse(warehouse_url)
+    page = [f"B{i:08d}" for i in range(100)]
+    audit_chain.append(engine, [row("/v1/beneficiaries/B00000007", beneficiary_id="B00000007")])
+    audit_chain.append(engine, [row("/v1/changes", beneficiary_ids=json.dumps(page), client_id="cl_feed")])
+    audit_chain.append(engine, [row("/v1/changes", beneficiary_ids=json.dumps(page[:2]), client_id="cl_feed")])
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AUDIT)).scalar() == 3
+        assert conn.execute(sa.select(sa.func.count()).select_from(INDEX)).scalar() == 102
+    assert [r["path"] for r in query_audit(engine, beneficiary_id="B00000007")] == [
+        "/v1/changes",
+        "/v1/beneficiaries/B00000007",
+    ]
+    assert len(query_audit(engine, beneficiary_id="B00000001")) == 2
+    assert query_audit(engine, beneficiary_id="B00000099")[0]["client_id"] == "cl_feed"
+    config = config_for(tmp_path, warehouse_url)
+    listed = CliRunner().invoke(cli, ["--config", str(config), "audit", "--beneficiary", "B00000042"])
+    assert listed.exit_code == 0 and "beneficiaries=B00000000,B00000001," in listed.output and "(100)" in listed.output
+    assert verify_cli(config).exit_code == 0
+    with engine.connect() as conn:
+        paged = conn.execute(
+            sa.select(AUDIT.c.audit_id).where(AUDIT.c.path == "/v1/changes").order_by(AUDIT.c.audit_id)
+        )
+        first, second = paged.scalars().all()
+
+    tamper(engine, f"DELETE FROM api_audit_beneficiary WHERE audit_id = {first} AND beneficiary_id = 'B00000042'")
+    assert query_audit(engine, beneficiary_id="B00000042") == []  # hidden from the search...
+    broken = verify_cli(config)  # ...but not from verify
+    assert broken.exit_code == 1 and f"BROKEN at row {first}: its beneficiary index differs" in broken.output
+    tamper(engine, f"INSERT INTO api_audit_beneficiary (audit_id, beneficiary_id) VALUES ({first}, 'B00000042')")
+    assert verify_cli(config).exit_code == 0
+    tamper(engine, f"INSERT INTO api_audit_beneficiary (audit_id, beneficiary_id) VALUES ({second}, 'B00000050')")
+    assert f"BROKEN at row {second}: its beneficiary index differs" in verify_cli(config).output
+    tamper(engine, f"DELETE FROM api_audit_beneficiary WHERE audit_id = {second} AND beneficiary_id = 'B00000050'")
+    tamper(engine, f"INSERT INTO api_audit_beneficiary (audit_id, beneficiary_id) VALUES ({second + 5}, 'B00000050')")
+    assert "index entry of a row past the head" in verify_cli(config).output
+
+
+def test_rows_chained_before_0014_verify_unchanged(warehouse_url):
+    engine = db.make_engine(warehouse_url)
+    if db.current_revision(engine):
+        db.downgrade(engine, "base")
+    db.upgrade(engine, "0011_privacy")
+    old = sa.table("api_audit", *(AUDIT.c[c].copy() for c in (*audit_chain.CHAINED, "prev_hash", "row_hash")))
+    prev = audit_chain.GENESIS
+    with engine.begin() as conn:  # as 0011's writers chained them: PostgreSQL's trigger, or the hash in Python
+        for i in range(1, 4):
+            written = {**dict.fromkeys(audit_chain.CHAINED), **row(f"/v1/old/{i}"), "audit_id": i}
+            if engine.dialect.name == "sqlite":
+                written["prev_hash"], written["row_hash"] = prev, audit_chain.row_hash(written, prev)
+                prev = written["row_hash"]
+            else:
+                written.pop("audit_id")
+            conn.execute(old.insert().values(**written))
+    db.upgrade(engine)
+    audit_chain.append(engine, [row("/v1/new", beneficiary_ids='["B1","B2"]')])
+    verdict = audit_chain.verify(engine)
+    assert verdict.intact and verdict.rows == 4
     db.downgrade(engine, "base")

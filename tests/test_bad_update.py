@@ -122,7 +122,7 @@ def test_a_bad_update_retires_nothing_and_the_profile_and_api_say_a_newer_versio
     assert (staged["birth_date"], staged["superseded_by"]) == (dt.date(1984, 2, 11), person_entry["quarantine_id"])
     linked = pipeline.link(engine, "incremental", trigger="test")
     with engine.connect() as conn:  # an unpublished record is assembled from staging: the flags are read there
-        unpublished = pending_of(conn, her, [{"source_system": "anagrafe", "source_person_id": "100234"}], False)
+        unpublished = pending_of(conn, her, [{"source_system": "anagrafe", "source_person_id": "100234"}])
     assert [p["quarantine_id"] for p in unpublished] == [person_entry["quarantine_id"]]
     publish(None, engine)
     assert (linked["retired"], linked["split"], linked["merged"], linked["deleted_records"]) == (0, 0, 0, 0)

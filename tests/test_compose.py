@@ -106,3 +106,29 @@ def test_compose_hub_config_is_valid():
     cfg = parse_config(yaml.safe_load((ROOT / "config" / "compose.yaml").read_text()), "config/compose.yaml")
     assert cfg.warehouse.url.startswith("postgresql") and "@warehouse:" in cfg.warehouse.url
     assert cfg.sources.sat.base_url == "http://sandbox-sat:8701"
+
+
+def test_the_api_healthcheck_asks_a_route_the_api_has(compose, tmp_path):
+    from api.app import create_app
+    from warehouse.db import make_engine
+
+    check = command_of({"command": compose["services"]["fase-api"]["healthcheck"]["test"]})
+    path = re.search(r"http://localhost:\d+(/\S*)", check).group(1)
+    spec = create_app(make_engine(f"sqlite:///{tmp_path / 'w.db'}"), pseudonym_key="k").openapi()
+    assert path in spec["paths"] and "security" not in spec["paths"][path]["get"], path
+
+
+def test_analysts_bi_tool_reaches_the_warehouse_only(compose):
+    """Metabase, on its own profile: pinned (above), health-checked (above), its settings on its own volume, after
+    the warehouse and its roles exist (docs/analyst.md says how to connect it as the analysts' role)."""
+    bi = compose["services"]["metabase"]
+    assert bi["image"].startswith("metabase/metabase:") and bi["profiles"] == ["bi"]
+    assert (
+        bi["environment"]["MB_DB_FILE"].startswith("/metabase-data/")
+        and "metabase-data:/metabase-data" in bi["volumes"]
+    )
+    assert set(bi["depends_on"]) == {"warehouse", "airflow-init"} and "env_file" not in bi
+    assert (
+        "fase_analyst" in (ROOT / "docs" / "analyst.md").read_text()
+        and "fase_marts" in (ROOT / "docs" / "analyst.md").read_text()
+    )

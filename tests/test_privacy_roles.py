@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import requests
@@ -253,3 +256,20 @@ def test_owner_cannot_truncate_and_superuser_tampering_is_found(roles):
     out = roles.fase("audit", "verify")
     assert out.exit_code == 1 and f"row {ids[2]}: previous hash does not match row {ids[0]}" in out.output
     assert roles.fase("audit", "verify", "--anchor", head).exit_code == 1
+
+
+def test_the_analyst_notebook_runs_as_the_analyst_role(roles, tmp_path):
+    """docs/analyst_notebook.py against PostgreSQL as the analysts' role: the pseudonymised schema only (its search
+    path), password from PGPASSWORD, never in the URL."""
+    url = roles.url.set(username=roles.names["analyst"], password=None).render_as_string(hide_password=False)
+    env = {
+        **os.environ,
+        "FASE_ANALYST_URL": url,
+        "PGPASSWORD": PASSWORDS["FASE_TEST_ANALYST_DB_PASSWORD"],
+        "FASE_NOTEBOOK_OUT": str(tmp_path),
+    }
+    notebook = Path(__file__).resolve().parents[1] / "docs" / "analyst_notebook.py"
+    done = subprocess.run([sys.executable, str(notebook)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "housing_flows.html").exists() and "autonomy share" in done.stdout
+    roles.refused("analyst", "SELECT * FROM public.mart_housing_flow")  # what it read was fase_marts'

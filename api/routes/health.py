@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 
 from api.errors import ApiError
-from api.models import ErrorBody, Health, Readiness
+from api.models import Health, Readiness
+from api.openapi import problems
 from api.routes import services
 from warehouse import db
 
@@ -19,7 +20,7 @@ def health() -> Health:
     return Health(status="ok")
 
 
-@router.get("/ready", response_model=Readiness, responses={503: {"model": ErrorBody}}, summary="Readiness")
+@router.get("/ready", response_model=Readiness, responses=problems(503), summary="Readiness")
 def ready(request: Request) -> Readiness:
     """The warehouse answers and is migrated to the head revision this code expects."""
     svc = services(request)

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import cursors
 from api import repository as repo
 from api.auth import Caller, allow
 from api.errors import ApiError
-from api.models import CfLookupResult, CfMatch, ErrorBody, SearchHit, SearchResult
-from api.routes import note, record_path, services
+from api.models import CfLookupResult, CfMatch, SearchHit, SearchPage
+from api.openapi import problems
+from api.routes import deprecation, json_response, note, record_path, require_json, services
 from api.search import Query, rank
 from schemas.standardise.codice_fiscale import OMOCODIC, PROVISIONAL, VALID, parse_cf
 
-router = APIRouter(prefix="/v1/beneficiaries", tags=["lookup"])
-ERRORS = {s: {"model": ErrorBody} for s in (400, 401, 403, 404, 429)}
+router = APIRouter(prefix="/v1/beneficiaries", tags=["lookup"], dependencies=[Depends(require_json)])
+ERRORS = problems(400, 401, 403, 404, 429)
 TEXT = r"^[^\x00-\x1f\x7f]+$"
 MAX_PAGE_SIZE = 100
 CANDIDATE_LIMIT = 5000
@@ -41,8 +43,19 @@ class SearchRequest(BaseModel):
     last_name: str = Field(min_length=1, max_length=100, pattern=TEXT)
     first_name: str | None = Field(None, max_length=100, pattern=TEXT)
     birth_date: date | None = Field(None, description="YYYY-MM-DD; narrows and ranks")
-    page: int = Field(1, ge=1, le=1000)
-    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, max_length=400, description="`next_cursor` of the previous page")
+    limit: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="hits per page")
+    page: int | None = Field(None, ge=1, le=1000, deprecated=True, description="old paging: use `cursor`")
+    page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE, deprecated=True, description="old name of `limit`")
+
+    def window(self) -> tuple[int, int]:
+        """(offset, size) of the page asked for, by cursor or by the deprecated page number."""
+        if self.page is not None or self.page_size is not None:
+            if self.cursor is not None:
+                raise ApiError(400, "invalid request: give `cursor` or the deprecated `page`, not both")
+            size = self.page_size or self.limit
+            return ((self.page or 1) - 1) * size, size
+        return cursors.decode_offset(self.cursor, CANDIDATE_LIMIT), self.limit
 
 
 def _in_scope(conn, caller: Caller, beneficiary_id: str) -> bool:
@@ -72,27 +85,34 @@ def lookup_cf(request: Request, body: CfLookup, caller: Caller = Depends(allow("
     )
 
 
-@router.post("/search", response_model=SearchResult, responses=ERRORS, summary="Search by name and birth date")
-def search(request: Request, body: SearchRequest, caller: Caller = Depends(allow("case_worker"))):
+@router.post(
+    "/search",
+    response_model=SearchPage,
+    responses=ERRORS,
+    summary="Search by name and birth date",
+)
+def search(request: Request, body: SearchRequest, caller: Caller = Depends(allow("case_worker"))) -> Response:
     """Fuzzy search, best first. Candidates come from SQL (same or day/month-swapped birth date when
     given, else the first two letters of the surname), then rapidfuzz ranks them (see api/search.py).
-    ``page_size`` is at most 100."""
+    ``limit`` is at most 100; the next page: the same criteria with ``cursor`` = ``next_cursor``."""
     query = Query.parse(body.last_name, body.first_name, body.birth_date)
     if query is None:
         raise ApiError(400, "invalid request: last_name: no letters to search for")
+    start, size = body.window()
     with services(request).engine.connect() as conn:
         candidates = repo.search_candidates(conn, query.last_name[:2], query.birth_dates(), CANDIDATE_LIMIT)
         hits = [h for h in rank(query, candidates) if _in_scope(conn, caller, h["beneficiary_id"])]
-    start = (body.page - 1) * body.page_size
-    page = hits[start : start + body.page_size]
+    page, more = hits[start : start + size], len(hits) > start + size
     note(
-        request,
-        [h["beneficiary_id"] for h in page] or [None],
-        f"search: {len(page)} of {len(hits)} hits, page {body.page}",
+        request, [h["beneficiary_id"] for h in page] or [None], f"search: {len(page)} of {len(hits)} hits from {start}"
     )
-    return SearchResult(
-        total=len(hits),
-        page=body.page,
-        page_size=body.page_size,
+    result = SearchPage(
         items=[SearchHit(**h, beneficiary=record_path(h["beneficiary_id"])) for h in page],
+        next_cursor=cursors.encode("search", start + size) if more else None,
+        has_more=more,
+        total=len(hits),
     )
+    if body.page is None and body.page_size is None:
+        return json_response(result)
+    result.page, result.page_size = body.page or 1, size
+    return json_response(result, deprecation())

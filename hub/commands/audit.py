@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,6 +24,14 @@ def _since(value: str | None) -> datetime | None:
             "expected an ISO date or timestamp, e.g. 2026-10-22 or 2026-10-22T08:00+02:00"
         ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _beneficiaries(row: dict) -> str:
+    """The beneficiary of a row, or the first few of a page read's list and how many it names."""
+    if not row.get("beneficiary_ids"):
+        return f"beneficiary={row['beneficiary_id'] or '-'}"
+    ids = json.loads(row["beneficiary_ids"])
+    return f"beneficiaries={','.join(ids[:5])}{',…' if len(ids) > 5 else ''} ({len(ids)})"
 
 
 @click.group("audit", invoke_without_command=True)
@@ -47,8 +56,7 @@ def audit(ctx: click.Context, client_id, beneficiary_id, since, limit) -> None:
         user = f" user={r['user_id']}@{r['location'] or '?'}" if r["user_id"] else ""
         click.echo(
             f"{r['at']:%Y-%m-%dT%H:%M:%SZ} {r['outcome']} {who} purpose={r['purpose'] or '-'!r}{user} "
-            f"{r['method']} {r['path']} beneficiary={r['beneficiary_id'] or '-'}"
-            + (f"  ({r['detail']})" if r["detail"] else "")
+            f"{r['method']} {r['path']} {_beneficiaries(r)}" + (f"  ({r['detail']})" if r["detail"] else "")
         )
 
 

@@ -27,9 +27,17 @@ def access_tables_columns() -> dict[str, list]:
             sa.Column("revoked_at", UTCDateTime),
             sa.CheckConstraint("role IN ('case_worker', 'analyst', 'integration')", name="ck_api_client_role"),
         ],
+        "api_audit_beneficiary": [
+            # one row per beneficiary of an audit row's beneficiary_ids, written by a trigger of api_audit (never
+            # by a client): how `fase audit --beneficiary` finds a page read by any index; append-only too. No
+            # foreign key (api_audit's TRUNCATE guard must stay the one that answers): `fase audit verify` checks it
+            sa.Column(
+                "audit_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False
+            ),
+            sa.Column("beneficiary_id", sa.String(24), primary_key=True),
+            sa.Index("ix_api_audit_beneficiary_beneficiary_id", "beneficiary_id"),
+        ],
         "api_audit": [
-            # ids come from the audit chain (migration 0011): PostgreSQL's chain trigger assigns them in chain
-            # order (no sequence default); on SQLite an INTEGER PRIMARY KEY is the rowid
             # ids come from the audit chain (migration 0011): on PostgreSQL its trigger assigns them in chain order
             # (no column default), on SQLite the INTEGER PRIMARY KEY is the rowid
             sa.Column(
@@ -50,6 +58,9 @@ def access_tables_columns() -> dict[str, list]:
             sa.Column("beneficiary_id", sa.String(24)),
             sa.Column("outcome", sa.Integer, nullable=False),
             sa.Column("detail", sa.Text),
+            # a read of several beneficiaries (a page of the change feed, of search hits): their ids as a JSON
+            # array, hashed with the row; api_audit_beneficiary indexes them (0014_api_reads)
+            sa.Column("beneficiary_ids", sa.Text),
             sa.Index("ix_api_audit_beneficiary_id", "beneficiary_id"),
             sa.Index("ix_api_audit_client_at", "client_id", "at"),
         ],

@@ -166,7 +166,12 @@ for _table in SUPERSEDED_TABLES:
     for _column in superseded_columns():
         STAGING_TABLES[_table].append_column(_column)
 
-SEARCH_INDEXES = {"ix_stg_person_last_name_norm": ("last_name_norm",), "ix_stg_person_birth_date": ("birth_date",)}
-"""Indexes for the read API's search by name and birth date (migration 0007_search_indexes)."""
+SEARCH_INDEXES = {
+    "ix_stg_person_last_name_norm": ("last_name_norm",),
+    "ix_stg_person_birth_date": ("birth_date",),
+    "ix_stg_person_cf_birth_date": ("cf_birth_date",),
+}
+"""Indexes for the read API's search by name and birth date (migrations 0007_search_indexes; the birth date the
+codice fiscale encodes, searched with the birth date: 0014_api_reads)."""
 for _name, _cols in SEARCH_INDEXES.items():
     sa.Index(_name, *(STAGING_TABLES["stg_person"].c[c] for c in _cols))
