@@ -8,9 +8,6 @@ from pathlib import Path
 
 import click
 
-from hub.readme_tables import ReadmeError, render, replace
-from warehouse.db import make_engine
-
 OUT_OF_DATE = 1
 
 
@@ -33,6 +30,9 @@ def readme_tables(url: str, readme: Path, check: bool) -> None:
     """Run the README's analyst queries on the demo warehouse and write their results into the README."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise click.ClickException(f"no warehouse at {url}: run `make demo` first (or pass --warehouse)")
+    from hub.readme_tables import ReadmeError, render, replace
+    from warehouse.db import make_engine
+
     engine = make_engine(url)
     try:
         text = readme.read_text()
