@@ -46,23 +46,35 @@ def run_step(name: str, *args, **kwargs):
     """Call the pipeline step `hub.pipeline.<name>` with the configured hub config; the body of every task.
 
     A quality step whose expectations failed fails the task at once (AirflowFailException: a retry
-    would give the same answer); any other error goes through the retries.
+    would give the same answer); any other error goes through the retries. A database error reaches the task
+    log summarised (warehouse/scrub.py): its statement and parameters hold the personal data of the batch.
     """
+    import sqlalchemy as sa
     from airflow.sdk.exceptions import AirflowFailException
 
     from hub import pipeline
+    from warehouse.scrub import summarise_error
 
     try:
         return getattr(pipeline, name)(*args, config_path=config_path(), **kwargs)
     except pipeline.QualityFailed as exc:
         raise AirflowFailException(f"step {name}: {exc}") from exc
+    except sa.exc.StatementError as exc:
+        raise StepError(f"step {name}: {summarise_error(exc)}") from None
+
+
+class StepError(RuntimeError):
+    """A step failed on a database error; the message is its scrubbed summary (the original is not chained)."""
 
 
 def failure_reason(context) -> str:
+    """The task's exception as one scrubbed line (warehouse/scrub.py)."""
     exc = context.get("exception")
     if exc is None:
         return "task failed without an exception (killed, timed out or marked failed)"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    from warehouse.scrub import summarise_error
+
+    return summarise_error(exc)
 
 
 def record_task_failure(context) -> None:

@@ -246,3 +246,32 @@ def test_demo_runs_end_to_end(tmp_path):
         assert len(re.findall(rf"fase_sync_{system} +success", out)) == 2, out
     assert "FAILED" not in out, out
     assert (tmp_path / "var" / "warehouse.db").exists() and (tmp_path / "var" / "sandbox" / "hub.yaml").exists()
+
+
+def test_a_database_error_reaches_the_task_log_scrubbed(monkeypatch, tmp_path):
+    """Airflow logs a task's exception: a database error's statement and parameters (the batch's personal data)
+    must not be in it, nor in the failure record."""
+    import sqlalchemy as sa
+
+    from hub import airflow_support, pipeline
+
+    error = sa.exc.IntegrityError(
+        "INSERT INTO stg_person (codice_fiscale, last_name) VALUES (%(cf)s, %(n)s)",
+        {"cf": "RSSMRA80A01D612X", "n": "ROSSI"},
+        Exception(
+            'duplicate key value violates unique constraint "pk_stg_person"\nDETAIL:  Key (cf)=(RSSMRA80A01D612X)'
+        ),
+    )
+
+    def failing_sync(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(pipeline, "sync", failing_sync)
+    monkeypatch.setenv("FASE_CONFIG", str(tmp_path / "unused.yaml"))
+    with pytest.raises(airflow_support.StepError) as raised:
+        airflow_support.run_step("sync", "sat")
+    for text in (str(raised.value), airflow_support.failure_reason({"exception": error})):
+        assert "duplicate key value" in text
+        for leak in ("RSSMRA80A01D612X", "ROSSI", "INSERT", "DETAIL"):
+            assert leak not in text, text
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
