@@ -1,30 +1,37 @@
-"""The FastAPI application: ``create_app(config_or_engine)`` wires the warehouse, keys, limits, audit.
+"""The FastAPI application: ``create_app(config_or_engine)`` wires the warehouse, keys, limits, audit, the
+console (/console) and the API's docs (/docs, Swagger UI from the vendored assets: it renders offline).
 
-``create_app_from_env`` is the uvicorn factory `fase serve` uses (it reads FASE_CONFIG), so that
-several worker processes can each build their own app.
+The uvicorn factory `fase serve` uses is hub.webapp.create_app_from_env (it reads FASE_CONFIG and gives the
+console a sandbox's ground truth), so that several worker processes can each build their own app.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine, make_url
 
-from api import errors
+from api import console, errors
 from api.audit import AuditMiddleware
 from api.clients import KeyVerifier
 from api.ratelimit import RateLimiter
 from api.redaction import Pseudonymiser
 from api.routes import beneficiaries, feed, health, lookup
-from configuration import HubConfig, load_config
+from configuration import HubConfig
 from warehouse import db
 
 log = logging.getLogger("api")
 DEFAULT_PSEUDONYM_ENV = "FASE_PSEUDONYM_KEY"
+DEFAULT_CONSOLE_ENV = "FASE_CONSOLE_SECRET"
+SWAGGER = "/console/vendor/swagger-ui-dist"
 DESCRIPTION = """Read API of fase-hub for case-management systems.
 
 **Authentication**: an API key in `Authorization: Bearer <key>` or `X-API-Key`. The end user acting
@@ -37,6 +44,8 @@ and crosswalk). Every read of personal data, refused ones included, is audited.
 **Merged beneficiaries** answer `308` with `Location` and `merged_into`; retired ones `410`.
 
 **Errors** are `{"error": {"status": ..., "message": ...}}`; `429` carries `Retry-After`.
+
+People use the console at `/console` (sign in with a key of role `steward`, `case_worker` or `analyst`).
 """
 
 
@@ -51,13 +60,15 @@ class Services:
     head: str | None
 
 
-def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | None]:
+def _engine_and_keys(source: HubConfig | Engine | str) -> tuple[Engine, str | None, str | None]:
+    """The engine, the pseudonym key and the console secret (from the variables the configuration names)."""
     if isinstance(source, Engine):
-        return source, os.environ.get(DEFAULT_PSEUDONYM_ENV)
+        return source, os.environ.get(DEFAULT_PSEUDONYM_ENV), os.environ.get(DEFAULT_CONSOLE_ENV)
     if isinstance(source, HubConfig):
         url, key_env = source.warehouse.sqlalchemy_url(), source.secrets.pseudonym_key_env
+        secret_env = source.secrets.console_secret_env
     else:
-        url, key_env = make_url(source), DEFAULT_PSEUDONYM_ENV
+        url, key_env, secret_env = make_url(source), DEFAULT_PSEUDONYM_ENV, DEFAULT_CONSOLE_ENV
     pool = (
         {}
         if url.get_backend_name() == "sqlite"
@@ -68,13 +79,35 @@ def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | Non
             "pool_recycle": 300,
         }
     )
-    return db.make_engine(url, **pool), os.environ.get(key_env)
+    return db.make_engine(url, **pool), os.environ.get(key_env), os.environ.get(secret_env)
 
 
-def create_app(source: HubConfig | Engine | str, *, pseudonym_key: str | None = None) -> FastAPI:
-    """The API over a warehouse given as a hub configuration, an engine or a URL. The pseudonym key
-    defaults to the configuration's ``secrets.pseudonym_key_env`` variable (FASE_PSEUDONYM_KEY)."""
-    engine, env_key = _engine_and_key(source)
+def _docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the vendored swagger-ui-dist (no CDN; no validator badge call)."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+
+def create_app(
+    source: HubConfig | Engine | str,
+    *,
+    pseudonym_key: str | None = None,
+    console_secret: str | None = None,
+    truth: Callable[[], Mapping[str, int]] | None = None,
+) -> FastAPI:
+    """The API and the console over a warehouse given as a hub configuration, an engine or a URL. The pseudonym
+    key and the console secret default to the variables the configuration names (FASE_PSEUDONYM_KEY,
+    FASE_CONSOLE_SECRET); `truth` (record key -> true person) lets the console score the linkage of a sandbox."""
+    engine, env_key, env_secret = _engine_and_keys(source)
     key = pseudonym_key or env_key
     if not key:
         log.warning("no pseudonym key: analyst clients will get 503")
@@ -83,7 +116,7 @@ def create_app(source: HubConfig | Engine | str, *, pseudonym_key: str | None = 
         title="fase-hub read API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -91,11 +124,9 @@ def create_app(source: HubConfig | Engine | str, *, pseudonym_key: str | None = 
     errors.install(app)
     for module in (beneficiaries, lookup, feed, health):
         app.include_router(module.router)
+    _docs(app)
+    data_docs = Path(source.data_dir).resolve() / "data_docs" if isinstance(source, HubConfig) else None
+    console.install(app, engine, secret=console_secret or env_secret, data_docs=data_docs, truth=truth)
     app.add_middleware(AuditMiddleware, engine=engine)
     app.add_middleware(errors.CatchAllMiddleware)
     return app
-
-
-def create_app_from_env() -> FastAPI:
-    """uvicorn factory: the app over the warehouse of the configuration named by FASE_CONFIG."""
-    return create_app(load_config(os.environ.get("FASE_CONFIG")))

@@ -1,7 +1,7 @@
 """The audit trail: one append-only ``api_audit`` row per beneficiary read, refusals included.
 
-Every request under /v1 except health and readiness is audited by ``AuditMiddleware`` when its
-response starts: who (client, role, purpose, end user, location), what (method, path without query
+Every request under /v1 except health and readiness, and every console page showing personal data
+(CONSOLE_AUDITED), is audited by ``AuditMiddleware`` when its response starts: who (client, role, purpose, end user, location), what (method, path without query
 string, beneficiary), when and the outcome (HTTP status). Routes name the beneficiaries they served
 in ``request.state.audit_ids`` (a search: one row per returned beneficiary); a request refused
 before its route ran is recorded with the beneficiary id of its path. The row is written
@@ -27,6 +27,15 @@ from warehouse.types import utcnow
 log = logging.getLogger("api.audit")
 api_audit = ACCESS_TABLES["api_audit"]
 UNAUDITED = ("/v1/health", "/v1/ready")
+CONSOLE_AUDITED = (
+    "/console/review",
+    "/console/beneficiaries/",
+    "/console/search",
+    "/console/quarantine",
+    "/console/data-docs/",
+)
+"""Console pages that show personal data (or act on it); their static assets are not audited."""
+ASSETS = (".css", ".js", ".png", ".ico", ".svg", ".woff", ".woff2", ".ttf", ".map")
 _SERVICE_UNAVAILABLE = json.dumps(error_body(503, "audit log unavailable: the read was not served")).encode()
 
 
@@ -39,6 +48,8 @@ def _clean(value: str | None, limit: int) -> str | None:
 
 
 def audited(path: str) -> bool:
+    if path.startswith("/console/"):
+        return path.startswith(CONSOLE_AUDITED) and not path.endswith(ASSETS)
     return path.startswith("/v1/") and path not in UNAUDITED
 
 

@@ -284,6 +284,7 @@ def _golden(rows: list) -> dict:
                 "source_person_id": p.source_person_id,
                 "rule": p.rule,
                 "decided_by": p.decided_by,
+                "date": p.source_date,
             },
         }
 
@@ -296,7 +297,7 @@ def _golden(rows: list) -> dict:
 def _golden_rows(conn: Connection, beneficiary_id: str) -> list:
     g, p = P["golden_record"], P["golden_provenance"]
     return conn.execute(
-        sa.select(g, p.c.attribute, p.c.source_system, p.c.source_person_id, p.c.rule, p.c.decided_by)
+        sa.select(g, p.c.attribute, p.c.source_system, p.c.source_person_id, p.c.source_date, p.c.rule, p.c.decided_by)
         .outerjoin(p, p.c.beneficiary_id == g.c.beneficiary_id)
         .where(g.c.beneficiary_id == beneficiary_id)
     ).all()

@@ -106,6 +106,18 @@ class Explainer:
         return " / ".join(vals) if vals else "—"
 
 
+def level_agreement(row: dict) -> str:
+    """How a comparison's level reads to a reviewer: `missing` (a value on one side or none), `neutral` (a level
+    that says nothing, e.g. an untrusted code), `agree` (the exact level), `near` (another level with positive
+    weight: a typo, a swap, a variant) or `disagree` (a level with a negative or null weight)."""
+    if row["neutral"]:
+        return "missing" if row["label"] == "missing" else "neutral"
+    level_weight = row["weight"] - row["tf_adjustment"]
+    if level_weight > 0:
+        return "agree" if row["label"] == "exact" else "near"
+    return "disagree"
+
+
 def explain_records(engine: Engine, key_a: str, key_b: str) -> dict:
     return Explainer(engine).explain(key_a, key_b)
 

@@ -209,6 +209,14 @@ def status_counts(engine: Engine, flt: QueueFilter = QueueFilter()) -> dict[str,
     return {status: int(found.get(status, 0)) for status in STATUSES} | {"all": int(sum(found.values()))}
 
 
+def system_pairs(engine: Engine) -> list[tuple[str, str]]:
+    """The (unordered) system pairs the queue holds items of, for a filter."""
+    R = store.REVIEW
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(R.c.left_system, R.c.right_system).distinct()).all()
+    return sorted({tuple(sorted(p)) for p in found})
+
+
 def list_items(engine: Engine, status: str | None = OPEN, limit: int = 50) -> list[dict]:
     """The queue with a status filter only (the CLI's `fase review list`)."""
     return queue(engine, QueueFilter(status=status), limit)
@@ -239,10 +247,10 @@ def related_items(conn: Connection, review_id: int, keys: tuple[str, ...]) -> li
         .order_by(R.c.probability.desc(), R.c.review_id)
     ).mappings()
     out = []
-    for r in rows:
-        r = dict(r)
-        r["left"], r["right"] = _keys(r)
-        out.append(r)
+    for row in rows:
+        item = dict(row)
+        item["left"], item["right"] = _keys(item)
+        out.append(item)
     return out
 
 

@@ -29,7 +29,7 @@ from hub.context import get_config
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve the read API (OpenAPI at /openapi.json, docs at /docs).
+    """Serve the read API (OpenAPI at /openapi.json, docs at /docs) and the console (/console).
 
     The configuration is checked here, then this process becomes uvicorn (exec), so that worker
     processes import only the API, not the whole CLI, and signals reach uvicorn directly."""
@@ -39,7 +39,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, access_log: bo
         sys.executable,
         "-m",
         "uvicorn",
-        "api.app:create_app_from_env",
+        "hub.webapp:create_app_from_env",
         "--factory",
         "--host",
         host,
