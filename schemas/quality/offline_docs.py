@@ -2,7 +2,9 @@
 CDNs; after each build their links are rewritten to copies inside the site (static/vendor/, copied from the assets
 `make install` vendored: configuration/assets.py), so the pages are styled offline, opened from disk or served by
 the console. Subresource-integrity attributes of rewritten tags go with the CDN (the copies were checked against
-npm's sha512 when vendored). A CDN link without a vendored copy is left as it is and reported.
+npm's sha512 when vendored). GE's logo, fetched from its S3 bucket with the data context's id in the query string,
+is taken from the copy GE puts in the site (static/images/). A CDN link without a vendored copy is left as it is
+and reported.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from pathlib import Path
 from configuration.assets import DIST, AssetsMissing, cdn_replacements
 
 VENDOR_DIR = Path("static") / "vendor"
+IMAGES_DIR = Path("static") / "images"
+GE_ASSETS = re.compile(r'"https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([\w.-]+)(?:\?[^"]*)?"')
 _SRI = re.compile(r'\s+(?:integrity="[^"]*"|crossorigin="[^"]*")')
-_TAG = re.compile(r"<(?:script|link)\b[^>]*>")
+_TAG = re.compile(r"<(?:script|link|img)\b[^>]*>")
 _EXTERNAL = re.compile(r'(?:src|href)="(https?://[^"]+)"')
 
 
@@ -29,17 +33,21 @@ def _copy_packages(site: Path, packages: set[str]) -> None:
         shutil.copytree(source, site / VENDOR_DIR / package, dirs_exist_ok=True)
 
 
-def _rewrite(html: str, prefix: str, replacements: dict[str, tuple[str, str]]) -> tuple[str, bool]:
+def _rewrite(html: str, site: str, replacements: dict[str, tuple[str, str]]) -> tuple[str, bool]:
+    """The page with its CDN links pointing into the site (`site`: the relative path from the page to the site)."""
     changed = False
+    vendor, images = f"{site}/{VENDOR_DIR.as_posix()}", f"{site}/{IMAGES_DIR.as_posix()}"
 
     def tag(match: re.Match) -> str:
         nonlocal changed
         text = match.group(0)
         for url, (package, path) in replacements.items():
             if f'"{url}"' in text:
-                text = _SRI.sub("", text.replace(f'"{url}"', f'"{prefix}/{package}/{path}"'))
+                text = _SRI.sub("", text.replace(f'"{url}"', f'"{vendor}/{package}/{path}"'))
                 changed = True
-        return text
+        local = GE_ASSETS.sub(lambda m: f'"{images}/{m.group(1)}"', text)
+        changed = changed or local != text
+        return local
 
     return _TAG.sub(tag, html), changed
 
@@ -51,8 +59,8 @@ def localise_data_docs(site: Path) -> dict:
     _copy_packages(site, {package for package, _ in replacements.values()})
     pages, left = 0, set()
     for page in site.rglob("*.html"):
-        prefix = Path(os.path.relpath(site / VENDOR_DIR, page.parent)).as_posix()
-        html, changed = _rewrite(page.read_text(encoding="utf-8"), prefix, replacements)
+        relative = Path(os.path.relpath(site, page.parent)).as_posix()
+        html, changed = _rewrite(page.read_text(encoding="utf-8"), relative, replacements)
         if changed:
             page.write_text(html, encoding="utf-8")
             pages += 1
