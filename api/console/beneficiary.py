@@ -13,7 +13,6 @@ from api.console.records import audit_ids
 from api.console.review import WAIT, _busy
 from api.console.session import ConsoleError, ConsoleUser, allow, checked
 from api.routes import BENEFICIARY_ID, note
-from matching import review
 from warehouse.locks import StepBusy
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -39,7 +38,11 @@ def profile(
     return render(request, "beneficiary.html", user, done=done, **data)
 
 
-async def _undo(request: Request, beneficiary_id: str, user: ConsoleUser, action, what: str) -> RedirectResponse:
+async def _undo(request: Request, beneficiary_id: str, user: ConsoleUser, what: str) -> RedirectResponse:
+    """Undo the latest merge or split (matching.review.undo_merge / undo_split) as the signed-in user."""
+    from matching import review
+
+    action = review.undo_merge if what == "merge" else review.undo_split
     if user.client.scoped:
         raise ConsoleError(403, "Undoing a merge or split needs a key without a scope.", "Not allowed")
     try:
@@ -56,11 +59,11 @@ async def _undo(request: Request, beneficiary_id: str, user: ConsoleUser, action
 async def undo_merge(
     request: Request, beneficiary_id: str = BENEFICIARY_ID, user: ConsoleUser = Depends(checked("steward"))
 ) -> RedirectResponse:
-    return await _undo(request, beneficiary_id, user, review.undo_merge, "merge")
+    return await _undo(request, beneficiary_id, user, "merge")
 
 
 @router.post("/beneficiaries/{beneficiary_id}/undo-split")
 async def undo_split(
     request: Request, beneficiary_id: str = BENEFICIARY_ID, user: ConsoleUser = Depends(checked("steward"))
 ) -> RedirectResponse:
-    return await _undo(request, beneficiary_id, user, review.undo_split, "split")
+    return await _undo(request, beneficiary_id, user, "split")

@@ -16,8 +16,7 @@ from api.console.records import hidden_from, in_scope, names, read_record, requi
 from api.console.review_data import FIELDS, display
 from api.console.session import ConsoleError, ConsoleUser
 from api.redaction import Pseudonymiser
-from matching.store import CHANGE
-from warehouse.models import PROFILE_TABLES
+from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES
 
 GOLDEN_LABELS = {
     "first_name": "First name",
@@ -33,6 +32,7 @@ GOLDEN_LABELS = {
     "address": "Residence",
 }
 STATE = PROFILE_TABLES["publish_state"]
+CHANGE = IDENTITY_TABLES["beneficiary_change"]
 
 
 class Moved(Exception):

@@ -1,7 +1,9 @@
 """What the console computes once per state of the identity layer, per process: the Explainer of `fase explain`
 (it loads every staged person record for the term frequencies: seconds on a large warehouse) and the linkage
 evaluation against a sandbox's ground truth. Both are rebuilt when a newer successful linkage (or staging) run
-exists, so a page shows the figures `fase explain` and `fase linkage eval` would print now."""
+exists, so a page shows the figures `fase explain` and `fase linkage eval` would print now. The linkage engine is
+imported on first use (here and in the page modules): the server, and each of its workers, starts as fast as the
+read API alone."""
 
 from __future__ import annotations
 
@@ -12,8 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from matching.crosswalk_eval import evaluate_crosswalk
-from matching.explain import Explainer
 from warehouse.models import PipelineRun
 
 R = PipelineRun.__table__
@@ -50,9 +50,21 @@ class Cached:
 
 def explainers(engine: Engine) -> Cached:
     """The current Explainer (the model of the last linkage run over the records staged now)."""
-    return Cached(engine, ("link", "stage"), lambda: Explainer(engine))
+
+    def build():
+        from matching.explain import Explainer  # the linkage engine loads on first use, not at server start
+
+        return Explainer(engine)
+
+    return Cached(engine, ("link", "stage"), build)
 
 
 def evaluation(engine: Engine, truth: Callable[[], Mapping[str, int]]) -> Cached:
     """`fase linkage eval`'s scores of the current crosswalk (without its slow worst-case explanations)."""
-    return Cached(engine, ("link",), lambda: evaluate_crosswalk(engine, truth(), explain=False))
+
+    def build():
+        from matching.crosswalk_eval import evaluate_crosswalk
+
+        return evaluate_crosswalk(engine, truth(), explain=False)
+
+    return Cached(engine, ("link",), build)

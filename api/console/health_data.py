@@ -13,11 +13,10 @@ from sqlalchemy.engine import Engine
 
 from api.console import charts
 from configuration import SYSTEMS
-from matching import store
-from matching.settings import LinkageSettings
-from warehouse.models import PipelineRun, Quarantine
+from warehouse.models import IDENTITY_TABLES, PipelineRun, Quarantine
 
 R = PipelineRun.__table__
+PAIR, XW, REVIEW = (IDENTITY_TABLES[t] for t in ("match_pair", "beneficiary_crosswalk", "review_item"))
 Q = Quarantine.__table__
 DECIDED = ("auto_link", "must_link")
 SYNC_FIGURES = ("received", "new", "changed", "deleted", "quarantined")
@@ -27,7 +26,7 @@ STEPS = ("sync", "stage", "link", "publish", "quality")
 
 def _weight_bins(conn, run_id: int) -> list[tuple[float, int, str]]:
     """(bin start, pairs, decision) over whole-bit bins of match weight (floor, portable to SQLite)."""
-    P = store.PAIR
+    P = PAIR
     floor = sa.cast(P.c.match_weight + 1000, sa.Integer) - 1000
     rows = conn.execute(
         sa.select(floor.label("bin"), P.c.decision, sa.func.count())
@@ -39,7 +38,7 @@ def _weight_bins(conn, run_id: int) -> list[tuple[float, int, str]]:
 
 
 def _cluster_sizes(conn) -> list[tuple[int, int]]:
-    X = store.XW
+    X = XW
     sizes = sa.select(sa.func.count().label("size")).select_from(X).group_by(X.c.beneficiary_id).subquery()
     rows = conn.execute(sa.select(sizes.c.size, sa.func.count()).group_by(sizes.c.size).order_by(sizes.c.size)).all()
     return [(int(s), int(n)) for s, n in rows]
@@ -47,7 +46,7 @@ def _cluster_sizes(conn) -> list[tuple[int, int]]:
 
 def _links_by_pair(conn, run_id: int) -> dict[str, Counter]:
     """Linked pairs of the run by (unordered) system pair and decision."""
-    P = store.PAIR
+    P = PAIR
     rows = conn.execute(
         sa.select(P.c.left_system, P.c.right_system, P.c.decision, sa.func.count())
         .where(P.c.run_id == run_id, P.c.decision.in_((*DECIDED, "review")))
@@ -65,7 +64,7 @@ def _backlog(conn) -> list[tuple[int, datetime, int]]:
     runs = conn.execute(
         sa.select(R.c.run_id, R.c.finished_at).where(R.c.step == "link", R.c.status == "success").order_by(R.c.run_id)
     ).all()
-    RV = store.REVIEW
+    RV = REVIEW
     items = conn.execute(sa.select(RV.c.created_run_id, RV.c.status, RV.c.decided_at)).all()
     out = []
     for run_id, at in runs:
@@ -80,6 +79,9 @@ def _backlog(conn) -> list[tuple[int, datetime, int]]:
 
 def linkage_page(engine: Engine, evaluation) -> dict:
     """The last linkage run's health; `evaluation` the cached sandbox evaluation (None without a truth folder)."""
+    from matching import store
+    from matching.settings import LinkageSettings
+
     with engine.connect() as conn:
         run = store.last_linkage(conn)
         if run is None:

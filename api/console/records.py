@@ -18,12 +18,12 @@ from api.console.session import ConsoleError, ConsoleUser
 from api.errors import ApiError
 from api.redaction import ANALYST_HIDDEN, Pseudonymiser, redact_record
 from api.routes import check_scope
-from matching import store
-from warehouse.models import PROFILE_TABLES
+from warehouse.models import IDENTITY_TABLES, PROFILE_TABLES, STAGING_TABLES
 
 GOLDEN = PROFILE_TABLES["golden_record"]
+XW = IDENTITY_TABLES["beneficiary_crosswalk"]
 PROTECTED_PATHS = ("person.address", "residences.address")
-PERSON_COLUMNS = [c.name for c in store.STG.columns if c.name not in ("run_id", "iban_hash")] + ["iban_hash"]
+PERSON_COLUMNS = [c.name for c in STAGING_TABLES["stg_person"].columns if c.name != "run_id"]
 
 
 def without_grant(user: ConsoleUser) -> Caller:
@@ -70,6 +70,8 @@ def names(conn: Connection, beneficiary_ids: set[str]) -> dict[str, str]:
 
 def source_records(conn: Connection, keys: list[str]) -> dict[str, dict]:
     """Staged person records by key ("system:id"), every column but the run; missing keys absent."""
+    from matching import store
+
     frame = store.read_persons(conn, None, columns=PERSON_COLUMNS, keys=keys)
     return {key: {c: _value(v) for c, v in row.items()} for key, row in zip(frame.index, frame.to_dict("records"))}
 
@@ -90,11 +92,12 @@ def hidden_from(user: ConsoleUser, protected: bool) -> set[str]:
 
 def beneficiaries_of(conn: Connection, keys: list[str]) -> list[str]:
     """The current beneficiaries of some source records (for the audit of an action on them)."""
-    pairs = sorted({store.split_key(k) for k in keys})
+    from matching.store import split_key
+
+    pairs = sorted({split_key(k) for k in keys})
     if not pairs:
         return []
-    X = store.XW
-    q = sa.select(X.c.beneficiary_id).where(sa.tuple_(X.c.source_system, X.c.source_person_id).in_(pairs))
+    q = sa.select(XW.c.beneficiary_id).where(sa.tuple_(XW.c.source_system, XW.c.source_person_id).in_(pairs))
     return sorted(set(conn.execute(q).scalars()))
 
 

@@ -6,6 +6,8 @@ a linkage run holds it, the page says so and nothing is recorded. Stewards decid
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -15,8 +17,11 @@ from api.console.records import audit_ids, beneficiaries_of
 from api.console.review_data import item_page, queue_page
 from api.console.session import ConsoleError, ConsoleUser, allow, checked
 from api.routes import note
-from matching import review
 from warehouse.locks import StepBusy
+
+if TYPE_CHECKING:
+    from matching.review import QueueFilter
+
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 WAIT = 3.0  # seconds a decision waits for a linkage run to end before saying so
@@ -35,7 +40,9 @@ def _unscoped(user: ConsoleUser) -> None:
         raise ConsoleError(403, "Clerical review needs a key without a scope: it concerns every system.", "Not allowed")
 
 
-def queue_filter(status: str, systems: str, band: str, age: str) -> review.QueueFilter:
+def queue_filter(status: str, systems: str, band: str, age: str) -> QueueFilter:
+    from matching import review
+
     parts = systems.split("|")
     ages = AGES.get(age, ("", (None, None)))[1]
     return review.QueueFilter(
@@ -75,6 +82,8 @@ def queue(
 
 def next_open(engine, after: int) -> int | None:
     """The first open item after `after` in priority order (wrapping round), other than `after`."""
+    from matching import review
+
     order = review.queue_ids(engine, review.QueueFilter(status=None))
     open_ids = set(review.queue_ids(engine, review.QueueFilter()))
     start = order.index(after) + 1 if after in order else 0
@@ -90,6 +99,8 @@ def item(
     user: ConsoleUser = Depends(allow(*READERS)),
 ):
     """One item: the records side by side, the waterfall, the households; the decision form for stewards."""
+    from matching.review import ReviewError
+
     _unscoped(user)
     state, svc = request.app.state.console, _services(request)
     try:
@@ -98,7 +109,7 @@ def item(
         explainer = None
     try:
         data = item_page(svc.engine, explainer, review_id, user, svc.pseudonym)
-    except review.ReviewError:
+    except ReviewError:
         raise ConsoleError(404, f"There is no review item {review_id}.", "Not found") from None
     note(request, audit_ids(data["audit_ids"]), f"console: review item {review_id}")
     return render(request, "review_item.html", user, done=done, undone=undone, **data)
@@ -124,6 +135,8 @@ async def decide(
     user: ConsoleUser = Depends(checked("steward")),
 ) -> RedirectResponse:
     """Match / Not a match: a must-link or cannot-link constraint the next linkage run applies."""
+    from matching import review
+
     _unscoped(user)
     if decision not in ("match", "no_match"):
         raise ConsoleError(400, "A decision is either 'match' or 'no_match'.")
@@ -150,6 +163,8 @@ async def decide(
 @router.post("/review/{review_id}/undo")
 async def undo(request: Request, review_id: int, user: ConsoleUser = Depends(checked("steward"))) -> RedirectResponse:
     """Revoke the item's decision and reopen it; the next linkage run forgets it."""
+    from matching import review
+
     _unscoped(user)
     engine = _services(request).engine
     try:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from api.console import charts
-from api.console.records import hidden_from, names, read_record, source_records
+from api.console.records import XW, hidden_from, names, read_record, source_records
 from api.console.session import ConsoleUser
 from api.redaction import Pseudonymiser
-from matching import review
-from matching.explain import ExplainError, level_agreement
-from matching.store import XW, split_key
+
+if TYPE_CHECKING:
+    from matching.review import QueueFilter
 
 ADDRESS = ("address_toponym", "address_street", "address_number", "address_postcode", "address_municipality")
 
@@ -94,6 +95,8 @@ def _equality(a, b) -> str:
 
 
 def _agreement(field: Field, explanation: dict | None, a: dict | None, b: dict | None) -> str:
+    from matching.explain import level_agreement
+
     if field.comparison and explanation:
         row = next((r for r in explanation["comparisons"] if r["comparison"] == field.comparison), None)
         if row is not None:
@@ -108,6 +111,8 @@ def _agreement(field: Field, explanation: dict | None, a: dict | None, b: dict |
 def waterfall_rows(explanation: dict, user: ConsoleUser, hidden: set[str]) -> list[dict]:
     """The waterfall as table rows: each comparison's level, m, u, weight, TF adjustment and running total; the
     values compared only where the reader may see them (never an IBAN hash, none for analysts)."""
+    from matching.explain import level_agreement
+
     total, rows = explanation["prior_weight"], []
     for r in explanation["comparisons"]:
         total += r["weight"]
@@ -117,6 +122,8 @@ def waterfall_rows(explanation: dict, user: ConsoleUser, hidden: set[str]) -> li
 
 
 def _explain(explainer, a: str, b: str) -> dict | None:
+    from matching.explain import ExplainError
+
     try:
         return explainer.explain(a, b) if explainer is not None else None
     except ExplainError:
@@ -125,6 +132,8 @@ def _explain(explainer, a: str, b: str) -> dict | None:
 
 def item_page(engine: Engine, explainer, review_id: int, user: ConsoleUser, pseudonym: Pseudonymiser) -> dict:
     """Everything the review item page shows; `explainer` is the cached Explainer (None without a model)."""
+    from matching import review
+
     it = review.show_item(engine, review_id)
     a, b = it["left"], it["right"]
     keys = [a, b, *(c["key"] for c in it["competitors"])]
@@ -188,8 +197,11 @@ def item_page(engine: Engine, explainer, review_id: int, user: ConsoleUser, pseu
     }
 
 
-def queue_page(engine: Engine, flt: review.QueueFilter, page: int, size: int = 50) -> dict:
+def queue_page(engine: Engine, flt: QueueFilter, page: int, size: int = 50) -> dict:
     """The filtered queue, its counts by status, and the audit ids (the beneficiaries of the listed records)."""
+    from matching import review
+    from matching.store import split_key
+
     rows = review.queue(engine, flt, limit=size + 1, offset=(page - 1) * size)
     more, rows = len(rows) > size, rows[:size]
     pairs = sorted({split_key(k) for r in rows for k in (r["left"], r["right"])})
