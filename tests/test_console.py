@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -126,7 +127,10 @@ def test_each_role_opens_its_pages_only(world):
             r = s.get(world.base + path)
             assert r.status_code == (200 if role in roles else 403), (who, path, r.status_code)
     scoped = world.session("case_worker_sat")
-    assert scoped.get(world.base + "/console/search").status_code == 200
+    page = scoped.get(world.base + "/console/search")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self';" in page.headers["content-security-policy"]
 
 
 def test_a_post_without_the_csrf_token_is_refused(world):
@@ -273,6 +277,9 @@ class Browsing:
         self.context.on("request", lambda r: self.requests.append(r.url))
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on(  # a script, style or font the page's Content-Security-Policy refused
+            "console", lambda m: self.errors.append(m.text) if "Content Security Policy" in m.text else None
+        )
         self.page.goto(world.base + "/console/login")
         self.page.fill("#api_key", world.keys[who])
         with self.page.expect_navigation():
@@ -515,3 +522,29 @@ def test_browser_every_page_loads_with_no_request_leaving_127_0_0_1(browser, wor
         t.close()
     away = [u for u in t.requests if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname != "127.0.0.1"]
     assert t.requests and away == []
+
+
+def test_make_demo_ends_with_the_console_url_and_a_steward_key(world):
+    """`make demo` prints where the console is and a steward key that signs in to it."""
+    from hub.demo import _console, format_report
+
+    console = _console(world.engine, Path("var/sandbox/hub.yaml"))
+    report = {
+        "world": {"folder": "var/sandbox", "size": 600, "seed": 7, "generated": True, "today": "2026-10-23"},
+        "rounds": [],
+        "warehouse": "var/warehouse.db",
+        "data_docs": None,
+        "data_dir": "var",
+        "airflow_home": "var/airflow",
+        "hub_config": "var/sandbox/hub.yaml",
+        "seconds": 1.0,
+        "console": console,
+    }
+    tail = format_report(report).splitlines()[-3:]
+    assert (
+        tail[0]
+        == "The console: run `fase --config var/sandbox/hub.yaml serve`, then open http://127.0.0.1:8000/console"
+    )
+    assert tail[1].split() == ["steward", "key", console["key"]]
+    world.keys["demo"] = console["key"]
+    assert world.session("demo").get(world.base + "/console/review").status_code == 200

@@ -104,28 +104,49 @@ VIEW_YEARS = 5
 """The timeline opens on the last VIEW_YEARS years (a double click shows a whole life)."""
 
 
-def timeline(lanes: Sequence[tuple[str, str, date, date | None, str]], events: Sequence[tuple], today: date):
+def _sublanes(bars: Sequence[tuple], today: date) -> list[tuple]:
+    """Bars of one lane that overlap go to rows of their own ("Stays", "Stays ·2", ...), so none hides another."""
+    rows: dict[str, list[date]] = {}  # row name -> end of its last bar
+    out = []
+    for bar in sorted(bars, key=lambda b: (b[0], b[2])):
+        n = 1
+        while True:
+            row = bar[0] if n == 1 else f"{bar[0]} ·{n}"
+            if rows.get(row) is None or rows[row] <= bar[2]:
+                rows[row] = bar[3] or today
+                out.append((row, *bar[1:]))
+                break
+            n += 1
+    return out
+
+
+def timeline(bars: Sequence[tuple[str, str, date, date | None, str]], events: Sequence[tuple], today: date):
     """A life in the systems: bars (lane, label, start, end or ongoing, colour key) and point events
-    (lane, label, day, colour key)."""
-    keys = sorted({bar[4] for bar in lanes} | {e[3] for e in events})
+    (lane, label, day, colour key). It opens on the last VIEW_YEARS years; a bar starting earlier is drawn from
+    the view's start (its hover gives the real dates), so that its label shows."""
+    starts = [b[2] for b in bars] + [e[2] for e in events]
+    first = max(min(starts, default=today), today.replace(year=today.year - VIEW_YEARS)) - timedelta(days=60)
+    bars = _sublanes(bars, today)
+    keys = sorted({bar[4] for bar in bars} | {e[3] for e in events})
     colour = {k: SERIES[n % len(SERIES)] for n, k in enumerate(keys)}
     fig = go.Figure()
     for key in keys:
-        bars = [b for b in lanes if b[4] == key]
-        if bars:
-            ends = [b[3] or today for b in bars]
+        mine = [b for b in bars if b[4] == key]
+        if mine:
+            shown = [max(b[2], first) for b in mine]
+            ends = [b[3] or today for b in mine]
             fig.add_trace(
                 go.Bar(
                     orientation="h",
-                    y=[b[0] for b in bars],
-                    base=[b[2].isoformat() for b in bars],
-                    x=[max((e - b[2]).days, 1) * 86_400_000 for b, e in zip(bars, ends)],
+                    y=[b[0] for b in mine],
+                    base=[d.isoformat() for d in shown],
+                    x=[max((e - d).days, 1) * 86_400_000 for d, e in zip(shown, ends)],
                     name=key,
                     marker={"color": colour[key], "line": {"width": 0}},
-                    text=[b[1] for b in bars],
+                    text=[b[1] for b in mine],
                     textposition="inside",
                     insidetextanchor="start",
-                    customdata=[[b[1], b[2].isoformat(), (b[3].isoformat() if b[3] else "ongoing")] for b in bars],
+                    customdata=[[b[1], b[2].isoformat(), (b[3].isoformat() if b[3] else "ongoing")] for b in mine],
                     hovertemplate="%{customdata[0]}<br>%{customdata[1]} → %{customdata[2]}<extra></extra>",
                 )
             )
@@ -143,15 +164,16 @@ def timeline(lanes: Sequence[tuple[str, str, date, date | None, str]], events: S
                 )
             )
     fig.add_vline(x=today.isoformat(), line={"color": MUTED, "dash": "dot", "width": 1})
-    lane_names = list(dict.fromkeys([b[0] for b in lanes] + [e[0] for e in events]))
-    starts = [b[2] for b in lanes] + [e[2] for e in events]
-    first = max(min(starts, default=today), today.replace(year=today.year - VIEW_YEARS))
-    view = [(first - timedelta(days=60)).isoformat(), (today + timedelta(days=60)).isoformat()]
+    order = {"Stays": 0, "Residences": 1, "Placements": 2, "Volunteering": 3, "Payments": 4}
+    lane_names = sorted(
+        dict.fromkeys([b[0] for b in bars] + [e[0] for e in events]),
+        key=lambda name: (order.get(name.split(" ·")[0], 9), name),
+    )
     return _layout(
         fig,
-        height=130 + 44 * max(len(lane_names), 1),
+        height=130 + 40 * max(len(lane_names), 1),
         barmode="overlay",
-        xaxis={"type": "date", "range": view},
+        xaxis={"type": "date", "range": [first.isoformat(), (today + timedelta(days=60)).isoformat()]},
         yaxis={"categoryorder": "array", "categoryarray": lane_names[::-1]},
     )
 

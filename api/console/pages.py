@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.audit import audited
 from api.console.session import ConsoleUser
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,8 +60,25 @@ def templates() -> Jinja2Templates:
     return t
 
 
+HEADERS = {
+    "Cache-Control": "no-store",  # pages name people: not kept by browsers or proxies
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+"""Every console page: nothing but this server may load into it, it may not be framed (a decision is a keystroke
+away), and it is not cached. Plotly styles its figures inline, hence 'unsafe-inline' for styles only."""
+
+
 def render(request: Request, name: str, user: ConsoleUser | None, status_code: int = 200, **context) -> HTMLResponse:
-    """The page `name` with the common context: user, navigation for their role, current path."""
+    """The page `name` with the common context and headers: user, navigation for their role, current path."""
     nav = [(label, path) for label, path, roles in NAV if user and user.role in roles]
     page = {"user": user, "nav": nav, "path": request.url.path, **context}
-    return request.app.state.console.templates.TemplateResponse(request, name, page, status_code=status_code)
+    response = request.app.state.console.templates.TemplateResponse(request, name, page, status_code=status_code)
+    audit_sets_it = audited(request.url.path)  # the audit middleware marks its pages no-store itself
+    response.headers.update({k: v for k, v in HEADERS.items() if not (audit_sets_it and k == "Cache-Control")})
+    return response

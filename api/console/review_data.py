@@ -177,7 +177,10 @@ def item_page(engine: Engine, explainer, review_id: int, user: ConsoleUser, pseu
             rec = records.get(col["key"])
             ref = records.get(col["vs"]) if col["vs"] else None
             agreement = "ref" if col["vs"] is None else _agreement(field, explanations.get(col["key"]), ref, rec)
-            cells.append({"value": display(field, rec, hidden), "agreement": agreement})
+            value = display(field, rec, hidden)
+            if value == "withheld":  # the colour would tell how a withheld value compares: not shown either
+                agreement = "withheld"
+            cells.append({"value": value, "agreement": agreement})
         rows.append({"label": field.label, "cells": cells})
     main = explanations.get(b)
     stored = it["evidence"] or {}
