@@ -256,7 +256,7 @@ def hbars(labels: Sequence, values: Sequence, title: str, colour: str = BLUE, te
         )
     )
     return _layout(
-        fig, xaxis_title=title, yaxis={"autorange": "reversed"}, margin={"l": 160, "r": 60, "t": 20, "b": 48}
+        fig, xaxis_title=title, yaxis={"autorange": "reversed"}, margin={"l": 160, "r": 150, "t": 20, "b": 48}
     )
 
 
@@ -302,8 +302,7 @@ def lines(x: Sequence, series: dict[str, Sequence], x_title: str, y_title: str, 
     return _layout(
         fig,
         xaxis={"type": "category", "title": x_title},
-        yaxis_title=y_title,
-        yaxis_tickformat=".0%" if percent else None,
+        yaxis={"title": y_title, "rangemode": "tozero", "tickformat": ".0%" if percent else None},
     )
 
 
