@@ -309,6 +309,10 @@ def main_flow(browser, world) -> None:
     t = Browsing(browser, world, "steward")
     try:
         t.open(f"/console/review/{item['review_id']}")
+        forged = t.page.request.post(  # the browser's own session cookie, but no CSRF token: refused
+            world.base + f"/console/review/{item['review_id']}/decide", form={"decision": "match"}
+        )
+        assert forged.status == 403 and review.show_item(world.engine, item["review_id"])["status"] == "open"
         t.page.fill("#reason", "same person: checked with the registry office")
         with t.page.expect_navigation():
             t.page.click("#decide-match")

@@ -106,7 +106,7 @@ VIEW_YEARS = 5
 
 def _sublanes(bars: Sequence[tuple], today: date) -> list[tuple]:
     """Bars of one lane that overlap go to rows of their own ("Stays", "Stays ·2", ...), so none hides another."""
-    rows: dict[str, list[date]] = {}  # row name -> end of its last bar
+    rows: dict[str, date] = {}  # row name -> end of its last bar
     out = []
     for bar in sorted(bars, key=lambda b: (b[0], b[2])):
         n = 1
@@ -286,7 +286,8 @@ def stacked(
     return _layout(fig, barmode="relative", xaxis_title=x_title, yaxis_title=y_title)
 
 
-def lines(x: Sequence, series: dict[str, Sequence], x_title: str, y_title: str, percent: bool = False) -> go.Figure:
+def lines(x: Sequence, series: dict[str, Sequence], x_title: str, y_title: str) -> go.Figure:
+    """One line per series over categories (dates or runs), from zero."""
     fig = go.Figure(
         [
             go.Scatter(
@@ -302,7 +303,7 @@ def lines(x: Sequence, series: dict[str, Sequence], x_title: str, y_title: str, 
     return _layout(
         fig,
         xaxis={"type": "category", "title": x_title},
-        yaxis={"title": y_title, "rangemode": "tozero", "tickformat": ".0%" if percent else None},
+        yaxis={"title": y_title, "rangemode": "tozero"},
     )
 
 
