@@ -359,6 +359,22 @@ def decide_pair(
     return decide(engine, review_id, match, by, note, wait)
 
 
+def add_note(engine: Engine, review_id: int, by: str, text: str) -> None:
+    """Append a dated note to an item without deciding it (a reviewer skipping it says why: "ask the registry
+    office"). Notes bind nothing: no lock needed."""
+    if not by or not by.strip() or not text.strip():
+        raise ReviewError("a note needs its text and who writes it")
+    R = store.REVIEW
+    with engine.begin() as conn:
+        item = _item(conn, review_id)
+        line = f"{utcnow().isoformat(timespec='seconds')} {by}: {text.strip()}"
+        conn.execute(
+            R.update()
+            .where(R.c.review_id == review_id)
+            .values(note=(item["note"] + "\n" if item["note"] else "") + line)
+        )
+
+
 def undo_decision(engine: Engine, review_id: int, by: str, wait: float = 0.0) -> dict:
     """Revoke the constraint of a decided item and reopen it: the next run forgets the decision."""
     now = utcnow()

@@ -552,3 +552,23 @@ def test_make_demo_ends_with_the_console_url_and_a_steward_key(world):
     assert tail[1].split() == ["steward", "key", console["key"]]
     world.keys["demo"] = console["key"]
     assert world.session("demo").get(world.base + "/console/review").status_code == 200
+
+
+def test_skipping_an_item_with_a_reason_keeps_it_open_with_a_note(world):
+    item = open_items(world)[0]["review_id"]
+    s = world.session("steward")
+    token = csrf(s.get(world.base + f"/console/review/{item}").text)
+    r = s.post(
+        world.base + f"/console/review/{item}/skip",
+        data={"reason": "ask the registry office", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/console/review/")
+    assert r.headers["location"] != f"/console/review/{item}"
+    shown = review.show_item(world.engine, item)
+    assert shown["status"] == "open" and shown["note"].endswith(
+        f"Steward ({world.clients['steward']}): skipped: ask the registry office"
+    )
+    assert "skipped: ask the registry office" in s.get(world.base + f"/console/review/{item}").text
+    r = s.post(world.base + f"/console/review/{item}/skip", data={"csrf_token": token}, allow_redirects=False)
+    assert r.status_code == 303 and review.show_item(world.engine, item)["note"] == shown["note"]  # no reason, no note

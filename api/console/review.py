@@ -115,6 +115,28 @@ def item(
     return render(request, "review_item.html", user, done=done, undone=undone, **data)
 
 
+@router.post("/review/{review_id}/skip")
+async def skip_with_reason(
+    request: Request,
+    review_id: int,
+    reason: str = Form("", max_length=1000),
+    user: ConsoleUser = Depends(checked("steward")),
+) -> RedirectResponse:
+    """Skip: nothing decided; a reason given is kept as a note on the item. On to the next open item."""
+    from matching import review
+
+    _unscoped(user)
+    engine = _services(request).engine
+    if reason.strip():
+        try:
+            await run_in_threadpool(review.add_note, engine, review_id, user.by, f"skipped: {reason.strip()}")
+        except review.ReviewError as exc:
+            raise ConsoleError(404, str(exc), "Not found") from None
+    note(request, None, f"console: review {review_id} skipped")
+    found = await run_in_threadpool(next_open, engine, review_id)
+    return RedirectResponse(f"/console/review/{found}" if found else "/console/review", status_code=303)
+
+
 @router.get("/review/{review_id}/next")
 def skip(request: Request, review_id: int, user: ConsoleUser = Depends(allow(*READERS))) -> RedirectResponse:
     """Skip: the next open item in priority order, nothing recorded."""
