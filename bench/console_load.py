@@ -233,7 +233,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = serve(url, Path(tmp))
         try:
-            with httpx.Client(base_url=base, timeout=300) as client:
+            with httpx.Client(base_url=base, timeout=300, follow_redirects=True) as client:
                 token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/login").text).group(1)
                 signed = client.post("/console/login", data={"api_key": key, "csrf_token": token})
                 if "/console/login" in str(signed.url):

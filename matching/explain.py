@@ -44,6 +44,7 @@ class Explainer:
         self.prepared = prepare_records(self.records, self.settings)
         self.comparators = build_comparators(self.settings)
         self.pos = pd.Series(np.arange(len(self.records)), index=self.records.index)
+        self._plain: pd.DataFrame | None = None
 
     def _position(self, key: str) -> int:
         store.split_key(key)
@@ -51,9 +52,17 @@ class Explainer:
             raise ExplainError(f"no staged record {key} (stg_person)")
         return int(self.pos[key])
 
+    def _rows(self, a: int, b: int) -> pd.DataFrame:
+        """Two prepared records as a frame of their own, without `prepared.attrs` (the term-frequency tables cached
+        there for every record), which pandas would deep-copy on each column read of a slice."""
+        if self._plain is None:
+            self._plain = self.prepared.copy(deep=False)  # shares the columns
+            self._plain.attrs = {}
+        return self._plain.iloc[[a, b]].reset_index(drop=True)
+
     def blocking_passes(self, a: int, b: int) -> list[str]:
         """Blocking passes in which the two records share a key."""
-        two = self.prepared.iloc[[a, b]].reset_index(drop=True)
+        two = self._rows(a, b)
         hit = []
         for bp in self.settings.blocking.passes:
             rec, code = pass_keys(two, bp.keys)
@@ -70,7 +79,7 @@ class Explainer:
         two = prepare_records(self.records.iloc[[int(i[0]), int(j[0])]], self.settings)
         lv = compute_levels(two, np.array([0]), np.array([1]), self.comparators)
         tf = tf_adjustments(self.model, self.prepared, lv, i, j)
-        prior = self.model.pair_prior_weights(self.prepared, i, j)
+        prior = self.model.pair_prior_weights(self._rows(int(i[0]), int(j[0])), np.array([0]), np.array([1]))
         out = self.model.explain(lv[0], tf[0] if tf is not None else None, None if prior is None else prior[0])
         th = self.settings.thresholds
         s = out["match_probability"] if th.scale == "probability" else out["match_weight"]

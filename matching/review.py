@@ -224,7 +224,7 @@ def list_items(engine: Engine, status: str | None = OPEN, limit: int = 50) -> li
 
 def related_items(conn: Connection, review_id: int, keys: tuple[str, ...]) -> list[dict]:
     """The other review items sharing a record with `keys`: the competing candidates of an ambiguous item (a
-    triangle of items shows as the two others), most probable first."""
+    triangle of items shows as the two others), most probable first, with their evidence."""
     R = store.REVIEW
     sides = [store.split_key(k) for k in keys]
     touches = sa.or_(
@@ -242,6 +242,7 @@ def related_items(conn: Connection, review_id: int, keys: tuple[str, ...]) -> li
             R.c.match_weight,
             R.c.status,
             R.c.evidence["reason"].as_string().label("reason"),
+            R.c.evidence,
         )
         .where(touches, R.c.review_id != review_id)
         .order_by(R.c.probability.desc(), R.c.review_id)

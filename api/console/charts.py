@@ -63,18 +63,68 @@ def threshold_weights(thresholds: dict) -> dict[str, float]:
     return {"review": conv(thresholds["review"]), "auto_link": conv(thresholds["auto_link"])}
 
 
-def _threshold_lines(fig: go.Figure, thresholds: dict, axis: str = "x") -> None:
+def _threshold_marks(thresholds: dict, axis: str = "x") -> dict:
+    """The review and auto-link thresholds as dashed lines with labels (layout shapes and annotations: cheaper to
+    build than Plotly's add_vline/add_hline, which the review item page would pay on every view)."""
+    shapes, notes = [], []
     for name, weight in threshold_weights(thresholds).items():
         review = name == "review"
+        colour = AMBER if review else GREEN
+        line = {"color": colour, "dash": "dash", "width": 1.5}
         label = f"{'review' if review else 'auto link'} ≥ {weight:.1f}"
-        line = {"color": AMBER if review else GREEN, "dash": "dash", "width": 1.5}
-        font = {"size": 11, "color": AMBER if review else GREEN}
         if axis == "x":
-            where = "top left" if review else "top right"
-            fig.add_vline(x=weight, line=line, annotation_text=label, annotation_position=where, annotation_font=font)
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": weight,
+                    "x1": weight,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": line,
+                }
+            )
+            notes.append(
+                {
+                    "xref": "x",
+                    "yref": "paper",
+                    "x": weight,
+                    "y": 1,
+                    "text": label,
+                    "showarrow": False,
+                    "font": {"size": 11, "color": colour},
+                    "xanchor": "right" if review else "left",
+                    "yanchor": "bottom",
+                }
+            )
         else:
-            where = "bottom left" if review else "top left"
-            fig.add_hline(y=weight, line=line, annotation_text=label, annotation_position=where, annotation_font=font)
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "yref": "y",
+                    "x0": 0,
+                    "x1": 1,
+                    "y0": weight,
+                    "y1": weight,
+                    "line": line,
+                }
+            )
+            notes.append(
+                {
+                    "xref": "paper",
+                    "yref": "y",
+                    "x": 0,
+                    "y": weight,
+                    "text": label,
+                    "showarrow": False,
+                    "font": {"size": 11, "color": colour},
+                    "xanchor": "left",
+                    "yanchor": "top" if review else "bottom",
+                }
+            )
+    return {"shapes": shapes, "annotations": notes}
 
 
 def waterfall(explanation: dict) -> go.Figure:
@@ -96,8 +146,13 @@ def waterfall(explanation: dict) -> go.Figure:
             hovertemplate="%{x}: %{y:+.2f}<extra></extra>",
         )
     )
-    _threshold_lines(fig, explanation["thresholds"], axis="y")
-    return _layout(fig, height=360, showlegend=False, yaxis_title="match weight (bits)")
+    return _layout(
+        fig,
+        height=360,
+        showlegend=False,
+        yaxis_title="match weight (bits)",
+        **_threshold_marks(explanation["thresholds"], "y"),
+    )
 
 
 VIEW_YEARS = 5
@@ -194,8 +249,14 @@ def weight_histogram(bins: Sequence[tuple[float, int, str]], thresholds: dict) -
             for d in decisions
         ]
     )
-    _threshold_lines(fig, thresholds)
-    return _layout(fig, barmode="stack", xaxis_title="match weight (bits)", yaxis_title="pairs", yaxis_type="log")
+    return _layout(
+        fig,
+        barmode="stack",
+        xaxis_title="match weight (bits)",
+        yaxis_title="pairs",
+        yaxis_type="log",
+        **_threshold_marks(thresholds),
+    )
 
 
 def m_u_chart(comparisons: Sequence[dict]) -> go.Figure:

@@ -121,6 +121,22 @@ def waterfall_rows(explanation: dict, user: ConsoleUser, hidden: set[str]) -> li
     return rows
 
 
+def _as_queued(evidence: dict | None, explainer) -> dict | None:
+    """A competing item's stored evidence (its levels and weights when it was queued) in the shape
+    `level_agreement` reads, the neutral levels taken from the model."""
+    if not evidence or explainer is None:
+        return None
+    model = {c.name: c for c in explainer.model.comparisons}
+    rows = []
+    for c in evidence.get("comparisons", []):
+        params = model.get(c["comparison"])
+        neutral = (
+            params is not None and c["level"] in params.labels and params.labels.index(c["level"]) in params.neutral
+        )
+        rows.append({**c, "label": c["level"], "neutral": neutral})
+    return {"comparisons": rows}
+
+
 def _explain(explainer, a: str, b: str) -> dict | None:
     from matching.explain import ExplainError
 
@@ -137,12 +153,13 @@ def item_page(engine: Engine, explainer, review_id: int, user: ConsoleUser, pseu
     it = review.show_item(engine, review_id)
     a, b = it["left"], it["right"]
     keys = [a, b, *(c["key"] for c in it["competitors"])]
-    via = {b: a}
+    via, queued = {b: a}, {}
     for r in sorted(it["related"], key=lambda r: -r["probability"]):
         for k, other in ((r["left"], r["right"]), (r["right"], r["left"])):
-            if k not in (a, b) and other in (a, b):
-                via.setdefault(k, other)
-    explanations = {k: _explain(explainer, via[k], k) for k in keys[1:] if k in via}
+            if k not in (a, b) and other in (a, b) and k not in via:
+                via[k], queued[k] = other, r["evidence"]
+    explanations = {b: _explain(explainer, a, b)}  # the pair itself: explained now, as `fase explain` would
+    explanations |= {k: _as_queued(ev, explainer) for k, ev in queued.items()}  # competitors: their items' evidence
     beneficiary_of = {a: it["beneficiaries"][0], b: it["beneficiaries"][1]}
     beneficiary_of |= {c["key"]: c["beneficiary"] for c in it["competitors"]}
     with engine.connect() as conn:
