@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed-$(shell (cat requirements.lock pyproject.toml 2>/dev/null) | sha1sum | cut -c1-12)
+VENDOR_STAMP := vendor/dist/.stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo airflow test check lock bench clean
+.PHONY: install demo airflow test check lock bench clean browser
 
-install: $(STAMP)
+install: $(STAMP) $(VENDOR_STAMP) browser
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -17,6 +19,18 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+# The console's and the Data Docs' front-end assets: npm packages at pinned versions, sha512-checked, reduced
+# to the files served (vendor/manifest.json); nothing is fetched from a CDN at run time.
+$(VENDOR_STAMP): vendor/manifest.json vendor/fetch.py
+	@command -v npm >/dev/null || { echo "npm is required to vendor the console's assets (apt-get install npm)"; exit 1; }
+	$(PY) vendor/fetch.py
+
+# Debian's Chromium for the console's browser tests (Playwright drives it; no browser download).
+browser:
+	@test -x /usr/bin/chromium || ! command -v apt-get >/dev/null || \
+	  { $(SUDO) apt-get install -y -q chromium chromium-driver || \
+	    echo "could not install chromium: the browser tests will be skipped (they fail under CI)"; }
 
 demo: install
 	$(BIN)/fase demo --fresh
@@ -43,4 +57,4 @@ bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var vendor/dist

@@ -1,29 +1,36 @@
-"""The FastAPI application: ``create_app(config_or_engine)`` wires the warehouse, keys, limits, audit.
+"""The FastAPI application: ``create_app(config_or_engine)`` wires the warehouse, keys, limits, audit, the
+console (/console) and the API's docs (/docs, Swagger UI from the vendored assets: it renders offline).
 
-``create_app_from_env`` is the uvicorn factory `fase serve` uses (it reads FASE_CONFIG), so that
-several worker processes can each build their own app.
+The uvicorn factory `fase serve` uses is hub.webapp.create_app_from_env (it reads FASE_CONFIG and gives the
+console a sandbox's ground truth), so that several worker processes can each build their own app.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine, make_url
 
-from api import errors, openapi
+from api import console, errors, openapi
 from api.audit import AuditMiddleware
 from api.clients import KeyVerifier
 from api.ratelimit import RateLimiter, RedisRateLimiter, make_limiter
 from api.routes import beneficiaries, feed, health, lookup
-from configuration import HubConfig, load_config
+from configuration import HubConfig
 from warehouse import db
 from warehouse.pseudonyms import DEFAULT_PSEUDONYM_ENV, Pseudonymiser
 
 log = logging.getLogger("api")
+DEFAULT_CONSOLE_ENV = "FASE_CONSOLE_SECRET"
+SWAGGER = "/console/vendor/swagger-ui-dist"
 DESCRIPTION = """Read API of fase-hub for case-management systems.
 
 **Authentication**: an API key in `Authorization: Bearer <key>` or `X-API-Key`. The end user acting
@@ -38,6 +45,8 @@ and crosswalk). Every read of personal data, refused ones included, is audited.
 **Errors** are RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`, `detail`,
 `instance`); `429` carries `Retry-After`. **Lists** page alike: `cursor` + `limit` in, `{items, next_cursor,
 has_more}` out. **Merged records** carry an `ETag`: poll with `If-None-Match` (304 when unchanged).
+
+People use the console at `/console` (sign in with a key of role `steward`, `case_worker` or `analyst`).
 """
 
 
@@ -52,13 +61,15 @@ class Services:
     head: str | None
 
 
-def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | None]:
+def _engine_and_keys(source: HubConfig | Engine | str) -> tuple[Engine, str | None, str | None]:
+    """The engine, the pseudonym key and the console secret (from the variables the configuration names)."""
     if isinstance(source, Engine):
-        return source, os.environ.get(DEFAULT_PSEUDONYM_ENV)
+        return source, os.environ.get(DEFAULT_PSEUDONYM_ENV), os.environ.get(DEFAULT_CONSOLE_ENV)
     if isinstance(source, HubConfig):  # as the API's database role when the configuration names one
         url, key_env = source.api_warehouse_url(), source.secrets.pseudonym_key_env
+        secret_env = source.secrets.console_secret_env
     else:
-        url, key_env = make_url(source), DEFAULT_PSEUDONYM_ENV
+        url, key_env, secret_env = make_url(source), DEFAULT_PSEUDONYM_ENV, DEFAULT_CONSOLE_ENV
     pool = (
         {}
         if url.get_backend_name() == "sqlite"
@@ -69,7 +80,22 @@ def _engine_and_key(source: HubConfig | Engine | str) -> tuple[Engine, str | Non
             "pool_recycle": 300,
         }
     )
-    return db.make_engine(url, **pool), os.environ.get(key_env)
+    return db.make_engine(url, **pool), os.environ.get(key_env), os.environ.get(secret_env)
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the vendored swagger-ui-dist (no CDN; no validator badge call)."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
 
 
 def create_app(
@@ -77,11 +103,14 @@ def create_app(
     *,
     pseudonym_key: str | None = None,
     limiter: RateLimiter | RedisRateLimiter | None = None,
+    console_secret: str | None = None,
+    truth: Callable[[], Mapping[str, int]] | None = None,
 ) -> FastAPI:
-    """The API over a warehouse given as a hub configuration, an engine or a URL. The pseudonym key
-    defaults to the configuration's ``secrets.pseudonym_key_env`` variable (FASE_PSEUDONYM_KEY); the rate
-    limiter to the configuration's (shared through Redis when ``api.redis_url`` is set), else per process."""
-    engine, env_key = _engine_and_key(source)
+    """The API and the console over a warehouse given as a hub configuration, an engine or a URL. The pseudonym
+    key and the console secret default to the variables the configuration names (FASE_PSEUDONYM_KEY,
+    FASE_CONSOLE_SECRET); the rate limiter to the configuration's (shared through Redis when ``api.redis_url``
+    is set), else per process; `truth` (record key -> true person) lets the console score a sandbox's linkage."""
+    engine, env_key, env_secret = _engine_and_keys(source)
     if limiter is None:
         limiter = make_limiter(source.api) if isinstance(source, HubConfig) else RateLimiter()
     key = pseudonym_key or env_key
@@ -92,7 +121,7 @@ def create_app(
         title="fase-hub read API",
         version="1.0.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -101,11 +130,9 @@ def create_app(
     openapi.install(app)
     for module in (beneficiaries, lookup, feed, health):
         app.include_router(module.router)
+    _docs(app)
+    data_docs = Path(source.data_dir).resolve() / "data_docs" if isinstance(source, HubConfig) else None
+    console.install(app, engine, secret=console_secret or env_secret, data_docs=data_docs, truth=truth)
     app.add_middleware(AuditMiddleware, engine=engine)
     app.add_middleware(errors.CatchAllMiddleware)
     return app
-
-
-def create_app_from_env() -> FastAPI:
-    """uvicorn factory: the app over the warehouse of the configuration named by FASE_CONFIG."""
-    return create_app(load_config(os.environ.get("FASE_CONFIG")))

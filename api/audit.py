@@ -1,8 +1,9 @@
-"""The audit trail: one append-only ``api_audit`` row per request under /v1, refusals included.
+"""The audit trail: one append-only ``api_audit`` row per request reading personal data, refusals included.
 
-Every request under /v1 except health and readiness is audited by ``AuditMiddleware`` when its
-response starts: who (client, role, purpose, end user, location), what (method, path without query
-string, beneficiaries), when and the outcome (HTTP status). Routes name the beneficiaries they served
+Every request under /v1 except health and readiness, and every console page showing personal data
+(CONSOLE_AUDITED), is audited by ``AuditMiddleware`` when its response starts: who (client, role, purpose,
+end user, location), what (method, path without query string, beneficiaries), when and the outcome (HTTP
+status). Routes name the beneficiaries they served
 in ``request.state.audit_ids``: one goes to ``beneficiary_id``; several (a page of the change feed, search
 hits, a lookup matching more than one) to ``beneficiary_ids`` as a JSON array, hashed with the row and indexed
 by the database in ``api_audit_beneficiary`` — one row per page, found by beneficiary all the same
@@ -33,6 +34,15 @@ log = logging.getLogger("api.audit")
 api_audit, audit_index = ACCESS_TABLES["api_audit"], ACCESS_TABLES["api_audit_beneficiary"]
 UNAUDITED = ("/v1/health", "/v1/ready")
 UNAVAILABLE = "audit log unavailable: the read was not served"
+CONSOLE_AUDITED = (
+    "/console/review",
+    "/console/beneficiaries/",
+    "/console/search",
+    "/console/quarantine",
+    "/console/data-docs/",
+)
+"""Console pages that show personal data (or act on it); their static assets are not audited."""
+ASSETS = (".css", ".js", ".png", ".ico", ".svg", ".woff", ".woff2", ".ttf", ".map")
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -44,6 +54,8 @@ def _clean(value: str | None, limit: int) -> str | None:
 
 
 def audited(path: str) -> bool:
+    if path.startswith("/console/"):
+        return path.startswith(CONSOLE_AUDITED) and not path.endswith(ASSETS)
     return path.startswith("/v1/") and path not in UNAUDITED
 
 

@@ -221,3 +221,12 @@ class KeyVerifier:
         with self._lock:
             self._verified[prefix] = (row.key_hash, digest)
         return _client(row)
+
+
+def active_client(engine: Engine, client_id: str) -> Client | None:
+    """The client `client_id` while its key is not revoked (a console session is checked against it)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(api_client).where(api_client.c.client_id == client_id, api_client.c.revoked_at.is_(None))
+        ).first()
+    return _client(row) if row else None

@@ -43,7 +43,7 @@ GOLDEN = (
     "is_protected",
     "address_protected",
 )
-PROVENANCE = ("attribute", "source_system", "source_person_id", "rule", "decided_by")
+PROVENANCE = ("attribute", "source_system", "source_person_id", "source_date", "rule", "decided_by")
 FACTS = {  # record key -> (table, columns, sort columns)
     "residences": (
         "fact_residence",
@@ -205,7 +205,10 @@ def fetch(conn: Connection, beneficiary_id: str) -> dict | None:
     golden = _loaded(row.golden)
     if golden is not None:
         golden["birth_date"] = date.fromisoformat(golden["birth_date"]) if golden["birth_date"] else None
-    out: dict = {"identity": identity, "links": links, "golden": golden, "provenance": _loaded(row.provenance) or []}
+    provenance = _loaded(row.provenance) or []
+    for p in provenance:
+        p["source_date"] = _utc(p["source_date"])
+    out: dict = {"identity": identity, "links": links, "golden": golden, "provenance": provenance}
     for key, (_, _, order) in FACTS.items():
         out[key] = _sorted(_loaded(getattr(row, key)), order)
     for payment in out["payments"]:

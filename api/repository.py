@@ -241,7 +241,7 @@ def _golden(golden: dict, provenance: list[dict]) -> dict:
         p = prov.get(attribute)
         if value is None or p is None:
             return {"value": value, "source": None}
-        source = {"system": p["source_system"], "source_person_id": p["source_person_id"]}
+        source = {"system": p["source_system"], "source_person_id": p["source_person_id"], "date": p["source_date"]}
         return {"value": value, "source": {**source, "rule": p["rule"], "decided_by": p["decided_by"]}}
 
     out = {f: sourced(f, golden[f]) for f in GOLDEN_FIELDS}

@@ -146,6 +146,9 @@ class Sources(_Model):
 class Secrets(_Model):
     iban_hash_key_env: EnvName = Field(default="FASE_IBAN_HASH_KEY", description="key of the IBAN keyed hash")
     pseudonym_key_env: EnvName = Field(default="FASE_PSEUDONYM_KEY", description="key of analysts' pseudonymous ids")
+    console_secret_env: EnvName = Field(
+        default="FASE_CONSOLE_SECRET", description="key signing the console's session cookies (shared by all workers)"
+    )
 
 
 class HubConfig(_Model):
@@ -161,6 +164,10 @@ class HubConfig(_Model):
         default=0.2, ge=0, le=1, description="share of rejected rows in a batch above which the run fails"
     )
     mode: Literal["sandbox", "production"] = "production"
+    truth_folder: Path | None = Field(
+        default=None,
+        description="a sandbox world folder: the console scores the linkage against its truth.db (sandbox only)",
+    )
 
     @model_validator(mode="after")
     def _roles_need_postgresql(self) -> HubConfig:

@@ -20,6 +20,7 @@ from hub import airflow_local
 from sandbox import services, world
 
 VAR = Path("var")
+CONSOLE_PORT = 8000  # `fase serve`'s default
 SYNC_COLUMNS = ("received", "new", "changed", "unchanged", "deleted")
 STAGE_COLUMNS = ("received", "staged", "quarantined")
 LINK_FIELDS = ("records", "compared_pairs", "auto_links", "review_pairs", "beneficiaries", "created", "merged", "split")
@@ -84,6 +85,7 @@ def run_demo(
         rounds.append(one_round(f"incremental, after one simulated day ({day['today']})", with_quality=False))
         progress("evaluating the linkage against the sandbox's ground truth")
         evaluation, household = _evaluation(engine, folder), _household(engine)
+        console = _console(engine, config)
 
     return {
         "world": {**world_info, "folder": str(folder), "today": day["today"]},
@@ -95,6 +97,7 @@ def run_demo(
         "hub_config": str(config),
         "data_docs": next((r["data_docs"] for r in rounds if "data_docs" in r), None),
         "data_dir": str(cfg.data_dir),
+        "console": console,
         "seconds": round(time.monotonic() - started, 1),
     }
 
@@ -106,6 +109,14 @@ def _evaluation(engine, folder: Path) -> list[str]:
     from sandbox.truth import record_truth
 
     return format_evaluation(evaluate_crosswalk(engine, record_truth(folder), worst=3))
+
+
+def _console(engine, config: Path) -> dict:
+    """Where the console will be and a steward's key for the demo world (printed once, like `fase api-keys`)."""
+    from api.clients import create_client
+
+    _, key = create_client(engine, "Demo steward", "steward", "make demo: clerical review in the console")
+    return {"serve": f"fase --config {config} serve", "url": f"http://127.0.0.1:{CONSOLE_PORT}/console", "key": key}
 
 
 def _household(engine) -> list[str]:
@@ -217,9 +228,17 @@ def format_report(report: dict) -> str:
         "Where to look next:",
         f"  warehouse     {report['warehouse']}   (sqlite3 … 'SELECT * FROM pipeline_run')",
         f"  Data Docs     {report['data_docs'] or 'under ' + report['data_dir'] + ' (once fase_quality has run)'}",
-        "  read API      fase serve",
+        "  read API      fase serve   (the console under /console, Swagger UI at /docs)",
         f"  Airflow UI    make airflow   (= fase airflow: these runs, in {report['airflow_home']}; see dags/README.md)",
         f"  hub config    {report['hub_config']}",
         f"demo finished in {report['seconds']} s",
     ]
+    if report.get("console"):
+        c = report["console"]
+        lines += [
+            "",
+            f"The console: run `{c['serve']}`, then open {c['url']}",
+            f"  steward key   {c['key']}",
+            "  (shown once; more people: fase api-keys create --role steward|case_worker|analyst --name … --purpose …)",
+        ]
     return "\n".join(lines)

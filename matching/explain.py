@@ -44,6 +44,7 @@ class Explainer:
         self.prepared = prepare_records(self.records, self.settings)
         self.comparators = build_comparators(self.settings)
         self.pos = pd.Series(np.arange(len(self.records)), index=self.records.index)
+        self._plain: pd.DataFrame | None = None
 
     def _position(self, key: str) -> int:
         store.split_key(key)
@@ -51,9 +52,17 @@ class Explainer:
             raise ExplainError(f"no staged record {key} (stg_person)")
         return int(self.pos[key])
 
+    def _rows(self, a: int, b: int) -> pd.DataFrame:
+        """Two prepared records as a frame of their own, without `prepared.attrs` (the term-frequency tables cached
+        there for every record), which pandas would deep-copy on each column read of a slice."""
+        if self._plain is None:
+            self._plain = self.prepared.copy(deep=False)  # shares the columns
+            self._plain.attrs = {}
+        return self._plain.iloc[[a, b]].reset_index(drop=True)
+
     def blocking_passes(self, a: int, b: int) -> list[str]:
         """Blocking passes in which the two records share a key."""
-        two = self.prepared.iloc[[a, b]].reset_index(drop=True)
+        two = self._rows(a, b)
         hit = []
         for bp in self.settings.blocking.passes:
             rec, code = pass_keys(two, bp.keys)
@@ -70,7 +79,7 @@ class Explainer:
         two = prepare_records(self.records.iloc[[int(i[0]), int(j[0])]], self.settings)
         lv = compute_levels(two, np.array([0]), np.array([1]), self.comparators)
         tf = tf_adjustments(self.model, self.prepared, lv, i, j)
-        prior = self.model.pair_prior_weights(self.prepared, i, j)
+        prior = self.model.pair_prior_weights(self._rows(int(i[0]), int(j[0])), np.array([0]), np.array([1]))
         out = self.model.explain(lv[0], tf[0] if tf is not None else None, None if prior is None else prior[0])
         th = self.settings.thresholds
         s = out["match_probability"] if th.scale == "probability" else out["match_weight"]
@@ -104,6 +113,18 @@ class Explainer:
                 continue
             vals.append(str(v))
         return " / ".join(vals) if vals else "—"
+
+
+def level_agreement(row: dict) -> str:
+    """How a comparison's level reads to a reviewer: `missing` (a value on one side or none), `neutral` (a level
+    that says nothing, e.g. an untrusted code), `agree` (the exact level), `near` (another level with positive
+    weight: a typo, a swap, a variant) or `disagree` (a level with a negative or null weight)."""
+    if row["neutral"]:
+        return "missing" if row["label"] == "missing" else "neutral"
+    level_weight = row["weight"] - row["tf_adjustment"]
+    if level_weight > 0:
+        return "agree" if row["label"] == "exact" else "near"
+    return "disagree"
 
 
 def explain_records(engine: Engine, key_a: str, key_b: str) -> dict:

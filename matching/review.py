@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -22,10 +24,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from matching import store
 from warehouse import locks
+from warehouse.models import PipelineRun
 from warehouse.runs import lock_scope
 from warehouse.types import utcnow
 
 OPEN, MATCH, NO_MATCH = "open", "match", "no_match"
+STATUSES = (OPEN, MATCH, NO_MATCH)
 
 
 class ReviewError(ValueError):
@@ -94,59 +98,195 @@ def _keys(item) -> tuple[str, str]:
     )
 
 
-def list_items(engine: Engine, status: str | None = OPEN, limit: int = 50) -> list[dict]:
-    R = store.REVIEW
-    q = sa.select(
-        R.c.review_id,
-        R.c.left_system,
-        R.c.left_id,
-        R.c.right_system,
-        R.c.right_id,
-        R.c.probability,
-        R.c.match_weight,
-        R.c.status,
-        R.c.decided_by,
-        R.c.decided_at,
-        R.c.evidence,
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which review items a queue shows: status (None: all), an unordered system pair, a probability band
+    [low, high), and the age of the linkage run that opened them (in whole days, at least / at most)."""
+
+    status: str | None = OPEN
+    systems: tuple[str, str] | None = None
+    band: tuple[float, float] | None = None
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+
+    def without_status(self) -> QueueFilter:
+        return replace(self, status=None)
+
+
+REFUSED = "automatic link refused%"
+
+
+def priority_order(R: sa.Table) -> list:
+    """Priority of review items: automatic links the clustering refused (a constraint or an ambiguity stopped a
+    link the model wanted) before review-band pairs; then the most probable first; then the oldest."""
+    reason = R.c.evidence["reason"].as_string()
+    return [sa.case((reason.like(REFUSED), 0), else_=1), R.c.probability.desc(), R.c.review_id]
+
+
+def _filtered(q, flt: QueueFilter, now: datetime | None = None):
+    R, P = store.REVIEW, PipelineRun.__table__
+    if flt.status:
+        q = q.where(R.c.status == flt.status)
+    if flt.systems:
+        a, b = sorted(flt.systems)
+        q = q.where(
+            sa.or_(
+                sa.and_(R.c.left_system == a, R.c.right_system == b),
+                sa.and_(R.c.left_system == b, R.c.right_system == a),
+            )
+        )
+    if flt.band:
+        q = q.where(R.c.probability >= flt.band[0], R.c.probability < flt.band[1])
+    if flt.min_age_days is not None or flt.max_age_days is not None:
+        now = now or utcnow()
+        opened = sa.select(P.c.started_at).where(P.c.run_id == R.c.created_run_id).scalar_subquery()
+        if flt.min_age_days is not None:
+            q = q.where(opened <= now - timedelta(days=flt.min_age_days))
+        if flt.max_age_days is not None:
+            q = q.where(opened > now - timedelta(days=flt.max_age_days + 1))
+    return q
+
+
+def queue(engine: Engine, flt: QueueFilter = QueueFilter(), limit: int = 50, offset: int = 0) -> list[dict]:
+    """Review items in priority order (`priority_order`), filtered: id, both record keys with the names the
+    records carry now, probability, weight, status, who decided and when, why it was queued, and when the
+    linkage run that opened it started."""
+    R, P, S = store.REVIEW, PipelineRun.__table__, store.STG
+    left, right = S.alias("left_person"), S.alias("right_person")
+    q = (
+        sa.select(
+            R.c.review_id,
+            R.c.left_system,
+            R.c.left_id,
+            R.c.right_system,
+            R.c.right_id,
+            R.c.probability,
+            R.c.match_weight,
+            R.c.status,
+            R.c.decided_by,
+            R.c.decided_at,
+            R.c.evidence["reason"].as_string().label("reason"),
+            P.c.started_at.label("opened_at"),
+            left.c.first_name.label("left_first_name"),
+            left.c.last_name.label("left_last_name"),
+            right.c.first_name.label("right_first_name"),
+            right.c.last_name.label("right_last_name"),
+        )
+        .select_from(
+            R.outerjoin(P, P.c.run_id == R.c.created_run_id)
+            .outerjoin(left, sa.and_(left.c.source_system == R.c.left_system, left.c.source_person_id == R.c.left_id))
+            .outerjoin(
+                right, sa.and_(right.c.source_system == R.c.right_system, right.c.source_person_id == R.c.right_id)
+            )
+        )
+        .order_by(*priority_order(R))
+        .limit(limit)
+        .offset(offset)
     )
-    if status:
-        q = q.where(R.c.status == status)
-    q = q.order_by(R.c.probability.desc(), R.c.review_id).limit(limit)
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(q).mappings()]
+        rows = [dict(r) for r in conn.execute(_filtered(q, flt)).mappings()]
     for r in rows:
         r["left"], r["right"] = _keys(r)
-        r["reason"] = (r.pop("evidence") or {}).get("reason")
+        for side in ("left", "right"):
+            names = (r.pop(f"{side}_first_name"), r.pop(f"{side}_last_name"))
+            r[f"{side}_name"] = " ".join(n for n in names if n) or None
     return rows
 
 
+def queue_ids(engine: Engine, flt: QueueFilter = QueueFilter()) -> list[int]:
+    """The ids of the filtered queue, in priority order (to step from one item to the next)."""
+    R = store.REVIEW
+    with engine.connect() as conn:
+        return list(conn.execute(_filtered(sa.select(R.c.review_id), flt).order_by(*priority_order(R))).scalars())
+
+
+def status_counts(engine: Engine, flt: QueueFilter = QueueFilter()) -> dict[str, int]:
+    """How many items of each status the filter (its status aside) selects."""
+    R = store.REVIEW
+    q = _filtered(sa.select(R.c.status, sa.func.count()).group_by(R.c.status), flt.without_status())
+    with engine.connect() as conn:
+        found = dict(conn.execute(q).all())
+    return {status: int(found.get(status, 0)) for status in STATUSES} | {"all": int(sum(found.values()))}
+
+
+def system_pairs(engine: Engine) -> list[tuple[str, str]]:
+    """The (unordered) system pairs the queue holds items of, for a filter."""
+    R = store.REVIEW
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(R.c.left_system, R.c.right_system).distinct()).all()
+    return sorted({tuple(sorted(p)) for p in found})
+
+
+def list_items(engine: Engine, status: str | None = OPEN, limit: int = 50) -> list[dict]:
+    """The queue with a status filter only (the CLI's `fase review list`)."""
+    return queue(engine, QueueFilter(status=status), limit)
+
+
+def related_items(conn: Connection, review_id: int, keys: tuple[str, ...]) -> list[dict]:
+    """The other review items sharing a record with `keys`: the competing candidates of an ambiguous item (a
+    triangle of items shows as the two others), most probable first, with their evidence."""
+    R = store.REVIEW
+    sides = [store.split_key(k) for k in keys]
+    touches = sa.or_(
+        *[sa.and_(R.c.left_system == s, R.c.left_id == i) for s, i in sides],
+        *[sa.and_(R.c.right_system == s, R.c.right_id == i) for s, i in sides],
+    )
+    rows = conn.execute(
+        sa.select(
+            R.c.review_id,
+            R.c.left_system,
+            R.c.left_id,
+            R.c.right_system,
+            R.c.right_id,
+            R.c.probability,
+            R.c.match_weight,
+            R.c.status,
+            R.c.evidence["reason"].as_string().label("reason"),
+            R.c.evidence,
+        )
+        .where(touches, R.c.review_id != review_id)
+        .order_by(R.c.probability.desc(), R.c.review_id)
+    ).mappings()
+    out = []
+    for row in rows:
+        item = dict(row)
+        item["left"], item["right"] = _keys(item)
+        out.append(item)
+    return out
+
+
 def show_item(engine: Engine, review_id: int) -> dict:
-    """The item, its evidence, both records side by side, their beneficiaries and constraints."""
+    """The item, its evidence, both records side by side, their beneficiaries and constraints; and the items that
+    compete with it (sharing one of its records) with the records they bring (`competitors`, by key)."""
     with engine.connect() as conn:
         item = _item(conn, review_id)
         a, b = _keys(item)
+        related = related_items(conn, review_id, (a, b))
+        others = sorted({k for r in related for k in (r["left"], r["right"])} - {a, b})
+        keys = [a, b, *others]
         cols = [c.name for c in store.STG.columns if c.name not in ("run_id",)]
-        recs = store.read_persons(conn, None, columns=cols, keys=[a, b])
+        recs = store.read_persons(conn, None, columns=cols, keys=keys)
         X = store.XW
         bens = dict(
             conn.execute(
                 sa.select(X.c.source_system + ":" + X.c.source_person_id, X.c.beneficiary_id).where(
-                    sa.tuple_(X.c.source_system, X.c.source_person_id).in_([store.split_key(a), store.split_key(b)])
+                    sa.tuple_(X.c.source_system, X.c.source_person_id).in_([store.split_key(k) for k in keys])
                 )
             ).all()
         )
         C = store.CONSTRAINT
         cons = [dict(r) for r in conn.execute(sa.select(C).where(C.c.review_id == review_id)).mappings()]
     item["left"], item["right"] = a, b
-    side = {}
-    for col in cols:
-        va = recs.at[a, col] if a in recs.index else None
-        vb = recs.at[b, col] if b in recs.index else None
-        side[col] = (_clean(va), _clean(vb))
-    item["records"] = side
-    item["missing_records"] = [k for k in (a, b) if k not in recs.index]
+
+    def record(key: str) -> dict:
+        return {col: _clean(recs.at[key, col]) if key in recs.index else None for col in cols}
+
+    item["records"] = {col: (va, vb) for col, va, vb in zip(cols, record(a).values(), record(b).values())}
+    item["missing_records"] = [k for k in keys if k not in recs.index]
     item["beneficiaries"] = (bens.get(a), bens.get(b))
     item["constraints"] = cons
+    item["related"] = related
+    item["competitors"] = [{"key": k, "record": record(k), "beneficiary": bens.get(k)} for k in others]
     return item
 
 
@@ -218,6 +358,22 @@ def decide_pair(
                 .returning(R.c.review_id)
             ).scalar_one()
     return decide(engine, review_id, match, by, note, wait)
+
+
+def add_note(engine: Engine, review_id: int, by: str, text: str) -> None:
+    """Append a dated note to an item without deciding it (a reviewer skipping it says why: "ask the registry
+    office"). Notes bind nothing: no lock needed."""
+    if not by or not by.strip() or not text.strip():
+        raise ReviewError("a note needs its text and who writes it")
+    R = store.REVIEW
+    with engine.begin() as conn:
+        item = _item(conn, review_id)
+        line = f"{utcnow().isoformat(timespec='seconds')} {by}: {text.strip()}"
+        conn.execute(
+            R.update()
+            .where(R.c.review_id == review_id)
+            .values(note=(item["note"] + "\n" if item["note"] else "") + line)
+        )
 
 
 def undo_decision(engine: Engine, review_id: int, by: str, wait: float = 0.0) -> dict:

@@ -60,13 +60,15 @@ def person_columns(settings: LinkageSettings) -> list[str]:
 
 def read_persons(
     conn_or_engine,
-    settings: LinkageSettings,
+    settings: LinkageSettings | None,
     *,
     columns: Sequence[str] | None = None,
     keys: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """stg_person rows (the columns the settings read), index = record key, sorted by key."""
-    cols = list(columns) if columns is not None else person_columns(settings)
+    """stg_person rows (the given columns, else those the settings read), index = record key, sorted by key."""
+    if columns is None and settings is None:
+        raise ValueError("read_persons needs the settings or the columns to read")
+    cols = list(columns) if columns is not None else person_columns(settings)  # type: ignore[arg-type]  # checked above
     for c in KEY_COLUMNS:
         if c not in cols:
             cols.insert(0, c)

@@ -25,20 +25,30 @@ import yaml
 from sandbox.servers.faults import FaultConfig
 from sandbox.servers.runner import start_server
 
-SECRET_NAMES = ("FASE_SAT_TOKEN", "FASE_POLIS_API_KEY", "FASE_IBAN_HASH_KEY", "FASE_PSEUDONYM_KEY")
+SECRET_NAMES = (
+    "FASE_SAT_TOKEN",
+    "FASE_POLIS_API_KEY",
+    "FASE_IBAN_HASH_KEY",
+    "FASE_PSEUDONYM_KEY",
+    "FASE_CONSOLE_SECRET",
+)
 SERVER_SECRET = {"sat": "FASE_SAT_TOKEN", "polis": "FASE_POLIS_API_KEY"}
 DEFAULT_PORTS = {"sat": 8701, "polis": 8702}
 
 
 def ensure_secrets(folder: Path) -> Path:
-    """Create `secrets.env` with random sandbox credentials (0600) unless it exists; load it into os.environ."""
+    """Create `secrets.env` with random sandbox credentials (0600) unless it exists, add the ones an older file
+    lacks; load it into os.environ."""
     path = Path(folder) / "secrets.env"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write("# sandbox credentials, generated; never commit\n")
-            for name in SECRET_NAMES:
+    held = {line.split("=", 1)[0] for line in path.read_text().splitlines() if "=" in line}
+    with path.open("a") as fh:
+        for name in SECRET_NAMES:
+            if name not in held:
                 fh.write(f"{name}={secrets.token_urlsafe(24)}\n")
     for line in path.read_text().splitlines():
         if "=" in line and not line.startswith("#"):
@@ -83,6 +93,7 @@ def write_hub_config(
         "mode": "sandbox",
         "env_file": str(folder / "secrets.env"),
         "data_dir": str(folder.parent),
+        "truth_folder": str(folder),
         "warehouse": {"url": absolute_sqlite_url(warehouse_url)},
         "http": {"timeout_seconds": 30, "max_attempts": 8, "backoff_base_seconds": 0.2, "backoff_max_seconds": 10},
         "sources": {

@@ -40,7 +40,7 @@ def fase(config: Path, *args: str) -> str:
 
 
 def wait_ready(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # two workers importing the API on a busy two-core machine
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read().decode()
         try:
@@ -115,3 +115,36 @@ def test_keys_serve_audit_revoke(tmp_path):
     assert fase(config, "audit", "--beneficiary", "B1").count("/v1/beneficiaries/B1") == 1
     assert "no audit rows" in fase(config, "audit", "--since", "2999-01-01")
     assert fase(config, "audit", "--limit", "1").count("\n") == 1
+
+
+def test_console_of_fase_serve_with_a_steward_key_from_the_cli(tmp_path):
+    """`fase api-keys create --role steward` (migration 0012 admits the role) and the console of `fase serve`:
+    a session opened by one worker process is honoured by the other (the secret comes from the configuration's
+    FASE_CONSOLE_SECRET), and /docs renders from this server alone."""
+    config, url = write_config(tmp_path)
+    fresh_warehouse(url)
+    out = fase(
+        config, "api-keys", "create", "--name", "Giulia (data steward)", "--role", "steward", "--purpose", "review"
+    )
+    key = re.search(r"key: (\S+)", out).group(1)
+    assert "steward" in fase(config, "api-keys", "list")
+    port = free_port()
+    env = {**os.environ, "FASE_PSEUDONYM_KEY": "k", "FASE_CONSOLE_SECRET": "shared-by-both-workers"}
+    command = [str(Path(sys.executable).with_name("fase")), "--config", str(config), "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, proc)
+        s = requests.Session()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(base + "/console/login").text).group(1)
+        r = s.post(base + "/console/login", data={"api_key": key, "csrf_token": token})
+        assert r.status_code == 200 and r.url.endswith("/console/review")
+        for _ in range(12):  # new connections: both workers answer some of them
+            assert requests.get(base + "/console/review", cookies=s.cookies, allow_redirects=False).status_code == 200
+        docs = requests.get(base + "/docs").text
+        assert "/console/vendor/swagger-ui-dist/swagger-ui-bundle.js" in docs and "cdn." not in docs
+    finally:
+        proc.terminate()
+        proc.wait(15)

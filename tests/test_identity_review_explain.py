@@ -4,6 +4,7 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from click.testing import CliRunner
 from hub.cli import cli
 from matching import pipeline, store
 from matching.explain import ExplainError, explain_records, format_explanation
-from matching.review import ReviewError, decide, list_items
-from tests.identity_data import BRIDGE_A, BRIDGE_B, TRIPLE, background, crosswalk, key, stage
+from matching.review import ReviewError, decide, decide_pair, list_items, show_item
+from tests.identity_data import BRIDGE_A, BRIDGE_B, TRIPLE, background, crosswalk, key, row, stage
 from tests.stage_data import fresh_warehouse
 
 
@@ -61,7 +62,7 @@ def test_review_queue_decisions_and_undo(linked):
     )
     rid, a, b = item["review_id"], item["left"], item["right"]
     code, out = fase(config, "review", "list", "--limit", "500")
-    assert code == 0 and f"{rid:>6}" in out and a in out
+    assert code == 0 and re.search(rf"^\s*{rid}\s+open\s", out, re.M) and a in out
     code, out = fase(config, "review", "show", str(rid))
     assert code == 0 and "first_name" in out and "birth_date" in out and a in out and b in out and "reason:" in out
     assert "last_name_norm" in out  # the records side by side
@@ -131,3 +132,59 @@ def test_explain_any_two_records(linked):
         assert word in out, word
     code, out = fase(config, "explain", "sat", key(TRIPLE[2]))
     assert code != 0 and "system:id" in out
+
+
+POLIS_UUID = "3f2b6c1e-8a4d-4c1e-9b7a-2d5e8f0a1b2c"
+
+
+def test_review_list_has_a_header_names_status_and_aligned_columns(linked):
+    """Issue 15: `review list` had no header, names or status, and a POLIS UUID broke the alignment."""
+    engine, config = linked
+    stage(engine, [row(POLIS_UUID, "polis", first="ERSILIA", last="MONTAUTI", sex="F", birth=TRIPLE[0]["birth_date"])])
+    decide_pair(engine, f"polis:{POLIS_UUID}", key(TRIPLE[0]), True, "anna")
+    items = list_items(engine, None, limit=500)
+    code, out = fase(config, "review", "list", "--status", "all", "--limit", "500")
+    assert code == 0
+    header, *lines = out.splitlines()
+    assert header.split()[:4] == ["id", "status", "prob", "weight"] and "left name" in header
+    assert len(lines) == len(items) and any(POLIS_UUID in line for line in lines)
+    starts = {name: header.index(name) for name in ("status", "left", "left name", "right", "right name", "reason")}
+    for line, item in zip(lines, items):
+        assert line[starts["status"] :].startswith(item["status"])
+        assert line[starts["left"] :].startswith(item["left"])
+        assert line[starts["left name"] :].startswith(item["left_name"] or "—")
+        assert line[starts["right"] :].startswith(item["right"])
+        assert line[starts["right name"] :].startswith(item["right_name"] or "—")
+    decided = next(line for line in lines if POLIS_UUID in line)
+    assert "match" in decided and "Ersilia Montauti" in decided.replace("ERSILIA MONTAUTI", "Ersilia Montauti")
+
+
+def test_review_show_marks_one_sided_values_apart_and_shows_competing_records(linked):
+    """Issue 15: `≠` marked a value missing on one side like a conflict; an ambiguous item did not show the
+    records it competes with."""
+    engine, config = linked
+    items = list_items(engine, limit=1000)
+    item = next(i for i in items if show_item(engine, i["review_id"])["related"])
+    shown = show_item(engine, item["review_id"])
+    code, out = fase(config, "review", "show", str(item["review_id"]))
+    assert code == 0
+    lines = out.splitlines()
+    fields = lines[next(n for n, x in enumerate(lines) if x.strip().startswith("field ")) + 1 :]
+    columns = [shown["records"][c] + tuple(x["record"][c] for x in shown["competitors"]) for c in shown["records"]]
+    marks = {}
+    for col, values in zip(shown["records"], columns):
+        present = {str(v) for v in values if v is not None}
+        if present:
+            line = next(x for x in fields if x[2:].startswith(col + " "))
+            marks[line[:2]] = marks.get(line[:2], 0) + 1
+            if None in values:
+                assert line.startswith("· "), line  # a value missing on one side is not a conflict
+            else:
+                assert line.startswith("≠ " if len(present) > 1 else "  "), line
+    assert marks.get("· ") and marks.get("≠ ")
+    competitor = shown["competitors"][0]["key"]
+    field_header = next(x for x in lines if x.strip().startswith("field"))
+    assert competitor in field_header
+    assert "competing items" in out
+    for r in shown["related"]:
+        assert f"review {r['review_id']}: {r['left']} vs {r['right']}" in out

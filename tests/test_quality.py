@@ -1,5 +1,7 @@
 """Great Expectations suites over staging: results stored per expectation, Data Docs rendered."""
 
+import re
+
 import sqlalchemy as sa
 
 from schemas.quality.runner import validate_staging
@@ -34,3 +36,27 @@ def test_suites_run_store_results_and_render_data_docs(warehouse_url, tmp_path):
     assert summary["data_docs"] == str(index) and index.exists() and "stg_person" in index.read_text()
     assert (tmp_path / "var" / "gx" / "great_expectations.yml").exists()
     assert validate_staging(cfg, engine)["run_id"] != summary["run_id"]  # the GE context is reused
+
+
+def test_data_docs_link_local_copies_of_their_assets(tmp_path):
+    """Issue 15: without internet the Data Docs were unstyled (Bootstrap, jQuery, Font Awesome from CDNs).
+    Every script, stylesheet and image of every page now points to a file inside the site."""
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    engine = fresh_warehouse(url)
+    cfg = make_config(tmp_path, warehouse_url=url).model_copy(update={"data_dir": tmp_path / "var"})
+    write_raw(engine, "contabilita", "soggetti", [good("contabilita", "soggetti")])
+    stage_system(cfg, engine, "contabilita")
+    summary = validate_staging(cfg, engine)
+    site = tmp_path / "var" / "data_docs"
+    pages = list(site.rglob("*.html"))
+    assert summary["data_docs_offline"] == {"pages": len(pages), "external_links": []} and len(pages) > 1
+    for page in pages:
+        html = page.read_text()
+        links = re.findall(r'<(?:script|link|img)\b[^>]*?(?:src|href)="([^"]+)"', html)
+        assert links and not [u for u in links if re.match(r"(https?:)?//", u)], page
+        for link in (u for u in links if u.endswith((".js", ".css", ".png"))):  # GE's own favicon path is its own
+            assert (page.parent / link).resolve().is_file(), (page, link)
+        assert "dataContextId" not in html  # GE's logo no longer fetched from S3 with the context's id
+        assert "integrity=" not in html and "bootstrap.min.css" in html
+    fonts = site / "static" / "vendor" / "@fortawesome" / "fontawesome-free" / "webfonts" / "fa-solid-900.woff2"
+    assert fonts.is_file()  # all.min.css loads its fonts relatively

@@ -24,6 +24,7 @@ def check(ctx: click.Context) -> None:
     names = [
         cfg.secrets.iban_hash_key_env,
         cfg.secrets.pseudonym_key_env,
+        cfg.secrets.console_secret_env,
         cfg.sources.sat.token_env,
         cfg.sources.polis.api_key_env,
     ]

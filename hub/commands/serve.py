@@ -29,8 +29,8 @@ from hub.context import get_config
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve the read API (OpenAPI at /openapi.json, docs at /docs), connected to the warehouse as
-    database_roles.api when the configuration names it.
+    """Serve the read API (OpenAPI at /openapi.json, docs at /docs) and the console (/console), connected to the
+    warehouse as database_roles.api when the configuration names it.
 
     The configuration is checked here, then this process becomes uvicorn (exec), so that worker
     processes import only the API, not the whole CLI, and signals reach uvicorn directly."""
@@ -40,7 +40,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, access_log: bo
         sys.executable,
         "-m",
         "uvicorn",
-        "api.app:create_app_from_env",
+        "hub.webapp:create_app_from_env",
         "--factory",
         "--host",
         host,

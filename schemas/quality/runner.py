@@ -2,7 +2,8 @@
 
 Tables of up to SAMPLE_ROWS rows are validated whole; larger ones on a random sample of that many
 rows (uniqueness of keys is enforced by the primary keys anyway). GE's context lives in
-<data_dir>/gx/ (file mode), the Data Docs site in <data_dir>/data_docs/ (index.html).
+<data_dir>/gx/ (file mode), the Data Docs site in <data_dir>/data_docs/ (index.html), its CDN links rewritten to
+local copies (offline_docs.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from sqlalchemy.engine import Engine
 
 from configuration import HubConfig
+from configuration.assets import AssetsMissing
+from schemas.quality.offline_docs import localise_data_docs
 from schemas.quality.suites import suites
 from warehouse.models import STAGING_TABLES, QualityResult
 from warehouse.runs import recorded_run
@@ -170,5 +173,9 @@ def validate_staging(cfg: HubConfig, engine: Engine, *, trigger: str = "cli") ->
             conn.execute(sa.insert(QualityResult), stored)
         ctx.build_data_docs(site_names=[SITE])
         summary["data_docs"] = str(data_docs_index(cfg))
+        try:
+            summary["data_docs_offline"] = localise_data_docs(data_docs_index(cfg).parent)
+        except AssetsMissing as exc:  # the docs still render online; say why they are not offline
+            summary["data_docs_offline"] = {"error": str(exc)}
         summary["success"] = all(not s["failed"] for s in summary["suites"].values())
     return summary

@@ -1,4 +1,5 @@
-"""Access control and audit of the read API: clients with hashed keys, and the append-only audit log."""
+"""Access control and audit of the read API and the console: clients with hashed keys and a role (`steward`, the
+console's reviewers, since migration 0012), and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 from warehouse.models.base import Base
 from warehouse.types import JSONDoc, UTCDateTime
 
-ROLES = ("case_worker", "analyst", "integration")
+ROLES = ("case_worker", "analyst", "integration", "steward")
 
 
 def access_tables_columns() -> dict[str, list]:
@@ -25,7 +26,9 @@ def access_tables_columns() -> dict[str, list]:
             sa.Column("rate_limit_per_minute", sa.Integer, nullable=False),
             sa.Column("created_at", UTCDateTime, nullable=False),
             sa.Column("revoked_at", UTCDateTime),
-            sa.CheckConstraint("role IN ('case_worker', 'analyst', 'integration')", name="ck_api_client_role"),
+            sa.CheckConstraint(
+                "role IN ('case_worker', 'analyst', 'integration', 'steward')", name="ck_api_client_role"
+            ),
         ],
         "api_audit_beneficiary": [
             # one row per beneficiary of an audit row's beneficiary_ids, written by a trigger of api_audit (never

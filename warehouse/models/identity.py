@@ -74,6 +74,8 @@ def identity_tables_columns() -> dict[str, list]:
             _fk_run("beneficiary_change"),
             sa.Column("changed_at", UTCDateTime, nullable=False),
             sa.Index("ix_beneficiary_change_beneficiary_id", "beneficiary_id"),
+            sa.Index("ix_beneficiary_change_merged_into", "merged_into"),  # 0012: a beneficiary's history
+            sa.Index("ix_beneficiary_change_kind", "kind"),  # 0012: splits, found by kind
         ],
         "match_pair": [
             _fk_run("match_pair"),

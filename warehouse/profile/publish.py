@@ -250,6 +250,7 @@ def publish_in(
         "protection": protection,
         "analyst_pseudonyms": analyst,
         "timings": {k: round(v, 3) for k, v in timings.items()},
+        "target_groups": target_group_counts(conn),
     }
     values = {
         "as_of": as_of,
@@ -263,6 +264,14 @@ def publish_in(
     else:
         conn.execute(sa.update(state_t).where(state_t.c.name == STATE).values(**values))
     return summary
+
+
+def target_group_counts(conn: Connection) -> dict[str, dict[str, int]]:
+    """People and households per target group as just published: kept in each publish's summary, so that the
+    groups can be followed over time (the console's monitoring page)."""
+    t = PROFILE_TABLES["mart_target_group"]
+    rows = conn.execute(sa.select(t.c.target_group, t.c.people, t.c.households).order_by(t.c.target_group))
+    return {str(g): {"people": int(p), "households": int(h)} for g, p, h in rows}
 
 
 def derive(conn: Connection, as_of: date, xwalk: pd.DataFrame) -> tuple[dict, dict]:
