@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from warehouse.models import IDENTITY_TABLES
 from warehouse.models import PROFILE_TABLES as P
+from warehouse.types import UTCDateTime
 
 CENT = Decimal("0.01")
 GOLDEN = (
@@ -181,6 +182,22 @@ def _sorted(rows: list[dict] | None, keys: tuple[str, ...]) -> list[dict]:
     return sorted(rows or [], key=lambda r: tuple((r[k] is None, r[k] if r[k] is not None else "") for k in keys))
 
 
+def _typed(row: dict, table: str, columns: tuple[str, ...]) -> dict:
+    """A fact row from JSON with its dates, times and flags as the table types them (JSON has only text,
+    numbers and, on PostgreSQL, booleans)."""
+    for c in columns:
+        value, kind = row[c], P[table].c[c].type
+        if value is None:
+            continue
+        if isinstance(kind, UTCDateTime):
+            row[c] = _utc(value)
+        elif isinstance(kind, sa.Date):
+            row[c] = date.fromisoformat(value)
+        elif isinstance(kind, sa.Boolean):
+            row[c] = bool(value)
+    return row
+
+
 def _utc(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -209,14 +226,10 @@ def fetch(conn: Connection, beneficiary_id: str) -> dict | None:
     for p in provenance:
         p["source_date"] = _utc(p["source_date"])
     out: dict = {"identity": identity, "links": links, "golden": golden, "provenance": provenance}
-    for key, (_, _, order) in FACTS.items():
-        out[key] = _sorted(_loaded(getattr(row, key)), order)
+    for key, (table, columns, order) in FACTS.items():
+        out[key] = [_typed(r, table, columns) for r in _sorted(_loaded(getattr(row, key)), order)]
     for payment in out["payments"]:
         payment["amount"] = Decimal(str(payment["amount"])).quantize(CENT)
-    for status in out["statuses"]:
-        status["reached_at"] = _utc(status["reached_at"])
-    for pending in out["pending"]:
-        pending["quarantined_at"] = _utc(pending["quarantined_at"])
     out["household"] = _loaded(row.household)
     out["members"] = sorted(_loaded(row.members) or [], key=lambda r: r["beneficiary_id"])
     return out

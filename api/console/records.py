@@ -36,7 +36,9 @@ def read_record(
 ) -> tuple[dict, bool]:
     """The merged record of an active beneficiary as `user` may see it (repository + redaction), and whether its
     addresses are protected (withheld from a reader without the confidential grant)."""
-    record = repo.merged_record(conn, beneficiary_id, confidential=user.caller.has("confidential"))
+    _, record = repo.read_record(conn, beneficiary_id, confidential=user.caller.has("confidential"))
+    if record is None:
+        raise ConsoleError(404, "No active beneficiary has this id.", "Not found")
     probe = redact_record(copy.deepcopy(record), without_grant(user), pseudonym)
     protected = bool(record.get("protected")) or any(p in probe["redactions"] for p in PROTECTED_PATHS)
     return redact_record(record, user.caller, pseudonym), protected
