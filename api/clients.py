@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -84,7 +85,7 @@ def check_key(key: str, stored: str) -> bool:
     return hmac.compare_digest(found, base64.b64decode(digest))
 
 
-def _client(row) -> Client:
+def _client(row: sa.Row[Any]) -> Client:
     scope = row.scope or {}
     ids, systems = scope.get("beneficiary_ids"), scope.get("systems")
     return Client(
@@ -168,10 +169,10 @@ class KeyVerifier:
     def __init__(self, engine: Engine, clock=time.monotonic):
         self.engine, self._clock = engine, clock
         self._verified: dict[str, tuple[str, bytes]] = {}  # prefix -> (stored hash, sha256 of the key)
-        self._rows: dict[str, tuple[float, object]] = {}  # prefix -> (read at, row or None)
+        self._rows: dict[str, tuple[float, sa.Row[Any] | None]] = {}  # prefix -> (read at, row or None)
         self._lock = threading.Lock()
 
-    def _fresh(self, prefix: str) -> tuple[bool, object]:
+    def _fresh(self, prefix: str) -> tuple[bool, sa.Row[Any] | None]:
         with self._lock:
             cached = self._rows.get(prefix)
         if cached is not None and self._clock() - cached[0] < CLIENT_TTL:
@@ -181,7 +182,9 @@ class KeyVerifier:
     def cached(self, key: str) -> Client | None:
         """The client of an already verified key whose row is fresh: no I/O, no scrypt (else None)."""
         m = _KEY_RE.match(key)
-        fresh, row = self._fresh(m.group(1)) if m else (False, None)
+        if m is None:
+            return None
+        fresh, row = self._fresh(m.group(1))
         if not fresh or row is None:
             return None
         with self._lock:
@@ -190,7 +193,7 @@ class KeyVerifier:
             return _client(row)
         return None
 
-    def _row(self, prefix: str):
+    def _row(self, prefix: str) -> sa.Row[Any] | None:
         fresh, row = self._fresh(prefix)
         if fresh:
             return row

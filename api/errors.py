@@ -143,7 +143,9 @@ class CatchAllMiddleware:
 
 
 def install(app: FastAPI) -> None:
-    """Register the problem handlers on `app`; add CatchAllMiddleware last (outermost)."""
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    """Register the problem handlers on `app`; add CatchAllMiddleware last (outermost). The handlers are
+    registered through FastAPI's decorator, which types a handler of one exception class (Starlette's
+    `add_exception_handler` wants a handler of any Exception)."""
+    app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)

@@ -118,6 +118,6 @@ def redact_record(record: dict, caller: Caller, pseudonym: Pseudonymiser) -> dic
     return drop_ibans(record)
 
 
-def caller_id(caller: Caller, pseudonym: Pseudonymiser, beneficiary_id: str | None) -> str | None:
+def caller_id(caller: Caller, pseudonym: Pseudonymiser, beneficiary_id: str) -> str:
     """A beneficiary id in the caller's id space (pseudonym for analysts)."""
     return pseudonym(beneficiary_id) if caller.role == "analyst" else beneficiary_id

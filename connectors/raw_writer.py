@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,6 +26,7 @@ from warehouse.models import RAW_TABLES, sync_seen
 from warehouse.types import utcnow
 
 CHUNK = 500
+T = TypeVar("T")
 
 
 def content_hash(payload: dict) -> str:
@@ -57,7 +59,7 @@ class WriteCounts:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 

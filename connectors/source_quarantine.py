@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from warehouse.models import Quarantine
+from warehouse.models import Quarantine, table_of
 from warehouse.types import utcnow
 
-Q = cast(sa.Table, Quarantine.__table__)
+Q = table_of(Quarantine)
 
 
 @dataclass(frozen=True)

@@ -167,16 +167,16 @@ def compare(reference: sa.Engine, chaos: sa.Engine, report: ChaosReport) -> None
         versions = f"SELECT COUNT(*) FROM {table}"
         with reference.connect() as a, chaos.connect() as b:
             want, got = set(a.execute(sa.text(q)).all()), set(b.execute(sa.text(q)).all())
-            extra_versions = b.execute(sa.text(versions)).scalar() - a.execute(sa.text(versions)).scalar()
+            extra_versions = b.execute(sa.text(versions)).scalar_one() - a.execute(sa.text(versions)).scalar_one()
         report.lost += len(want - got)
         report.duplicates += max(0, extra_versions) + len(got - want)
     for table in COMPARED:
-        want, got = Counter(_rows(reference, table)), Counter(_rows(chaos, table))
-        report.mismatches[table] = sum(((want - got) + (got - want)).values())
+        expected, found = Counter(_rows(reference, table)), Counter(_rows(chaos, table))
+        report.mismatches[table] = sum(((expected - found) + (found - expected)).values())
     with chaos.connect() as conn:
         report.left_running = conn.execute(
             sa.text("SELECT COUNT(*) FROM pipeline_run WHERE status = 'running'")
-        ).scalar()
+        ).scalar_one()
 
 
 def run_chaos(

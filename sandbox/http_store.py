@@ -101,7 +101,8 @@ class HttpStore:
     ) -> list[dict]:
         """Items ordered by (sort_ts, id) with sort_ts >= / > since_ts, strictly after after_key, paged."""
         self._spec(collection)
-        where, args = [], []
+        where: list[str] = []
+        args: list[float | str] = []
         if since_ts is not None:
             where.append("sort_ts >= ?" if inclusive else "sort_ts > ?")
             args.append(since_ts)

@@ -53,6 +53,8 @@ def particle_of(surname: str) -> str | None:
 def compound_variant(rng: Random, surname: str) -> str:
     """DE LUCA -> DELUCA / DE-LUCA; D'ANGELO -> DANGELO / D ANGELO / D' ANGELO."""
     particle = particle_of(surname)
+    if particle is None:
+        raise ValueError(f"{surname} starts with no particle (callers check particle_of first)")
     rest = surname[len(particle) :]
     head = particle.rstrip(" '")
     if particle.endswith("'"):
@@ -109,6 +111,8 @@ def address_line(address: Address, abbreviated: bool = False, rng: Random | None
     civico = address.civico.lower() if address.civico.endswith("/R") else address.civico
     if not abbreviated:
         return f"{toponym} {street} {civico}, {address.cap} Firenze"
+    if rng is None:
+        raise ValueError("an abbreviated address line needs rng")
     toponym = rng.choice(places.TOPONYM_ABBREVIATIONS[address.toponimo] + (toponym,))
     style = rng.randrange(5)
     if style == 0:

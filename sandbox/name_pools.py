@@ -979,6 +979,7 @@ def surname_pool(origin: str) -> Pool:
 def first_name_pool(origin: str, sex: str) -> Pool:
     size, exponent = FIRST_NAME_POOL
     male = sex == "M"
+    head: tuple[str, ...]
     if origin == "IT":
         head = names.ITALIAN_MALE if male else names.ITALIAN_FEMALE
     else:

@@ -120,7 +120,8 @@ class PopulationStore:
 
     def save(self, households: Iterable[Household]) -> None:
         """Insert or replace households with their members."""
-        hrows, prows = [], []
+        hrows: list[tuple] = []
+        prows: list[tuple] = []
         for h in households:
             a = h.address
             hrows.append(

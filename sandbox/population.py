@@ -134,7 +134,10 @@ def _first_name_code(first_name: str) -> str:
 
 @cache
 def _place_code(place: str) -> str:
-    return cflib.encode_birthplace(place)
+    code = cflib.encode_birthplace(place)
+    if code is None:  # the library raises for an unknown place, though it annotates str | None
+        raise ValueError(f"no birthplace code for {place}")
+    return code
 
 
 def fiscal_code(surname: str, first_name: str, sex: str, birth_date: date, cf_place: str) -> str:
@@ -358,7 +361,7 @@ class PopulationGenerator:
             birth = self._birth(age, age)
             sex = rng.choice("MF")
             first = None
-            if namesake and sex == "M":
+            if namesake and sex == "M" and father is not None:
                 first, namesake = father.first_name, False  # a son named after his father
             first = first or self._unused_name(origin, sex, used)
             used.add(first)

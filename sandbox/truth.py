@@ -67,7 +67,8 @@ class TruthWriter:
 def source_person_map(folder: str | Path, system: str | None = None) -> dict[tuple[str, str], int]:
     """(system, source_person_id) -> true person_id, for one system or all."""
     with sqlite3.connect(Path(folder) / "truth.db") as conn:
-        q, args = "SELECT system, source_person_id, person_id FROM truth", ()
+        q = "SELECT system, source_person_id, person_id FROM truth"
+        args: tuple[str, ...] = ()
         if system:
             q, args = q + " WHERE system = ?", (system,)
         return {(s, sid): pid for s, sid, pid in conn.execute(q, args)}

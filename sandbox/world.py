@@ -88,6 +88,14 @@ def _open_systems(folder: Path, state: dict, day: date, part: str, truth: TruthW
     }
 
 
+def _registry(systems: dict[str, System]) -> Anagrafe:
+    """The anagrafe among the open systems: the one that writes a nightly snapshot file."""
+    registry = systems["anagrafe"]
+    if not isinstance(registry, Anagrafe):
+        raise TypeError(f"systems['anagrafe'] is a {type(registry).__name__}")
+    return registry
+
+
 def _summary(state: dict, systems: dict[str, System], population: PopulationStore) -> dict:
     records = {key: s.counts() for key, s in systems.items()}
     households, persons = population.count()
@@ -119,36 +127,37 @@ def generate(
     if (folder / "world.json").exists():
         raise FileExistsError(f"{folder} already holds a world")
     today = clock.START_DATE
+    counters = dict(COUNTER_START)
     state = {
         "seed": seed,
         "size": size,
         "today": today.isoformat(),
-        "counters": dict(COUNTER_START),
+        "counters": counters,
         "volontariato_url": volontariato_url,
         "contabilita_url": contabilita_url,  # None: a SQLite file here
     }
     truth, population = TruthWriter(folder), PopulationStore(folder)
     systems = _open_systems(folder, state, today, "generate", truth)
     cfs = CfRegistry()
-    people = PopulationGenerator(Random(f"{seed}:population"), today, state["counters"], cfs)
+    people = PopulationGenerator(Random(f"{seed}:population"), today, counters, cfs)
     start, end = HISTORY_START, clock.day_bounds(today)[1]
     batch: list[Household] = []
     with track("generate sandbox world", total=size, unit="people") as progress:
-        while state["counters"]["person"] < size:
+        while counters["person"] < size:
             h = people.household()
-            extra = state["counters"]["person"] - size
+            extra = counters["person"] - size
             if extra > 0:  # the last household is cut to reach exactly `size` people
                 del h.members[-extra:]
-                state["counters"]["person"] = size
+                counters["person"] = size
             for s in systems.values():
                 s.add_household(h, start, end)
             batch.append(h)
             if len(batch) >= _BATCH:
                 _flush(batch, systems, truth, population)
-                progress.update(completed=state["counters"]["person"])
+                progress.update(completed=counters["person"])
         _flush(batch, systems, truth, population)
         progress.update(completed=size, detail="writing the snapshot")
-        systems["anagrafe"].write_snapshot(today)
+        _registry(systems).write_snapshot(today)
         progress.update(detail="snapshot written")
     summary = _summary(state, systems, population)
     summary["omocodes"] = cfs.omocodes
@@ -212,7 +221,7 @@ def _advance_day(folder: Path, state: dict, day: date, incomplete: bool, anagraf
     changes = {}
     for key, s in systems.items():
         changes[key] = s.advance(Day(day, s.rng, population, new, new_phone))
-    snapshot = systems["anagrafe"].write_snapshot(day, incomplete=incomplete)
+    snapshot = _registry(systems).write_snapshot(day, incomplete=incomplete)
     if anagrafe_fault:
         apply_anagrafe_fault(snapshot, anagrafe_fault)
     _close(systems, truth, population)

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from warehouse.models import Quarantine
+from warehouse.models import Quarantine, table_of
 from warehouse.types import utcnow
 
 if TYPE_CHECKING:  # frames are passed in by the stage step; `fase quarantine list` need not load pandas
     import pandas as pd
 
 IN_CHUNK = 500
-Q = Quarantine.__table__
+Q = table_of(Quarantine)
 
 
 def _open(system: str, stream: str) -> sa.ColumnElement:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -147,7 +148,7 @@ class StreamStager:
         self.counts = StreamCounts(system, stream)
         self.seen: set[str] = set()
 
-    def run(self, full: bool, reread: set[str] = frozenset()) -> StreamCounts:
+    def run(self, full: bool, reread: AbstractSet[str] = frozenset()) -> StreamCounts:
         started = time.monotonic()
         name = watermark_stream(self.stream)
         after = 0 if full else int((load_state(self.conn, self.system, name) or {}).get("raw_id", 0))

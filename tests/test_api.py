@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from api.app import create_app
 from api.audit import AuditMiddleware, query_audit
 from api.clients import create_client, revoke_client
+from configuration import SYSTEMS
 from schemas.standardise.codice_fiscale import check_char
 from tests.api_world import build_sandbox_warehouse, fill_identity, link_late, serving
 from tests.servers import postgres_database
@@ -142,6 +143,7 @@ def test_health_readiness_and_openapi(world):
         assert path in spec["paths"], path
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
     assert "308" in spec["paths"]["/v1/beneficiaries/{beneficiary_id}"]["get"]["responses"]
+    assert spec["components"]["schemas"]["System"]["enum"] == list(SYSTEMS)  # api.routes.System spells them out
     assert requests.get(world.base + "/docs").status_code == 200
 
 

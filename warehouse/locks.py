@@ -25,12 +25,12 @@ import psutil
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from warehouse.models import PipelineRun, StepLock
+from warehouse.models import PipelineRun, StepLock, table_of
 from warehouse.scrub import scrub
 from warehouse.types import utcnow
 
-LOCK = StepLock.__table__
-RUN = PipelineRun.__table__
+LOCK = table_of(StepLock)
+RUN = table_of(PipelineRun)
 LEASE_SECONDS = 120
 """How long a holder that stopped heartbeating keeps its lock (it heartbeats every LEASE_SECONDS / 6)."""
 DETACHED_LEASE_SECONDS = 20 * 60

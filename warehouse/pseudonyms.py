@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from typing import overload
 
 DEFAULT_PSEUDONYM_ENV = "FASE_PSEUDONYM_KEY"
 
@@ -24,7 +25,12 @@ class Pseudonymiser:
     def available(self) -> bool:
         return self._key is not None
 
+    @overload
+    def __call__(self, value: str, kind: str = "beneficiary") -> str: ...
+    @overload
+    def __call__(self, value: None, kind: str = "beneficiary") -> None: ...
     def __call__(self, value: str | None, kind: str = "beneficiary") -> str | None:
+        """The pseudonym of `value` (None stays None)."""
         if value is None:
             return None
         if self._key is None:

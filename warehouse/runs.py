@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from warehouse import locks
-from warehouse.models import PipelineRun
+from warehouse.models import PipelineRun, table_of
 from warehouse.scrub import scrub, summarise_error
 from warehouse.types import utcnow
 
-RUN = PipelineRun.__table__
+RUN = table_of(PipelineRun)
 
 
 def lock_scope(step: str, system: str | None = None) -> str:

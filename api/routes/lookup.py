@@ -71,9 +71,9 @@ def lookup_cf(request: Request, body: CfLookup, caller: Caller = Depends(allow("
     an omocodic variant finds the records of its base code. Usually one match; more when a code was
     typed on a relative's record."""
     info = parse_cf(body.codice_fiscale)
-    if info.status not in (VALID, OMOCODIC, PROVISIONAL):
+    code = info.cf_base if info.status != PROVISIONAL else info.code  # None unless valid, omocodic or provisional
+    if info.status not in (VALID, OMOCODIC, PROVISIONAL) or code is None:
         raise ApiError(400, f"not a valid codice fiscale ({info.reason or 'check character wrong'})")
-    code = info.cf_base if info.status != PROVISIONAL else info.code
     with services(request).engine.connect() as conn:
         found = repo.by_codice_fiscale(conn, code, provisional=info.status == PROVISIONAL)
         matches = [m for m in found if _in_scope(conn, caller, m["beneficiary_id"])]

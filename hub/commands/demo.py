@@ -7,12 +7,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 
 @contextmanager
-def _output_to(path: Path) -> Iterator[object]:
+def _output_to(path: Path) -> Iterator[TextIO]:
     """Send everything written to fds 1 and 2 (Airflow's task logs included) to `path`; yield the real stdout."""
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()

@@ -215,6 +215,6 @@ class SimulatorServer(ThreadingHTTPServer):
 
     @property
     def local_url(self) -> str:
-        """``http://host:port`` of the bound socket."""
-        host, port = self.server_address[:2]
+        """``http://host:port`` of the bound socket (`server_address` holds the same, typed to allow bytes)."""
+        host, port = self.socket.getsockname()[:2]
         return f"http://{host}:{port}"

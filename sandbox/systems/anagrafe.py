@@ -100,6 +100,8 @@ class Anagrafe(System):
             cf = base_code(cf)  # outdated: the registry never updated the omocodia
         place = p.birth_place if not p.foreign_born else country_name(p.birth_country)
         a = h.address
+        if a is None:  # add_household gives the homeless an address before listing them
+            raise ValueError(f"household {h.household_id} has no address for the registry")
         interno = a.interno if rng.random() > 0.01 else f"SCALA {rng.choice('ABC')};{a.interno or 1}"
         row = (
             self.next_id("ana_individuo"),

@@ -59,16 +59,15 @@ class Polis(System):
     def _placement(self, participant: str, start_ts: float, end_ts: float | None, updated_ts: float) -> dict:
         rng = self.rng
         start = datetime.fromtimestamp(start_ts, clock.ROME).date()
-        ended = end_ts is not None
-        days = ((end_ts if ended else updated_ts) - start_ts) / 86400
+        days = ((updated_ts if end_ts is None else end_ts) - start_ts) / 86400
         return {
             "id": self.next_id("polis_placement"),
             "participant": participant,
             "programme": rng.choice(PROGRAMMES),
             "provider": rng.choice(places.POLIS_PROVIDERS),
             "start_date": start.isoformat(),
-            "end_date": datetime.fromtimestamp(end_ts, clock.ROME).date().isoformat() if ended else None,
-            "status": rng.choice(END_STATUSES) if ended else "active",
+            "end_date": None if end_ts is None else datetime.fromtimestamp(end_ts, clock.ROME).date().isoformat(),
+            "status": "active" if end_ts is None else rng.choice(END_STATUSES),
             "hours_completed": int(max(0.0, days) * rng.uniform(2, 5)),
             "modified": clock.iso_local(updated_ts),
         }
@@ -76,7 +75,7 @@ class Polis(System):
     def _enrol(self, p: Person, h: Household, start: float, end: float) -> None:
         rng = self.rng
         t = clock.random_ts(rng, start, end)
-        placements = []
+        placements: list[tuple[float, float | None, float]] = []
         for _ in range(rng.choice((1, 1, 2, 3))):
             length = rng.randrange(30, 365) * 86400
             if t + length < end and rng.random() < 0.7:

@@ -9,9 +9,14 @@ is still an address (the address parser reads whitespace as a separator), while 
 name, code or phone is a defect. Every text has a maximum length, never
 more than the staging columns it feeds (tests/test_contracts.py checks it against the models), and
 every integer fits a 64-bit column.
+
+Each factory returns what `pa.Field` returns, typed `Any` as pandera types it: the value is assigned to a
+`Series[...]` class attribute, which pandera's model class turns into a column (mypy must accept it there).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandera.pandas as pa
 
@@ -28,12 +33,11 @@ class StreamModel(pa.DataFrameModel):
         coerce = False
 
 
-def integer(*, nullable: bool = False, minimum: int | None = None, maximum: int = INT64_MAX) -> object:
-    extra = {"ge": minimum} if minimum is not None else {}
-    return pa.Field(nullable=nullable, type_is="integer", at_most=maximum, **extra)
+def integer(*, nullable: bool = False, minimum: int | None = None, maximum: int = INT64_MAX) -> Any:
+    return pa.Field(nullable=nullable, ge=minimum, type_is="integer", at_most=maximum)
 
 
-def text(max_length: int, *, nullable: bool = False, line_breaks: bool = False) -> object:
+def text(max_length: int, *, nullable: bool = False, line_breaks: bool = False) -> Any:
     """A string of at most `max_length` characters without control characters (but tabs and line breaks
     when `line_breaks`)."""
     return pa.Field(
@@ -44,31 +48,31 @@ def text(max_length: int, *, nullable: bool = False, line_breaks: bool = False) 
     )
 
 
-def boolean(*, nullable: bool = False) -> object:
+def boolean(*, nullable: bool = False) -> Any:
     return pa.Field(nullable=nullable, type_is="boolean")
 
 
-def enum(values: tuple[str, ...], *, nullable: bool = False) -> object:
+def enum(values: tuple[str, ...], *, nullable: bool = False) -> Any:
     return pa.Field(nullable=nullable, isin=list(values))
 
 
-def pattern(label: str, regex: str, *, nullable: bool = False) -> object:
+def pattern(label: str, regex: str, *, nullable: bool = False) -> Any:
     """A value matching `regex` in full (described as `label`), without control characters (`\\s` would take some)."""
     return pa.Field(nullable=nullable, matches={"label": label, "regex": regex}, no_control_characters="")
 
 
-def day(fmt: str, *, nullable: bool = False) -> object:
+def day(fmt: str, *, nullable: bool = False) -> Any:
     return pa.Field(nullable=nullable, date_format=fmt)
 
 
-def birth_day(fmt: str, *, nullable: bool = True) -> object:
+def birth_day(fmt: str, *, nullable: bool = True) -> Any:
     """A birth date: in format, and between 1900-01-01 and today."""
     return pa.Field(nullable=nullable, date_format=fmt, date_between={"fmt": fmt, "low": "1900-01-01", "high": "today"})
 
 
-def timestamp(fmt: str, *, nullable: bool = False) -> object:
+def timestamp(fmt: str, *, nullable: bool = False) -> Any:
     return pa.Field(nullable=nullable, timestamp_format=fmt)
 
 
-def money(*, nullable: bool = False) -> object:
+def money(*, nullable: bool = False) -> Any:
     return pa.Field(nullable=nullable, amount=(), not_negative=())

@@ -102,7 +102,7 @@ def validate_payloads(model: type[pa.DataFrameModel], payloads: list[dict]) -> C
     missing = _missing_keys(payloads, list(schema.columns))
     absent = set(missing)
     rows = [
-        (row, column, "column_in_dataframe", DESCRIBE["column_in_dataframe"](None, column, {}, None))
+        (row, column, "column_in_dataframe", DESCRIBE["column_in_dataframe"](column, column, {}, None))
         for row, column in missing
     ]
     for case in cases:

@@ -51,7 +51,7 @@ def gx_context(cfg: HubConfig):
     root = Path(cfg.data_dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    sites = ctx.get_config().data_docs_sites or {}
+    sites = ctx.list_data_docs_sites()
     if SITE not in sites:
         for name in list(sites):
             ctx.delete_data_docs_site(name)

@@ -40,7 +40,7 @@ def _when(condition: str) -> dict:
 
 def suites() -> dict[str, list]:
     """Staging table -> its expectations."""
-    today = date.today().isoformat()
+    today = date.today()
     return {
         "stg_person": [
             *_not_null("source_system", "source_person_id", "cf_status", "riservato", "name_split_ambiguous", "run_id"),
@@ -54,7 +54,7 @@ def suites() -> dict[str, list]:
             gxe.ExpectColumnValuesToMatchRegex(column="citizenship", regex=ISO2),
             gxe.ExpectColumnValuesToMatchRegex(column="birth_country", regex=ISO2),
             gxe.ExpectColumnValuesToMatchRegex(column="household_key", regex=r"^(?:anagrafe|sat):.+"),
-            gxe.ExpectColumnValuesToBeBetween(column="birth_date", min_value="1900-01-01", max_value=today),
+            gxe.ExpectColumnValuesToBeBetween(column="birth_date", min_value=date(1900, 1, 1), max_value=today),
         ],
         "stg_stay": [
             *_not_null("stay_id", "source_person_id", "data_ingresso", "confidential"),

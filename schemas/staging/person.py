@@ -8,8 +8,8 @@ consistency with the typed data) the same way for all. Standardisers run once pe
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import pandas as pd
 
@@ -87,7 +87,7 @@ def birthplaces(place: pd.Series) -> pd.DataFrame:
     return per_unique_fields(place, countries.birthplace, ["birthplace_norm", "birthplace_code", "birth_country"])
 
 
-def utc_timestamps(values: pd.Series, naive_tz: ZoneInfo | timezone | None = None) -> pd.Series:
+def utc_timestamps(values: pd.Series, naive_tz: tzinfo | None = None) -> pd.Series:
     return per_unique(values, lambda v: dates.parse_timestamp_utc(v, naive_tz=naive_tz))
 
 
@@ -187,8 +187,9 @@ def _snapshot_time(file_name) -> datetime | None:
     return datetime.strptime(m.group(1), "%Y%m%d").replace(tzinfo=dates.ROME).astimezone(UTC)
 
 
-def _registry_address(key: tuple) -> addresses.Address:
-    return addresses.address_from_parts(*key, FLORENCE)
+def _registry_address(key: tuple[Any, Any, Any, Any]) -> addresses.Address:
+    toponimo, indirizzo, civico, cap = key
+    return addresses.address_from_parts(toponimo, indirizzo, civico, cap, FLORENCE)
 
 
 def registry_address(frame: pd.DataFrame) -> pd.DataFrame:

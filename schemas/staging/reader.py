@@ -6,7 +6,8 @@ source_cursor) and `payload` (the dict as received), in the caller's transaction
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ def _select(table: sa.Table) -> sa.Select:
     return sa.select(*(table.c[c] for c in RAW_COLUMNS))
 
 
-def _frame(rows) -> pd.DataFrame:
+def _frame(rows: Sequence[sa.Row[Any]]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=RAW_COLUMNS)
 
 
@@ -51,7 +52,7 @@ def changed_current(conn: Connection, table: sa.Table, after: int, upto: int, ch
 
 def _by_ids(conn: Connection, query: sa.Select, table: sa.Table, ids: Iterable[str]) -> pd.DataFrame:
     ids = sorted(set(ids))
-    rows = []
+    rows: list[sa.Row[Any]] = []
     for i in range(0, len(ids), IN_CHUNK):
         rows += conn.execute(query.where(table.c.source_id.in_(ids[i : i + IN_CHUNK]))).all()
     return _frame(rows)

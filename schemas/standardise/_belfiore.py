@@ -49,15 +49,17 @@ def index() -> _Index:
         by_code.setdefault(p.code, []).append(p)
         keys = {fold_key(m["name"]), fold_key(m.get("name_trans") or ""), fold_key(m.get("name_alt") or "")}
         keys |= {fold_key(s.replace("-", " ")) for s in m.get("name_slugs", [])}
-        for k in keys - {None}:
-            muni.setdefault(k, []).append(p)
+        for k in keys:
+            if k is not None:
+                muni.setdefault(k, []).append(p)
     for c in _load("deleted-countries.json") + _load("countries.json"):
         p = Place(c["code"], c["name"], "EE", bool(c["active"]), c.get("name_alt_en") or "")
         by_code.setdefault(p.code, []).append(p)
         keys = {fold_key(c["name"]), fold_key(c.get("name_alt") or ""), fold_key(c.get("name_alt_en") or "")}
         keys |= {fold_key(s.replace("-", " ")) for s in c.get("name_slugs", [])}
-        for k in keys - {None}:
-            countries.setdefault(k, []).append(p)
+        for k in keys:
+            if k is not None:
+                countries.setdefault(k, []).append(p)
     return _Index(
         {k: tuple(v) for k, v in by_code.items()},
         {k: tuple(v) for k, v in muni.items()},

@@ -341,4 +341,7 @@ def cf_is_own(
         return None
     if "name" in bad or len(bad) > 2:
         return False
-    return "birth_date" not in bad or birth_date_slip(birth_date, info.birth_date)
+    if "birth_date" not in bad:
+        return True
+    # a disagreeing birth date was typed, and a usable code always carries one
+    return birth_date is not None and info.birth_date is not None and birth_date_slip(birth_date, info.birth_date)

@@ -9,6 +9,7 @@ citizenship adjectives such as ROMENA/MAROCCHINO, historical names). Italian mun
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -232,12 +233,15 @@ def _add(table: dict[str, str], name: str | None, a2: str) -> None:
 def _base_table() -> dict[str, str]:
     """Folded name -> alpha-2 from the aliases, pycountry (English + Italian) and the adjectives."""
     table: dict[str, str] = {}
+    tr: Callable[[str], str]
     try:
         tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["it"]).gettext
     except OSError:  # pragma: no cover - translations always ship with pycountry
         tr = lambda s: s  # noqa: E731
     for k, v in _ALIASES.items():
-        table[fold_key(k)] = v
+        key = fold_key(k)
+        if key:  # every alias has letters
+            table[key] = v
     for c in pycountry.countries:
         a2 = c.alpha_2
         table.setdefault(a2, a2)

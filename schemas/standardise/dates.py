@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,7 +79,7 @@ def _iso(s: str) -> datetime:
         raise ValueError(f"unparseable timestamp {s!r}: expected {_ISO_FORMATS}") from None
 
 
-def parse_timestamp_utc(value: Any, *, naive_tz: ZoneInfo | None = None, fold: int = 0) -> datetime | None:
+def parse_timestamp_utc(value: Any, *, naive_tz: tzinfo | None = None, fold: int = 0) -> datetime | None:
     """Aware UTC datetime from an ISO 8601 string with offset or a datetime; None for blank.
 
     Naive values raise ValueError unless `naive_tz` is given (then as `local_to_utc`)."""
@@ -98,7 +98,7 @@ def parse_timestamp_utc(value: Any, *, naive_tz: ZoneInfo | None = None, fold: i
     return dt.astimezone(UTC)
 
 
-def _localise(dt: datetime, tz: ZoneInfo, fold: int) -> datetime:
+def _localise(dt: datetime, tz: tzinfo, fold: int) -> datetime:
     if fold not in (0, 1):
         raise ValueError(f"fold must be 0 or 1, not {fold!r}")
     return dt.replace(tzinfo=tz, fold=fold).astimezone(UTC)

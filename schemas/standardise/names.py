@@ -496,7 +496,7 @@ _VOWELS = frozenset("AEIOU")
 
 
 def _collapse(s: str) -> str:
-    out = []
+    out: list[str] = []
     for c in s:
         if not out or out[-1] != c:
             out.append(c)

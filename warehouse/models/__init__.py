@@ -1,7 +1,7 @@
 """Every warehouse table, registered on one MetaData (``metadata``) for Alembic and the loaders."""
 
 from warehouse.models.access import ACCESS_TABLES
-from warehouse.models.base import Base
+from warehouse.models.base import Base, table_of
 from warehouse.models.identity import IDENTITY_TABLES
 from warehouse.models.ops import PipelineRun, StepLock, SyncState
 from warehouse.models.privacy import ANALYST_PSEUDONYM  # noqa: F401  (0011: protection flags, audit chain)
@@ -15,6 +15,7 @@ metadata = Base.metadata
 __all__ = [
     "Base",
     "metadata",
+    "table_of",
     "PipelineRun",
     "StepLock",
     "SyncState",

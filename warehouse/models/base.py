@@ -1,6 +1,6 @@
 """Declarative base and the one MetaData every warehouse table belongs to."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -14,3 +14,12 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table `model` is mapped to, for Core INSERT/UPDATE/DELETE: SQLAlchemy types `__table__` as any
+    FromClause (a class may be mapped to a join or a subquery); every warehouse model is mapped to a table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is mapped to {type(table).__name__}, not a Table")
+    return table

@@ -100,11 +100,11 @@ def _watermark(conn: Connection, run_id: int) -> int:
 
 def data_time(conn: Connection) -> datetime | None:
     """The latest source change time in staging (UTC)."""
-    found = [
+    latest = [
         conn.execute(sa.select(sa.func.max(STAGING_TABLES[t].c.source_updated_at))).scalar()
         for t in ("stg_person", "stg_stay", "stg_placement", "stg_volunteer_service", "stg_payment")
     ]
-    found = [f for f in found if f is not None]
+    found: list[datetime] = [t for t in latest if t is not None]
     return max(found) if found else None
 
 
@@ -190,7 +190,7 @@ def publish_in(
     latest = data_time(conn)
     as_of = _today(conn, today, latest)
     xwalk = effective_crosswalk(conn)
-    scope = None if full else _changed_scope(conn, xwalk, state["watermark"])
+    scope = None if full or state is None else _changed_scope(conn, xwalk, state["watermark"])
     part = xwalk if scope is None else xwalk[xwalk["beneficiary_id"].isin(scope)]
     timings: dict[str, float] = {}
     tick = time.monotonic()
