@@ -12,7 +12,7 @@ def review_group() -> None:
     """List, show and decide review items (pairs the linkage could not decide alone)."""
 
 
-def _table(header: tuple[str, ...], rows: list[tuple], right: set[int] = frozenset()) -> list[str]:
+def _table(header: tuple[str, ...], rows: list[tuple], right: frozenset[int] = frozenset()) -> list[str]:
     """Columns as wide as their widest cell (ids of any length stay aligned); `right`: right-aligned columns."""
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
     return [
@@ -52,7 +52,7 @@ def list_cmd(ctx: click.Context, status: str, limit: int) -> None:
         for r in rows
     ]
     header = ("id", "status", "prob", "weight", "left", "left name", "right", "right name", "reason", "decided by")
-    for line in _table(header, body, right={0, 2, 3}):
+    for line in _table(header, body, right=frozenset({0, 2, 3})):
         click.echo(line)
 
 
