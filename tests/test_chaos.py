@@ -17,7 +17,7 @@ def plain_pipeline(config) -> None:
         pipeline.stage(system, config)
     from matching.pipeline import link
 
-    link(pipeline.open_hub(config)[1], trigger="test")
+    link(pipeline.open_hub(config)[1], "full", refit=True, trigger="test")
     pipeline.publish(config)
 
 
