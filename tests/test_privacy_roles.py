@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -129,7 +130,7 @@ def test_api_role_may_only_insert_audit_rows_and_read_what_it_serves(roles):
         "SELECT * FROM restricted_stay_address",
         "SELECT indirizzo FROM stg_stay",
         "SELECT struttura FROM stg_stay",
-        "SELECT iban_hash FROM stg_person",
+        "SELECT payload FROM quarantine",
         "SELECT * FROM analyst_pseudonym",
         "SELECT * FROM golden_history",
         "SELECT * FROM fase_marts.beneficiary_profile",
@@ -273,3 +274,43 @@ def test_the_analyst_notebook_runs_as_the_analyst_role(roles, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "housing_flows.html").exists() and "autonomy share" in done.stdout
     roles.refused("analyst", "SELECT * FROM public.mart_housing_flow")  # what it read was fase_marts'
+
+
+def test_the_console_works_connected_as_the_api_role(roles):
+    """`fase serve` serves the console too: its pages and a steward's decision (review item, constraint, the
+    linkage lock) work with the API role's rights, and that role still cannot read a quarantined payload."""
+    from matching.pipeline import link
+    from matching.review import decide_pair, undo_decision
+
+    owner = roles.engines["owner"]
+    key = create_client(owner, "Giulia Neri", "steward", "test: clerical review")[1]
+    url = roles.url.set(username=roles.names["api"]).render_as_string(hide_password=False)
+    api = roles.engines["api"]
+    with serving(create_app(url, pseudonym_key=KEY, console_secret="s" * 32)) as base:
+        s = requests.Session()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(base + "/console/login", timeout=30).text)
+        r = s.post(base + "/console/login", data={"api_key": key, "csrf_token": token.group(1)}, timeout=30)
+        assert r.status_code == 200 and "/console/login" not in r.url, r.text[:300]
+        for path in (
+            "/console/review",
+            f"/console/beneficiaries/{IDS['mother']}",
+            "/console/linkage",
+            "/console/pipeline",
+            "/console/quarantine",
+            "/console/monitoring",
+            "/console/search",
+        ):
+            page = s.get(base + path, timeout=60)
+            assert page.status_code == 200, (path, page.text[:300])
+            assert "permission denied" not in page.text
+    link(owner, trigger="test")  # last in this module: it relinks the world the tests above read by id
+    with owner.connect() as conn:
+        a, b = (
+            conn.execute(
+                sa.text("SELECT source_system || ':' || source_person_id FROM beneficiary_crosswalk ORDER BY 1 LIMIT 2")
+            )
+            .scalars()
+            .all()
+        )
+    decided = decide_pair(api, a, b, match=False, by="Giulia Neri (test)")
+    undo_decision(api, decided["review_id"], by="Giulia Neri (test)")

@@ -2,11 +2,14 @@
 
 - **owner**: the user of ``warehouse.url``; owns every object, runs migrations and the pipeline. Not created
   here (the database's administrator creates it with the database; it should not be a superuser).
-- **api** (``database_roles.api``): what the read API needs and nothing more — SELECT on the tables it serves
-  (staging's ``iban_hash`` and ``stg_stay``'s structure name and address excluded, column by column), EXECUTE
-  on ``fase_stay_places`` (its only door to the places of hidden stays: no right on
-  ``restricted_stay_address``), INSERT on ``api_audit`` and nothing else on it: no SELECT, UPDATE, DELETE or
-  TRUNCATE (the chain trigger, SECURITY DEFINER, gives each row its id and hash).
+- **api** (``database_roles.api``): what the read API and the console it serves need and nothing more —
+  SELECT on the tables they read (``stg_stay``'s structure name and address and the quarantined payloads
+  excluded, column by column; staging's ``iban_hash`` is readable because the console's explanation of a pair
+  compares the two keyed hashes, and no API or console code serves it), EXECUTE on ``fase_stay_places`` (its
+  only door to the places of hidden stays: no right on ``restricted_stay_address``), a steward's decisions
+  (review items, link constraints, the linkage lock they take), INSERT on ``api_audit`` and nothing else on
+  it: no SELECT, UPDATE, DELETE or TRUNCATE (the chain trigger, SECURITY DEFINER, gives each row its id and
+  hash).
 - **analyst** (``database_roles.analyst``): USAGE on schema ``fase_marts`` and SELECT on its pseudonymised
   views, nothing in the owner's schema; its search_path is ``fase_marts``, so the README's queries run as
   written.
@@ -52,8 +55,33 @@ API_READS = (
 )
 """Tables the read API selects from (api/repository.py, api/staging.py, api/clients.py, readiness; the pending
 versions of a record: warehouse/profile/pending.py)."""
-API_HIDDEN_COLUMNS = {
-    "stg_person": ("iban_hash",),
+CONSOLE_READS = (
+    "review_item",
+    "link_constraint",
+    "linkage_run",
+    "match_pair",
+    "pipeline_run",
+    "sync_state",
+    "step_lock",
+    "quality_result",
+    "publish_state",
+    "beneficiary_profile",
+    "mart_target_group",
+    "mart_housing_flow",
+    "mart_household_autonomy",
+    "mart_benefit_type",
+)
+"""What the console (served by the same process, api/console/) reads beyond the read API: the review queue and the
+linkage it explains, the runs and quality it reports on, the marts it charts."""
+CONSOLE_WRITES = {
+    "review_item": "INSERT, UPDATE",
+    "link_constraint": "INSERT, UPDATE",
+    "step_lock": "INSERT, UPDATE, DELETE",
+    "pipeline_run": "UPDATE",
+}
+"""A steward's decisions (matching/review.py): the review item and its constraint, under the linkage lock (which
+marks a dead holder's run abandoned)."""
+API_HIDDEN_COLUMNS = {  # iban_hash is readable: the console's explanation of a pair compares the two keyed hashes
     "stg_stay": ("struttura", "indirizzo"),
     "quarantine": ("payload",),  # when a newer version waits and by which rules, never what it says
 }
@@ -137,6 +165,18 @@ def _columns(conn: Connection, table: str) -> list[str]:
     )
 
 
+def _serial_sequences(conn: Connection, table: str) -> list[str]:
+    """The sequences behind a table's serial columns (an INSERT by another role needs USAGE on them)."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT pg_get_serial_sequence(:t, column_name) FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = :t"
+        ),
+        {"t": table},
+    ).scalars()
+    return [r for r in rows if r]
+
+
 def grant(owner: Connection, roles: DatabaseRoles) -> list[str]:
     """Give each configured (and existing) role exactly its rights; returns one line per role. Run as the
     owner of the warehouse's objects, after every migration (`fase db upgrade` does it)."""
@@ -154,9 +194,18 @@ def grant(owner: Connection, roles: DatabaseRoles) -> list[str]:
                 owner.execute(sa.text(f"GRANT SELECT ({shown}) ON {_q(table)} TO {role}"))
         for table in API_INSERTS:
             owner.execute(sa.text(f"GRANT INSERT ON {_q(table)} TO {role}"))
+        for table in CONSOLE_READS:
+            owner.execute(sa.text(f"GRANT SELECT ON {_q(table)} TO {role}"))
+        for table, rights in CONSOLE_WRITES.items():
+            owner.execute(sa.text(f"GRANT {rights} ON {_q(table)} TO {role}"))
+            for sequence in _serial_sequences(owner, table):
+                owner.execute(sa.text(f"GRANT USAGE ON SEQUENCE {sequence} TO {role}"))
         for function in API_FUNCTIONS:
             owner.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {function} TO {role}"))
-        done.append(f"role {roles.api.name}: read API rights ({len(API_READS)} tables, insert into api_audit)")
+        done.append(
+            f"role {roles.api.name}: read API and console rights ({len(API_READS) + len(CONSOLE_READS)} tables, "
+            "insert into api_audit, review decisions)"
+        )
     if roles.analyst is not None and _exists(owner, roles.analyst.name):
         role = _q(roles.analyst.name)
         _revoke_all(owner, roles.analyst.name)
