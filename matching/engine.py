@@ -256,10 +256,10 @@ def registered_persons(records: pd.DataFrame, settings: LinkageSettings, system,
     unit = np.where(on, np.arange(n), -1).astype(np.int64)
     cols = con.double_registration_columns
     if cols and cf_key is not None and all(c in records.columns for c in cols):
-        ok = on & (np.asarray(cf_key) >= 0)
+        keyed = on & (np.asarray(cf_key) >= 0)
         for c in cols:
-            ok &= records[c].notna().to_numpy()
-        ok = np.flatnonzero(ok)
+            keyed &= records[c].notna().to_numpy()
+        ok = np.flatnonzero(keyed)
         if ok.size:
             key = pd.Series(system[ok]).astype(str)
             for c in cols:
@@ -397,8 +397,8 @@ def link_dataframe(
     ri, rj = random_pairs(len(records), em.u_sample_pairs, em.seed, side)
     u_random = level_frequencies(compute_levels(records, ri, rj, comparators), metas, em.pseudo_count)
     if model is None:
-        if labelled_pairs is not None and len(labelled_pairs):
-            pos = _positions(ids, labelled_pairs[[labelled_pairs.columns[0], labelled_pairs.columns[1]]])
+        pos = _positions(ids, labelled_pairs[list(labelled_pairs.columns[:2])]) if labelled_pairs is not None else None
+        if labelled_pairs is not None and pos is not None:
             lv = compute_levels(records, pos[0], pos[1], comparators)
             model = fit_supervised(
                 lv,

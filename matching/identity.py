@@ -25,6 +25,7 @@ import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,9 @@ class Assignment:
 
     def changes(self) -> list[dict]:
         """Change-feed entries in announcement order (new ids before the merges that point at them)."""
-        out = [dict(beneficiary_id=b, kind="created", merged_into=None, related_ids=None) for b in self.created]
+        out: list[dict[str, Any]] = [
+            dict(beneficiary_id=b, kind="created", merged_into=None, related_ids=None) for b in self.created
+        ]
         out += [
             dict(beneficiary_id=b, kind="updated", merged_into=None, related_ids=None)
             for b in sorted(set(self.updated) | set(self.revived))

@@ -20,7 +20,7 @@ from matching.comparators import (
     cf_prefix,
     date_parts,
     encode_shared,
-    per_unique,
+    per_code,
     phonetic_key,
     typed_cf11,
     variant_key,
@@ -33,8 +33,7 @@ BOOL_ROLES = {"is_default", "consistent"}
 
 def _from_uniques(col, func) -> np.ndarray:
     (codes,), uniques = encode_shared(col)
-    vals = np.append(per_unique(uniques, func, codes), None)
-    return vals[np.where(codes < 0, len(uniques), codes)]
+    return per_code(codes, uniques, func)
 
 
 def _text(v):
@@ -56,13 +55,19 @@ def _date_text(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
     return out
 
 
+def _length(spec: DerivedColumn) -> int:
+    if spec.length is None:  # the settings validator requires it for prefix and suffix
+        raise ValueError(f"derived column of {spec.columns}: transform {spec.transform!r} needs `length`")
+    return spec.length
+
+
 def _prefix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
-    k = spec.length
+    k = _length(spec)
     return _from_uniques(cols[0], lambda v: s[:k] if (s := _text(v)) and len(s) >= k else None)
 
 
 def _suffix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
-    k = spec.length
+    k = _length(spec)
     return _from_uniques(cols[0], lambda v: s[-k:] if (s := _text(v)) and len(s) >= k else None)
 
 

@@ -154,17 +154,18 @@ class FittedModel:
                 continue
             kj = names.index(joint["comparison"])
             other = self.comparisons[kj]
-            lk, lj = c.tf["exact_level"], other.tf["exact_level"]
+            own_tf, other_tf = c.tf or {}, other.tf or {}
+            lk, lj = own_tf["exact_level"], other_tf["exact_level"]
             u = (c.u_random or c.u)[lk], (other.u_random or other.u)[lj]
             both = (levels[:, k] == lk) & (levels[:, kj] == lj)
             if not (u[0] and u[1] and both.any()):
                 continue
-            floor = c.tf["min_frequency"]
+            floor = own_tf["min_frequency"]
             own = np.maximum(np.maximum(tf_left[c.name][both], tf_right[c.name][both]), floor) * np.maximum(
                 np.maximum(tf_left[other.name][both], tf_right[other.name][both]), floor
             )
             together = np.fmax(np.maximum(tf_left[key][both], tf_right[key][both]), own)
-            out[both, k] = c.tf["weight"] * np.log2(u[0] * u[1] / together)
+            out[both, k] = own_tf["weight"] * np.log2(u[0] * u[1] / together)
             out[both, kj] = 0.0
 
     # ------------------------------------------------------------------ explanation
@@ -191,7 +192,7 @@ class FittedModel:
                     "label": c.labels[lv],
                     "household": conditional,
                     "m": c.m[lv],
-                    "u": c.given["u"][lv] if conditional else c.u[lv],
+                    "u": (c.given or {})["u"][lv] if conditional else c.u[lv],
                     "weight": w + adj,
                     "tf_adjustment": adj,
                     "neutral": lv in c.neutral,
@@ -290,6 +291,10 @@ def _initial_m(meta: LevelMeta) -> np.ndarray:
     return _normalise(m, meta, 0.0)
 
 
+def _finite_list(values) -> list[float | None]:
+    return [None if not np.isfinite(x) else float(x) for x in values]
+
+
 def comparison_params(metas: Sequence[LevelMeta], m, u, u_random, weights_override=None) -> list[ComparisonParams]:
     """Per comparison, its fitted parameters as stored in a `FittedModel`: m and u per level (None where not
     finite, as on neutral levels), weights log2(m/u) (0 where undefined and on neutral levels) unless
@@ -304,16 +309,15 @@ def comparison_params(metas: Sequence[LevelMeta], m, u, u_random, weights_overri
                 w = np.log2(m[k] / u[k])
             w = np.where(np.isfinite(w), w, 0.0)
         w[meta.neutral] = 0.0
-        tolist = lambda a: None if a is None else [None if not np.isfinite(x) else float(x) for x in a]  # noqa: E731
         out.append(
             ComparisonParams(
                 name=meta.name,
                 labels=meta.labels,
                 neutral=meta.neutral,
-                m=tolist(m[k]) if m is not None else [None] * meta.n_levels,
-                u=tolist(u[k]) if u is not None else [None] * meta.n_levels,
+                m=_finite_list(m[k]) if m is not None else [None] * meta.n_levels,
+                u=_finite_list(u[k]) if u is not None else [None] * meta.n_levels,
                 weights=[float(x) for x in w],
-                u_random=tolist(u_random[k]) if u_random is not None else None,
+                u_random=_finite_list(u_random[k]) if u_random is not None else None,
                 tf=meta.tf,
             )
         )
@@ -496,6 +500,8 @@ class FSClassifier(BaseClassifier):
             self.model = fit_supervised(lv, y, self.metas)
 
     def _prob_match(self, features):
+        if self.model is None:
+            raise RuntimeError("the classifier is not fitted")
         return self.model.probability(self.model.match_weight(np.asarray(features, dtype=np.int64)))
 
     def _predict(self, features):

@@ -134,7 +134,7 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
     model.history = [lam_cand] + [h["lambda"] for h in history]
     if em.prior_by and pairs is not None:
         model.group_column = em.prior_by
-        model.group_priors = _group_priors(model, prepared[em.prior_by], levels, *pairs, em)
+        model.group_priors = _group_priors(model, prepared[em.prior_by], levels, pairs[0], pairs[1], em)
     return model
 
 
@@ -143,6 +143,8 @@ def _household_weights(
 ) -> None:
     """u and weights of the household comparisons among pairs agreeing on `given` but not on `differ`."""
     h, em = settings.em.household, settings.em
+    if h is None:
+        return
     names = [m.name for m in metas]
     given = next(c for c in settings.comparisons if c.name == h.given)
     i, j, _ = block_pass(prepared, BlockingPass(name="household", keys=[given.columns["value"]]), h.max_block_pairs)

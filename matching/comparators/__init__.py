@@ -30,6 +30,7 @@ from matching.comparators.base import (
     bool_masks,
     encode_shared,
     isin_values,
+    per_code,
     per_unique,
     recode,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "encode_shared",
     "fold",
     "isin_values",
+    "per_code",
     "per_unique",
     "phonetic_key",
     "recode",

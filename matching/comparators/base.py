@@ -10,7 +10,7 @@ that equality is a comparison of integer codes, and per-value work runs once per
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -72,6 +72,7 @@ def encode_shared(*columns: Any, with_vocab: bool = False):
 def per_unique(uniques: np.ndarray, func: Callable[[Any], Any], codes: np.ndarray | None = None) -> np.ndarray:
     """Apply `func` once per unique value (optionally only those referenced by `codes`)."""
     res = np.empty(len(uniques), dtype=object)
+    todo: Iterable[int]
     if codes is None:
         todo = range(len(uniques))
     else:
@@ -79,6 +80,16 @@ def per_unique(uniques: np.ndarray, func: Callable[[Any], Any], codes: np.ndarra
     for i in todo:
         res[i] = func(uniques[i])
     return res
+
+
+def with_missing(values: np.ndarray) -> np.ndarray:
+    """`values` plus a trailing None: the slot that a missing value's code (-1 mapped to len) indexes."""
+    return np.concatenate([values, np.array([None], dtype=object)])
+
+
+def per_code(codes: np.ndarray, uniques: np.ndarray, func: Callable[[Any], Any]) -> np.ndarray:
+    """`func` applied once per unique value that `codes` references, spread back over `codes` (None at -1)."""
+    return with_missing(per_unique(uniques, func, codes))[np.where(codes < 0, len(uniques), codes)]
 
 
 def recode(values: np.ndarray) -> np.ndarray:
@@ -323,7 +334,7 @@ class LevelComparator(BaseCompareFeature):
                 ctx.cache[key] = hit[1]
             else:
                 u = ctx.data["uniques"]
-                ctx.cache[key] = recode(np.append(per_unique(u, func), None))
+                ctx.cache[key] = recode(with_missing(per_unique(u, func)))
                 if vocab is not None:
                     store[name] = (vocab, ctx.cache[key])
         return ctx.cache[key]

@@ -24,7 +24,7 @@ from matching.comparators.base import (
     bool_masks,
     encode_shared,
     isin_values,
-    per_unique,
+    per_code,
 )
 from matching.comparators.dates import date_parts
 
@@ -77,8 +77,8 @@ def typed_cf11(last: Any, first: Any, birth_date: Any, sex: Any) -> np.ndarray:
     """
     (lc,), lu = encode_shared(last)
     (fc,), fu = encode_shared(first)
-    ls = np.append(per_unique(lu, _cf_surname, lc), None)[np.where(lc < 0, len(lu), lc)]
-    fs = np.append(per_unique(fu, _cf_firstname, fc), None)[np.where(fc < 0, len(fu), fc)]
+    ls = per_code(lc, lu, _cf_surname)
+    fs = per_code(fc, fu, _cf_firstname)
     y, m, d = date_parts(birth_date)
     sx = np.asarray(as_array(sex), dtype=object)
     out = np.full(len(ls), None, dtype=object)

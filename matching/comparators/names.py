@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, ClassVar
 
 import jellyfish
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cpdist
 
-from matching.comparators.base import LevelComparator, LevelContext, as_array, per_unique, recode
+from matching.comparators.base import LevelComparator, LevelContext, as_array, per_unique, recode, with_missing
 
 _METAPHONE_CLEAN = re.compile(r"[^A-Z]")
 
@@ -69,8 +69,6 @@ class StringComparator(LevelComparator):
     """Generic string: exact, Jaro-Winkler >= t, edit (OSA) distance <= t, phonetic, variant key, prefix."""
 
     kind = "string"
-    roles = ("value",)
-    required_roles = ("value",)
     tests = {
         "exact": "none",
         "jw": "required",
@@ -79,7 +77,7 @@ class StringComparator(LevelComparator):
         "variant": "none",
         "prefix": "required",
     }
-    defaults = ("exact", {"jw": 0.92}, {"jw": 0.85})
+    defaults: ClassVar[tuple[Any, ...]] = ("exact", {"jw": 0.92}, {"jw": 0.85})
     description = "string levels"
 
     def _string_roles(self) -> list[str]:
@@ -178,7 +176,7 @@ class NameComparator(StringComparator):
         given names) agrees with the other record's other part, and the other way round."""
         if "l_swap" not in ctx.data:
             return np.zeros(idx.size, bool)
-        t = self._threshold(lv)
+        t = self._threshold(lv) or self.tests["swapped"]
         this = self._whole(ctx, "value", "middle", idx)
         other = self._whole(ctx, "swap", "swap_middle", idx)
         return self._agree(ctx, this[0], other[1], t) & self._agree(ctx, other[0], this[1], t)
@@ -217,7 +215,7 @@ class NameComparator(StringComparator):
                 vocab = np.empty(len(words), dtype=object)
                 vocab[list(words.values())] = list(words.keys())
                 ctx.cache["whole_vocab"], ctx.cache["whole_n"] = vocab, len(words)
-                ctx.cache["whole_variant"] = recode(np.append(per_unique(vocab, variant_key), None))
+                ctx.cache["whole_variant"] = recode(with_missing(per_unique(vocab, variant_key)))
             vocab, var = ctx.cache["whole_vocab"], ctx.cache["whole_variant"]
             x, y = a[ok], b[ok]
             jw = cpdist(vocab[x], vocab[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
