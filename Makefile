@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell (cat requirements.lock pyproject.toml 2>/dev
 VENDOR_STAMP := vendor/dist/.stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo airflow test check lock bench clean browser
+.PHONY: install demo airflow test check lock bench bench-tools clean browser
 
 install: $(STAMP) $(VENDOR_STAMP) browser
 
@@ -53,7 +53,11 @@ check: install
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test -p 3.11 -o requirements.lock
 
-bench: install
+# The open-loop load generator of bench/api_load.py (an independent tool, not the project's own code).
+bench-tools:
+	@command -v wrk >/dev/null || ! command -v apt-get >/dev/null || $(SUDO) apt-get install -y -q wrk
+
+bench: install bench-tools
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

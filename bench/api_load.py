@@ -541,7 +541,7 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+        raise SystemExit("wrk is not installed: `make bench-tools` (Debian package wrk)")
 
     url = sa.make_url(args.url)
     engine = warehouse(url, args.rebuild)
