@@ -25,7 +25,7 @@ from warehouse.models import PROFILE_TABLES as P
 from warehouse.types import UTCDateTime
 
 CENT = Decimal("0.01")
-GOLDEN = (
+GOLDEN_FIELDS = (
     "first_name",
     "last_name",
     "sex",
@@ -36,11 +36,13 @@ GOLDEN = (
     "codice_fiscale",
     "phone",
     "email",
-    "residence_toponym",
-    "residence_street",
-    "residence_number",
-    "residence_postcode",
-    "residence_municipality",
+)
+"""The golden record's person fields, each served with its provenance."""
+RESIDENCE = ("toponym", "street", "number", "postcode", "municipality")
+"""The parts of the golden record's residence (columns residence_<part>)."""
+GOLDEN = (
+    *GOLDEN_FIELDS,
+    *(f"residence_{part}" for part in RESIDENCE),
     "is_protected",
     "address_protected",
 )

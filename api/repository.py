@@ -33,19 +33,6 @@ beneficiary = IDENTITY_TABLES["beneficiary"]
 crosswalk = IDENTITY_TABLES["beneficiary_crosswalk"]
 change = IDENTITY_TABLES["beneficiary_change"]
 person = STAGING_TABLES["stg_person"]
-GOLDEN_FIELDS = (
-    "first_name",
-    "last_name",
-    "sex",
-    "birth_date",
-    "birthplace",
-    "birth_country",
-    "citizenship",
-    "codice_fiscale",
-    "phone",
-    "email",
-)
-RESIDENCE = ("toponym", "street", "number", "postcode", "municipality")
 MAX_MERGE_HOPS = 20
 
 
@@ -244,8 +231,8 @@ def _golden(golden: dict, provenance: list[dict]) -> dict:
         source = {"system": p["source_system"], "source_person_id": p["source_person_id"], "date": p["source_date"]}
         return {"value": value, "source": {**source, "rule": p["rule"], "decided_by": p["decided_by"]}}
 
-    out = {f: sourced(f, golden[f]) for f in GOLDEN_FIELDS}
-    address = {k: golden[f"residence_{k}"] for k in RESIDENCE}
+    out = {f: sourced(f, golden[f]) for f in published.GOLDEN_FIELDS}
+    address = {k: golden[f"residence_{k}"] for k in published.RESIDENCE}
     out["address"] = sourced("residence_street", address if any(address.values()) else None)
     return out
 
