@@ -13,8 +13,8 @@ random records agree exactly (estimated from the random pairs): two MARIO ROSSI 
 rare names. TF tables come from the data being scored and are never stored in the model.
 
 `FittedModel` is plain data, JSON-serialisable (stored with each run), and explains any pair.
-`FSClassifier` wraps the same as a recordlinkage classifier (fit / predict / prob on the feature
-frame that `recordlinkage.Compare` builds with our comparators).
+`matching.rl_classifier.FSClassifier` wraps the same as a recordlinkage classifier (kept apart so that
+reading stored models never imports recordlinkage and scikit-learn).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from recordlinkage.base import BaseClassifier
 
 
 def group_key(a: Any, b: Any) -> str:
@@ -463,46 +462,3 @@ def fit_supervised(
             settings_name=settings_name,
         )
     raise ValueError(f"unknown supervised method {method!r} (counts | logistic)")
-
-
-# =========================================================================== recordlinkage classifier
-class FSClassifier(BaseClassifier):
-    """recordlinkage classifier: multi-level Fellegi–Sunter (EM when fitted without matches).
-
-    Features are the level columns produced by `recordlinkage.Compare` with our comparators.
-    `fit(features)` runs EM (u initialised from the features' own level frequencies unless `u_init`
-    is given); `fit(features, match_index)` counts m/u from the labelled matches.
-    """
-
-    def __init__(self, comparators: Sequence, threshold: float = 0.5, em=None, u_init=None):
-        self.metas = [LevelMeta.from_comparator(c) for c in comparators]
-        self.threshold = threshold
-        self.em = em
-        self.u_init = u_init
-        self.model: FittedModel | None = None
-
-    def _fit(self, features, y=None):
-        lv = np.asarray(features, dtype=np.int64)
-        if y is None:
-            u0 = self.u_init or level_frequencies(lv, self.metas)
-            kw = {}
-            if self.em is not None:
-                kw = dict(
-                    prior=self.em.prior,
-                    max_iterations=self.em.max_iterations,
-                    tolerance=self.em.tolerance,
-                    fix_u=self.em.fix_u,
-                    fix_prior=self.em.fix_prior,
-                    pseudo_count=self.em.pseudo_count,
-                )
-            self.model = fit_em(lv, self.metas, u0, **kw)
-        else:
-            self.model = fit_supervised(lv, y, self.metas)
-
-    def _prob_match(self, features):
-        if self.model is None:
-            raise RuntimeError("the classifier is not fitted")
-        return self.model.probability(self.model.match_weight(np.asarray(features, dtype=np.int64)))
-
-    def _predict(self, features):
-        return (self._prob_match(features) >= self.threshold).astype(int)

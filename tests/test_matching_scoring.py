@@ -9,7 +9,8 @@ import recordlinkage
 
 from matching.comparators import DateComparator, NameComparator
 from matching.engine import link_dataframe
-from matching.scoring import FittedModel, FSClassifier, LevelMeta, fit_em, fit_supervised, level_frequencies
+from matching.rl_classifier import FSClassifier
+from matching.scoring import FittedModel, LevelMeta, fit_em, fit_supervised, level_frequencies
 from matching.settings import load_settings
 from tests.test_matching_helpers import generate_population
 
