@@ -21,6 +21,7 @@ import pandas as pd
 
 from matching.blocking import BlockingStats, candidate_pairs
 from matching.clustering import DECISION_LABELS, ClusterResult, ambiguous_links, cluster_records
+from matching.coherence import StrongAttributes
 from matching.comparators import LevelComparator, bool_masks, build_comparator, isin_values
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, LevelMeta, fit_supervised, level_frequencies
@@ -299,9 +300,13 @@ def constrained_clusters(
     exclusive=None,
     must_link=None,
     cannot_link=None,
+    previous=None,
+    changed=None,
 ):
-    """Clusters of the scored pairs under the settings' hard constraints, ambiguous links sent to review.
-    Returns (ClusterResult, ambiguous-link mask over the pairs, number of double registrations joined)."""
+    """Clusters of the scored pairs under the settings' hard constraints (with `constraints.coherence`, the
+    strong attributes of `records` too), ambiguous links sent to review; `previous` / `changed` as
+    `cluster_records` takes them (a run after another). Returns (ClusterResult, ambiguous-link mask over the
+    pairs, number of double registrations joined)."""
     con, th = settings.constraints, settings.thresholds
     system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
     cf_key = _trusted_cf_key(records, settings)
@@ -322,6 +327,11 @@ def constrained_clusters(
         must_link=must_link,
         cannot_link=cannot_link,
         same_person=twice,
+        weight=weight,
+        attributes=None if con.coherence is None else StrongAttributes.from_records(records, con.coherence),
+        previous=previous,
+        changed=changed,
+        bridge_margin=th.ambiguity_margin if con.coherence is not None else None,
     )
     return cres, ambiguous, int(twice[0].size)
 

@@ -285,6 +285,18 @@ class Thresholds(_Strict):
         return self
 
 
+class Coherence(_Strict):
+    """The record columns of the strong attributes no cluster may hold two conflicting values of
+    (matching/coherence.py): a full birth date (with its placeholder flag), the sex, the implied birth window.
+    A column the records lack gives no attribute."""
+
+    birth_date: str | None = "birth_date"
+    birth_date_is_default: str | None = "birth_date_is_default"
+    sex: str | None = "sex"
+    born_after: str | None = "born_after"
+    born_before: str | None = "born_before"
+
+
 class Constraints(_Strict):
     cf_conflict: Literal["cannot_link", "ignore"] = "cannot_link"
     cf_column: str = "cf_base"
@@ -299,6 +311,12 @@ class Constraints(_Strict):
     )
     one_to_one_link: bool = Field(
         default=False, description="link mode: a record links to at most one record of the other frame"
+    )
+    coherence: Coherence | None = Field(
+        default=None,
+        description="strong attributes that no cluster may hold conflicting values of, whichever records carry "
+        "them; a record linked within `thresholds.ambiguity_margin` to two clusters that conflict goes to review "
+        "with both candidates. None: only the codes, the one-person systems and the review decisions bind",
     )
 
 
