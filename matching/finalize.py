@@ -161,7 +161,9 @@ def review_rows(
         levels = [
             labels[c.name].index(lv[c.name]) if lv.get(c.name) in labels[c.name] else 0 for c in model.comparisons
         ]
-        explanation = model.explain(levels, [tf.get(c.name, 0.0) for c in model.comparisons], lv.get("prior"))
+        explanation = model.explain(
+            levels, [tf.get(c.name, 0.0) for c in model.comparisons], lv.get("prior"), lv.get("population")
+        )
         reason, choices = reasons.get(n, (None, []))
         rows.append(
             {

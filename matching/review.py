@@ -54,6 +54,8 @@ def evidence_from(explanation: dict, reason: str, candidates: list[str] | None =
     out = {
         "reason": reason,
         "prior_weight": round(float(explanation["prior_weight"]), 4),
+        "population_adjustment": round(float(explanation.get("population_adjustment", 0.0)), 4),
+        "other_bearers": int(explanation.get("other_bearers", 0)),
         "match_weight": round(float(explanation["match_weight"]), 4),
         "probability": float(explanation["match_probability"]),
         "comparisons": [

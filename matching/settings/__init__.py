@@ -320,6 +320,23 @@ class Constraints(_Strict):
     )
 
 
+class PopulationPrior(_Strict):
+    """Weak evidence priced by the population (matching/population.py): a pair whose date comparison is at a
+    `year_levels` level (the years agree, one date a placeholder) or a `missing_levels` level, and whose
+    `unless` comparisons are at none of their listed levels, loses log2(1 + K) bits, K the other
+    people (distinct full birth dates) bearing its `name` and `year` (the name alone when the date is missing)
+    across all staged records."""
+
+    name: str  # column: the full name, order-free (e.g. the derived name_pair)
+    year: str  # column: the birth year
+    birth_date: str  # column: the birth date that tells people apart (full dates only)
+    is_default: str | None = None  # column: the placeholder flag of the birth date
+    date_comparison: str
+    year_levels: list[str] = Field(min_length=1)
+    missing_levels: list[str] = Field(default_factory=list)
+    unless: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class LinkageSettings(_Strict):
     name: str
     id_column: str | None = None
@@ -330,6 +347,7 @@ class LinkageSettings(_Strict):
     thresholds: Thresholds
     constraints: Constraints = Field(default_factory=Constraints)
     implied_birth: ImpliedBirth | None = None
+    population: PopulationPrior | None = None
     n_jobs: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
@@ -355,6 +373,11 @@ class LinkageSettings(_Strict):
                         f"{c.name}.tf_adjustment.joint: {j.comparison!r} must be another comparison "
                         "with a tf_adjustment"
                     )
+        p = self.population
+        if p is not None:
+            unknown = ({p.date_comparison} | set(p.unless)) - names
+            if unknown:
+                raise ValueError(f"population: unknown comparisons {sorted(unknown)}")
         h = self.em.household
         if h is not None:
             unknown = {h.given, h.differ, *h.comparisons} - names
@@ -392,6 +415,9 @@ class LinkageSettings(_Strict):
                     cols.update((c.tf_adjustment.joint.column, c.tf_adjustment.joint.distinct_by))
                 if c.tf_adjustment.column:
                     cols.add(c.tf_adjustment.column)
+        if self.population:
+            p = self.population
+            cols.update(c for c in (p.name, p.year, p.birth_date, p.is_default) if c)
         return cols - set(self.derived)
 
 
