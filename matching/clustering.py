@@ -12,7 +12,8 @@ Clusters are the connected components of must-links + automatic links, under har
   * no cluster holds strong attributes that conflict (`attributes`, matching/coherence.py: two full birth
     dates beyond a slip, opposite sexes, a child's and an adult's ages), whichever records carry them: each
     root keeps a summary of its records' attributes, merged on union, so every check is O(1);
-  * in a run after another, no automatic link of a changed record joins two previous beneficiaries.
+  * in a run after another, no automatic link of a changed record joins two previous beneficiaries that are
+    both settled (hold a full birth date or a trusted code on a record that did not change).
 Links are applied in descending weight, so when a union would break a constraint it is the weakest
 link that is skipped. A record that a refused link ties to the other cluster as strongly (within
 `bridge_margin`) as to the one it joined is a bridge between two people: all its automatic links are
@@ -203,7 +204,14 @@ class _ConstrainedUnion:
         self.cf_of = {int(r): (int(cf_key[r]) if cf_key is not None and cf_key[r] >= 0 else None) for r in recs}
         self.sys_of = {int(r): {(gi, int(g[r])) for gi, g in enumerate(groups) if g[r] >= 0} for r in recs}
         self.summary = {int(r): b.attributes.summary(int(r)) for r in recs} if b.attributes is not None else None
-        self.prev_of = {int(r): frozenset([int(prev[r])] if prev[r] >= 0 else []) for r in recs} if prev is not None else None
+        self.prev_of = None
+        if prev is not None and b.changed is not None:
+            self.prev_of = {int(r): frozenset([int(prev[r])] if prev[r] >= 0 else []) for r in recs}
+            sure = ~b.changed & (
+                (np.full(len(b.changed), False) if cf_key is None else cf_key >= 0)
+                | (False if b.attributes is None else b.attributes.date >= 0)
+            )
+            self.settled = {int(r): bool(sure[r]) for r in recs}
         self.changed = b.changed
         self.cannot = b.cannot
 
@@ -231,7 +239,8 @@ class _ConstrainedUnion:
         """Why roots `a` and `b` may not be joined by a link between records `ends` (None: they may). A cannot-link
         binds every link; the conflicts and the previous beneficiaries bind automatic links only (`human`: a
         must-link or a double registration): an automatic link of a changed record may not join two clusters
-        holding records of different previous beneficiaries."""
+        holding records of different previous beneficiaries that are both settled (an unchanged record of each
+        carries a full birth date or a trusted code: a name-only beneficiary may still be absorbed)."""
         small, big = self._small_big(a, b)
         if any(self.find(p) == big for x in self.members[small] for p in self.cannot.get(x, ())):
             return "cannot_link"
@@ -242,7 +251,7 @@ class _ConstrainedUnion:
             return reason
         if self.prev_of is not None and self.changed is not None and (self.changed[ends[0]] or self.changed[ends[1]]):
             pa, pb = self.prev_of[a], self.prev_of[b]
-            if pa and pb and not (pa & pb):
+            if pa and pb and not (pa & pb) and self.settled[a] and self.settled[b]:
                 return "joins_beneficiaries"
         return None
 
@@ -257,6 +266,7 @@ class _ConstrainedUnion:
             self.summary[big] = self.summary[big].merge(self.summary.pop(small))
         if self.prev_of is not None:
             self.prev_of[big] = self.prev_of[big] | self.prev_of.pop(small)
+            self.settled[big] = self.settled[big] or self.settled.pop(small)
 
 
 MAX_BRIDGE_ROUNDS = 4
@@ -309,7 +319,7 @@ def _bridges(rnd: _Round, links: _Links, margin: float) -> set[int]:
             continue
         w = float(links.weight[e])
         for x in (int(links.a[e]), int(links.b[e])):
-            if rnd.kept.get(x, -np.inf) < w + margin:
+            if x in rnd.kept and rnd.kept[x] < w + margin:
                 out.add(x)
     return out
 
@@ -397,7 +407,7 @@ def cluster_records(
              (default: the scores)
     attributes : strong attributes per record (coherence.py): no automatic link joins clusters they conflict in
     previous, changed : previous beneficiary per record (int, -1 new) and which records changed since: an
-             automatic link of a changed record never joins two previous beneficiaries
+             automatic link of a changed record never joins two settled previous beneficiaries
     bridge_margin : a record that a refused link ties to a conflicting cluster within this weight of its best
              kept link loses its automatic links (review, with both candidates); None: never
 

@@ -23,8 +23,8 @@ import pandas as pd
 from matching.blocking import BlockingStats, candidate_pairs
 from matching.clustering import DECISION_LABELS, ClusterResult, ambiguous_links, cluster_records
 from matching.coherence import StrongAttributes
-from matching.population import population_adjustments
 from matching.comparators import LevelComparator, bool_masks, build_comparator, isin_values
+from matching.population import population_adjustments
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, LevelMeta, fit_supervised, level_frequencies
 from matching.settings import LinkageSettings

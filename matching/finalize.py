@@ -225,7 +225,9 @@ def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
     by_positions = refusal_reasons(cres, rr.keys)
     by_positions.update({(int(pi[n]), int(pj[n])): (AMBIGUOUS, []) for n in np.flatnonzero(ambiguous)})
     candidates = np.flatnonzero(((cres.decisions == REVIEW) | (cres.decisions == SKIPPED)) & (decision == "review"))
-    reasons = {int(n): by_positions.get((int(pi[n]), int(pj[n])), (None, [])) for n in candidates}
+    reasons: dict[int, tuple[str | None, list[str]]] = {
+        int(n): by_positions.get((int(pi[n]), int(pj[n])), (None, [])) for n in candidates
+    }
     n_review = open_review_items(
         conn,
         pairs,

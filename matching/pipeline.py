@@ -39,8 +39,8 @@ from sqlalchemy.engine import Engine
 
 from matching import store
 from matching.engine import build_comparators, comparison_metas, compute_levels, random_pairs, tf_adjustments
-from matching.population import population_adjustments
 from matching.finalize import finalize_run
+from matching.population import population_adjustments
 from matching.scoring import FittedModel, level_frequencies
 from matching.settings import LinkageSettings, load_settings
 from matching.store import LinkageRecord

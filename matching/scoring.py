@@ -208,7 +208,7 @@ class FittedModel:
         return {
             "prior_weight": prior_weight,
             "population_adjustment": population,
-            "other_bearers": round(2.0 ** -population - 1.0) if population else 0,
+            "other_bearers": round(2.0**-population - 1.0) if population else 0,
             "comparisons": rows,
             "match_weight": total,
             "match_probability": float(self.probability(total)),

@@ -373,11 +373,6 @@ class LinkageSettings(_Strict):
                         f"{c.name}.tf_adjustment.joint: {j.comparison!r} must be another comparison "
                         "with a tf_adjustment"
                     )
-        p = self.population
-        if p is not None:
-            unknown = ({p.date_comparison} | set(p.unless)) - names
-            if unknown:
-                raise ValueError(f"population: unknown comparisons {sorted(unknown)}")
         h = self.em.household
         if h is not None:
             unknown = {h.given, h.differ, *h.comparisons} - names
@@ -386,6 +381,15 @@ class LinkageSettings(_Strict):
             for c in self.comparisons:
                 if c.name in (h.given, h.differ) and "value" not in c.columns:
                     raise ValueError(f"em.household: comparison {c.name} has no 'value' column")
+        return self
+
+    @model_validator(mode="after")
+    def _population(self) -> LinkageSettings:
+        p = self.population
+        if p is not None:
+            unknown = ({p.date_comparison} | set(p.unless)) - {c.name for c in self.comparisons}
+            if unknown:
+                raise ValueError(f"population: unknown comparisons {sorted(unknown)}")
         return self
 
     @field_validator("comparisons")
@@ -416,8 +420,8 @@ class LinkageSettings(_Strict):
                 if c.tf_adjustment.column:
                     cols.add(c.tf_adjustment.column)
         if self.population:
-            p = self.population
-            cols.update(c for c in (p.name, p.year, p.birth_date, p.is_default) if c)
+            pop = self.population
+            cols.update(c for c in (pop.name, pop.year, pop.birth_date, pop.is_default) if c)
         return cols - set(self.derived)
 
 
