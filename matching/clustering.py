@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matching.coherence import StrongAttributes, conflict, maybe_conflicting
+from matching.coherence import StrongAttributes, conflict, conflicts, maybe_conflicting, waived
 
 NON_LINK, REVIEW, AUTO_LINK, SKIPPED = 0, 1, 2, 3
 BRIDGE = "ambiguous_bridge"
@@ -255,7 +255,8 @@ class _ConstrainedUnion:
                 return "joins_beneficiaries"
         return None
 
-    def union(self, a: int, b: int) -> None:
+    def union(self, a: int, b: int, forced: bool = False) -> None:
+        """Join roots `a` and `b`; `forced`: a human link over a conflict, whose attributes then bind no more."""
         small, big = self._small_big(a, b)
         self.parent[small] = big
         self.members[big].extend(self.members.pop(small))
@@ -263,7 +264,9 @@ class _ConstrainedUnion:
         self.sys_of[big] = self.sys_of[big] | self.sys_of.pop(small)
         self.cf_of.pop(small, None)
         if self.summary is not None:
-            self.summary[big] = self.summary[big].merge(self.summary.pop(small))
+            one, other = self.summary[big], self.summary.pop(small)
+            merged = one.merge(other)
+            self.summary[big] = waived(merged, conflicts(one, other)) if forced else merged
         if self.prev_of is not None:
             self.prev_of[big] = self.prev_of[big] | self.prev_of.pop(small)
             self.settled[big] = self.settled[big] or self.settled.pop(small)
@@ -301,9 +304,10 @@ def _union_round(recs: np.ndarray, order: np.ndarray, links: _Links, b: _Binding
         if reason:
             rnd.refused.append((e, reason))
             continue
-        if links.pair[e] == -1 and (clash := uf.conflict(a, c)):
+        clash = uf.conflict(a, c) if human else None
+        if clash and links.pair[e] == -1:
             rnd.human_conflicts.append((e, clash))
-        uf.union(a, c)
+        uf.union(a, c, forced=clash is not None)
         w = float(links.weight[e])
         rnd.kept[x] = max(rnd.kept.get(x, -np.inf), w)
         rnd.kept[y] = max(rnd.kept.get(y, -np.inf), w)
@@ -312,10 +316,11 @@ def _union_round(recs: np.ndarray, order: np.ndarray, links: _Links, b: _Binding
 
 def _bridges(rnd: _Round, links: _Links, margin: float) -> set[int]:
     """Records that a refused link ties to a cluster they cannot share with the one they joined, as strongly
-    (within `margin`) as the best link they kept: which of the two people they are is a reviewer's call."""
+    (within `margin`) as the best link they kept: which of the two people they are is a reviewer's call. A link
+    refused by a cannot-link makes no bridge: a reviewer already separated those records."""
     out = set()
     for e, reason in rnd.refused:
-        if reason == BRIDGE:
+        if reason in (BRIDGE, "cannot_link"):  # a reviewer's decision settles it
             continue
         w = float(links.weight[e])
         for x in (int(links.a[e]), int(links.b[e])):

@@ -102,20 +102,38 @@ class Summary:
         )
 
 
-def conflict(a: Summary, b: Summary) -> str | None:
-    """Why one person cannot hold the records of both clusters (None: they may be one)."""
+def conflicts(a: Summary, b: Summary) -> list[str]:
+    """Every reason why one person cannot hold the records of both clusters (empty: they may be one)."""
+    out = []
     if a.sex and b.sex and a.sex != b.sex:
-        return "sex_conflict"
+        out.append("sex_conflict")
     if any(not dates_compatible(x, y) for x in a.dates for y in b.dates if x != y):
-        return "birth_date_conflict"
+        out.append("birth_date_conflict")
     after = max(a.after, b.after)
     before = min((v for v in (a.before, b.before) if v >= 0), default=-1)
-    if after >= 0 and before >= 0 and after >= before:
-        return "age_conflict"
-    for d in a.dates + b.dates:
-        if (after >= 0 and d <= after - WINDOW_SLACK) or (before >= 0 and d >= before + WINDOW_SLACK):
-            return "age_conflict"
-    return None
+    if (after >= 0 and before >= 0 and after >= before) or any(
+        (after >= 0 and d <= after - WINDOW_SLACK) or (before >= 0 and d >= before + WINDOW_SLACK)
+        for d in a.dates + b.dates
+    ):
+        out.append("age_conflict")
+    return out
+
+
+def conflict(a: Summary, b: Summary) -> str | None:
+    """The first reason why one person cannot hold the records of both clusters (None: they may be one)."""
+    found = conflicts(a, b)
+    return found[0] if found else None
+
+
+def waived(s: Summary, reasons: list[str]) -> Summary:
+    """The summary of a cluster a reviewer joined despite `reasons`: the conflicting attributes are dropped
+    (the reviewer's decision stands; they bind no further link of that cluster)."""
+    return Summary(
+        () if "birth_date_conflict" in reasons or "age_conflict" in reasons else s.dates,
+        0 if "sex_conflict" in reasons else s.sex,
+        -1 if "age_conflict" in reasons else s.after,
+        -1 if "age_conflict" in reasons else s.before,
+    )
 
 
 def maybe_conflicting(comp: np.ndarray, ncomp: int, attrs: StrongAttributes) -> np.ndarray:

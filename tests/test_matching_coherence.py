@@ -114,6 +114,10 @@ def test_a_stewards_must_link_wins_and_is_reported():
     r = cluster(recs, [], [], [], must_link=([0], [1]))
     assert same(r.labels, 0, 1)
     assert r.human_conflicts[["i", "j", "reason"]].values.tolist() == [[0, 1, "birth_date_conflict"]]
+    # the dates the reviewer overrode bind no further link of that person; a third record joins
+    recs.append({"birth_date": "1980-03-12"})
+    r = cluster(recs, [1], [2], [10.0], must_link=([0], [1]))
+    assert len(set(r.labels.tolist())) == 1 and r.skipped.empty
 
 
 def test_a_new_record_does_not_glue_two_settled_beneficiaries():
