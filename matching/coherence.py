@@ -1,7 +1,8 @@
 """Cluster coherence: the strong attributes that no cluster may hold two conflicting values of.
 
 Per record (`StrongAttributes.from_records`, columns named by settings `constraints.coherence`):
-  * a full birth date: present and not a 1 January placeholder (a placeholder or a year-only date is weak);
+  * a full birth date: present and not a 1 January placeholder (a placeholder or a year-only date is weak),
+    else the date its trusted codice fiscale encodes;
   * the sex (M or F; anything else is unknown and conflicts with nothing);
   * the birth window its events imply (`implied_birth`: born after = a minor at a service, born before =
     an adult at one).
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching.comparators import bool_masks, date_numbers
+from matching.comparators import bool_masks, date_numbers, isin_values
 from matching.settings import Coherence
 
 WINDOW_SLACK = 10_000
@@ -56,6 +57,7 @@ class StrongAttributes:
         if spec.birth_date_is_default and spec.birth_date_is_default in records.columns:
             date = np.where(bool_masks(records[spec.birth_date_is_default])[0], -1, date)
         date = np.where(date % 10_000 == 101, -1, date)  # 1 January: a placeholder whatever the flag says
+        date = np.where(date >= 0, date, _code_dates(records, spec))
         sex = np.zeros(n, dtype=np.int8)
         if spec.sex and spec.sex in records.columns:
             s = records[spec.sex].astype(object).map(lambda v: SEX_CODES.get(str(v).strip().upper(), 0))
@@ -70,6 +72,19 @@ class StrongAttributes:
     def has_any(self) -> np.ndarray:
         """Per record: whether it carries any strong attribute."""
         return (self.date >= 0) | (self.sex > 0) | (self.after >= 0) | (self.before >= 0)
+
+
+def _code_dates(records: pd.DataFrame, spec: Coherence) -> np.ndarray:
+    """Per record: YYYYMMDD of the birth date its trusted code encodes (-1: no trusted code, or no such column)."""
+    n = len(records)
+    if not (spec.code_birth_date and spec.code_status) or not {spec.code_birth_date, spec.code_status} <= set(
+        records.columns
+    ):
+        return np.full(n, -1, dtype=np.int64)
+    trusted = isin_values(records[spec.code_status], ("valid", "omocodic"))
+    if spec.code_consistent and spec.code_consistent in records.columns:
+        trusted &= ~bool_masks(records[spec.code_consistent])[1]
+    return np.where(trusted, date_numbers(records[spec.code_birth_date]), -1)
 
 
 def dates_compatible(a: int, b: int) -> bool:

@@ -79,7 +79,15 @@ def strong_columns(settings: LinkageSettings) -> list[str]:
     coh = settings.constraints.coherence
     if coh is None:
         return []
-    return [c for c in (coh.birth_date, coh.birth_date_is_default, coh.sex) if c]
+    cols = (
+        coh.birth_date,
+        coh.birth_date_is_default,
+        coh.code_birth_date,
+        coh.code_status,
+        coh.code_consistent,
+        coh.sex,
+    )
+    return [c for c in cols if c]
 
 
 def positions(index: pd.Index, left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,11 +8,12 @@ missing) and that no strong comparison settles (an agreeing codice fiscale) gets
 
     population adjustment = -log2(1 + K)
 
-where K is the number of other people bearing the pair's key across all staged records: (name, birth year)
-when the years agree, the name alone when a date is missing. People are told apart by their full birth dates
-(not placeholders; a day/month swap is one date): K counts the distinct full dates among the key's records,
-less those of the pair's own two records. The same pair in a world ten times larger meets about ten times as
-many bearers and weighs about log2(10) bits less.
+where K is the expected number of other people bearing the pair's key across all staged records: (name, birth
+year) when the years agree, the name alone when a date is missing. People are told apart by their full birth
+dates (not placeholders; a day/month swap is one date): K counts the distinct full dates among the key's
+records, less those of the pair's own two records, plus the key's records without a full date (less the
+pair's own), each worth 1 / (records per dated person) people. The same pair in a world ten times larger
+meets about ten times as many bearers and weighs about log2(10) bits less.
 """
 
 from __future__ import annotations
@@ -43,14 +44,17 @@ def person_dates(records: pd.DataFrame, spec: PopulationPrior) -> np.ndarray:
 
 
 class Bearers:
-    """Distinct people (full dates) per key of the records: `keys` per record (-1 none)."""
+    """The people bearing each key of the records (`keys` per record, -1 none): the distinct full dates among the
+    key's records, and its records without a full date, each worth 1 / (records per dated person) people."""
 
     def __init__(self, keys: np.ndarray, dates: np.ndarray):
         self.keys, self.dates = keys, dates
         ok = (keys >= 0) & (dates >= 0)
-        combo = np.unique(keys[ok] * 100_000_000 + dates[ok])
-        self.combos = combo
-        self.people = np.bincount(combo // 100_000_000, minlength=int(keys.max(initial=-1)) + 1)
+        self.combos = np.unique(keys[ok] * 100_000_000 + dates[ok])
+        size = int(keys.max(initial=-1)) + 1
+        self.people = np.bincount(self.combos // 100_000_000, minlength=size)
+        self.undated = np.bincount(keys[(keys >= 0) & (dates < 0)], minlength=size)
+        self.records_per_person = max(1.0, int(ok.sum()) / max(self.combos.size, 1))
 
     def _has(self, key: np.ndarray, date: np.ndarray) -> np.ndarray:
         c = key * 100_000_000 + date
@@ -58,12 +62,16 @@ class Bearers:
         return (key >= 0) & (date >= 0) & (self.combos.size > 0) & (self.combos[at] == c)
 
     def others(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Per pair (positions a, b): the people bearing a's key other than the pair's own two."""
+        """Per pair (positions a, b): the expected people bearing a's key other than the pair's own two."""
         ka = self.keys[a]
-        n = np.where(ka >= 0, self.people[np.maximum(ka, 0)], 0)
+        on = ka >= 0
+        k = np.maximum(ka, 0)
         own = self._has(ka, self.dates[a]).astype(np.int64)
         own += (self._has(ka, self.dates[b]) & (self.dates[b] != self.dates[a])).astype(np.int64)
-        return np.maximum(n - own, 0)
+        own_undated = (self.dates[a] < 0).astype(np.int64) + ((self.dates[b] < 0) & (self.keys[b] == ka))
+        dated = np.maximum(self.people[k] - own, 0)
+        undated = np.maximum(self.undated[k] - own_undated, 0) / self.records_per_person
+        return np.where(on, dated + undated, 0.0)
 
 
 def _bearers(records: pd.DataFrame, spec: PopulationPrior) -> tuple[Bearers, Bearers]:
@@ -100,7 +108,7 @@ def population_adjustments(
         return out
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     name, name_year = _bearers(records, spec)
-    k = np.zeros(len(levels), dtype=np.int64)
+    k = np.zeros(len(levels))
     for sel, bearers in ((weak & by_year, name_year), (weak & by_name, name)):
         if sel.any():
             k[sel] = np.maximum(bearers.others(i[sel], j[sel]), bearers.others(j[sel], i[sel]))

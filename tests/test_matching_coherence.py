@@ -19,7 +19,7 @@ MARGIN = 4.0
 
 def attrs(*recs: dict) -> StrongAttributes:
     """Strong attributes of records given as dicts of stg_person-like columns."""
-    cols = ["birth_date", "birth_date_is_default", "sex", "born_after", "born_before"]
+    cols = ["birth_date", "birth_date_is_default", "sex", "born_after", "born_before", "cf_birth_date", "cf_status"]
     df = pd.DataFrame([{c: r.get(c) for c in cols} for r in recs])
     df["birth_date_is_default"] = [bool(r.get("birth_date_is_default")) for r in recs]
     return StrongAttributes.from_records(df, Coherence())
@@ -81,6 +81,15 @@ def test_a_january_default_is_weak_not_a_full_date():
     # alone with one full date, it links
     r = cluster(recs, [0], [2], [10.0])
     assert same(r.labels, 0, 2) and r.skipped.empty
+
+
+def test_a_trusted_code_gives_a_placeholder_record_its_full_date():
+    coded = {"birth_date": "1997-01-01", "birth_date_is_default": True, "cf_birth_date": "1997-11-04"}
+    recs = [dict(coded, cf_status="valid"), {"birth_date": "1997-03-02"}]
+    r = cluster(recs, [0], [1], [10.0])
+    assert not same(r.labels, 0, 1) and r.skipped["reason"].tolist() == ["birth_date_conflict"]
+    recs[0]["cf_status"] = "invalid"  # an untrusted code says nothing
+    assert same(cluster(recs, [0], [1], [10.0]).labels, 0, 1)
 
 
 def test_opposite_sexes_through_a_bridge():

@@ -292,6 +292,11 @@ class Coherence(_Strict):
 
     birth_date: str | None = "birth_date"
     birth_date_is_default: str | None = "birth_date_is_default"
+    # the birth date a trusted code encodes (status valid or omocodic, not inconsistent with the record): the
+    # full date of a record whose own is a placeholder or missing
+    code_birth_date: str | None = "cf_birth_date"
+    code_status: str | None = "cf_status"
+    code_consistent: str | None = "cf_consistent"
     sex: str | None = "sex"
     born_after: str | None = "born_after"
     born_before: str | None = "born_before"
