@@ -12,7 +12,7 @@ where K is the expected number of other people bearing the pair's key across all
 year) when the years agree, the name alone when a date is missing. People are told apart by their full birth
 dates (not placeholders; a day/month swap is one date): K counts the distinct full dates among the key's
 records, less those of the pair's own two records, plus the key's records without a full date (less the
-pair's own), each worth 1 / (records per dated person) people. The same pair in a world ten times larger
+pair's own, and one per dated bearer, who may own it), each worth 1 / (records per dated person) people. The same pair in a world ten times larger
 meets about ten times as many bearers and weighs about log2(10) bits less.
 """
 
@@ -45,7 +45,8 @@ def person_dates(records: pd.DataFrame, spec: PopulationPrior) -> np.ndarray:
 
 class Bearers:
     """The people bearing each key of the records (`keys` per record, -1 none): the distinct full dates among the
-    key's records, and its records without a full date, each worth 1 / (records per dated person) people."""
+    key's records, and its records without a full date beyond one per such date, each worth 1 / (records per
+    dated person) people."""
 
     def __init__(self, keys: np.ndarray, dates: np.ndarray):
         self.keys, self.dates = keys, dates
@@ -70,7 +71,8 @@ class Bearers:
         own += (self._has(ka, self.dates[b]) & (self.dates[b] != self.dates[a])).astype(np.int64)
         own_undated = (self.dates[a] < 0).astype(np.int64) + ((self.dates[b] < 0) & (self.keys[b] == ka))
         dated = np.maximum(self.people[k] - own, 0)
-        undated = np.maximum(self.undated[k] - own_undated, 0) / self.records_per_person
+        # undated records beyond one per dated bearer: the dated bearers' own records come first
+        undated = np.maximum(self.undated[k] - own_undated - self.people[k], 0) / self.records_per_person
         return np.where(on, dated + undated, 0.0)
 
 
