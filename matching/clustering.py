@@ -204,14 +204,16 @@ class _ConstrainedUnion:
         self.cf_of = {int(r): (int(cf_key[r]) if cf_key is not None and cf_key[r] >= 0 else None) for r in recs}
         self.sys_of = {int(r): {(gi, int(g[r])) for gi, g in enumerate(groups) if g[r] >= 0} for r in recs}
         self.summary = {int(r): b.attributes.summary(int(r)) for r in recs} if b.attributes is not None else None
-        self.prev_of = None
+        self.prev_of: dict[int, frozenset[int]] | None = None
+        self.settled: dict[int, bool] = {}
         if prev is not None and b.changed is not None:
             self.prev_of = {int(r): frozenset([int(prev[r])] if prev[r] >= 0 else []) for r in recs}
-            sure = ~b.changed & (
-                (np.full(len(b.changed), False) if cf_key is None else cf_key >= 0)
-                | (False if b.attributes is None else b.attributes.date >= 0)
-            )
-            self.settled = {int(r): bool(sure[r]) for r in recs}
+            identified = np.zeros(len(prev), dtype=bool)
+            if cf_key is not None:
+                identified |= cf_key >= 0
+            if b.attributes is not None:
+                identified |= b.attributes.date >= 0
+            self.settled = {int(r): bool(identified[r] and not b.changed[r]) for r in recs}
         self.changed = b.changed
         self.cannot = b.cannot
 
@@ -343,9 +345,9 @@ def _link_conflicted(
     """Cluster the records of the conflicting components link by link, in descending weight, skipping a link
     that would break a constraint. With a `margin`, the records a refused link ties as strongly to a conflicting
     cluster as to their own (`_bridges`) lose all their automatic links, and the round runs again (the
-    bridges are appended to `found`). Relabels those records in `labels` (from `next_label` on), marks the skipped automatic links SKIPPED in
-    `decisions` and returns them as (i, j, pair, reason) rows, and the human links that joined conflicting
-    clusters as (i, j, reason) rows."""
+    bridges are appended to `found`). Relabels those records in `labels` (from `next_label` on), marks the
+    skipped automatic links SKIPPED in `decisions` and returns them as (i, j, pair, reason) rows, and the human
+    links that joined conflicting clusters as (i, j, reason) rows."""
     in_conf = conflict_mask[comp[links.a]] if links.a.size else np.zeros(0, bool)
     sel = np.flatnonzero(in_conf)
     order = sel[np.argsort(-links.weight[sel], kind="stable")]
