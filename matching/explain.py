@@ -151,7 +151,7 @@ def format_explanation(e: dict) -> list[str]:
         total += e["population_adjustment"]
         lines.append(
             f"  {'population':<16}{'':<18}{e['population_adjustment']:>8.2f}{'':>8}{total:>9.2f}   "
-            f"{e['other_bearers']} other people bear the name (and birth year)"
+            f"about {e['other_bearers']} other people bear the name (and birth year)"
         )
     for r in e["comparisons"]:
         total += r["weight"]
