@@ -152,19 +152,33 @@ def waived(s: Summary, reasons: list[str]) -> Summary:
 
 
 def maybe_conflicting(comp: np.ndarray, ncomp: int, attrs: StrongAttributes) -> np.ndarray:
-    """Per connected component: whether its records could conflict (two distinct full dates, both sexes, or a
-    window facing another bound or a date). A superset of the components `conflict` would refuse a union in."""
+    """Per connected component: whether its records could conflict (two full dates other than a day/month swap,
+    both sexes, windows that no date fits, or a date too far from a window). A superset of the components in
+    which `conflict` would refuse a union."""
     out = np.zeros(ncomp, dtype=bool)
     has_date = attrs.date >= 0
     if has_date.any():
-        d = pd.DataFrame({"c": comp[has_date], "d": attrs.date[has_date]}).drop_duplicates()
-        out |= np.bincount(d["c"].to_numpy(), minlength=ncomp) > 1
+        d = attrs.date[has_date]
+        md = d % 10_000
+        lo, hi = np.minimum(md // 100, md % 100), np.maximum(md // 100, md % 100)
+        unswapped = d // 10_000 * 10_000 + lo * 100 + hi
+        dd = pd.DataFrame({"c": comp[has_date], "d": unswapped}).drop_duplicates()
+        out |= np.bincount(dd["c"].to_numpy(), minlength=ncomp) > 1
     males = np.bincount(comp[attrs.sex == 1], minlength=ncomp) > 0
     females = np.bincount(comp[attrs.sex == 2], minlength=ncomp) > 0
     out |= males & females
-    n_after = np.bincount(comp[attrs.after >= 0], minlength=ncomp)
-    n_before = np.bincount(comp[attrs.before >= 0], minlength=ncomp)
-    n_dates = np.bincount(comp[has_date], minlength=ncomp)
-    out |= (n_after > 0) & (n_before > 0)
-    out |= ((n_after + n_before) > 0) & (n_dates > 0)
+    has_after, has_before = attrs.after >= 0, attrs.before >= 0
+    if has_after.any() or has_before.any():
+        big = np.iinfo(np.int64).max
+        after = np.full(ncomp, -1, dtype=np.int64)
+        np.maximum.at(after, comp[has_after], attrs.after[has_after])
+        before = np.full(ncomp, big, dtype=np.int64)
+        np.minimum.at(before, comp[has_before], attrs.before[has_before])
+        first = np.full(ncomp, big, dtype=np.int64)
+        np.minimum.at(first, comp[has_date], attrs.date[has_date])
+        last = np.full(ncomp, -1, dtype=np.int64)
+        np.maximum.at(last, comp[has_date], attrs.date[has_date])
+        out |= (after >= 0) & (before < big) & (after >= before)
+        out |= (after >= 0) & (first < big) & (first <= after - WINDOW_SLACK)
+        out |= (before < big) & (last >= 0) & (last >= before + WINDOW_SLACK)
     return out
