@@ -49,6 +49,8 @@ def evaluate_crosswalk(engine: Engine, truth: Mapping[str, int], worst: int = WO
             "true_singletons": ev["counts"]["true_singletons"],
             "singleton_beneficiaries": ev["counts"]["predicted_singletons"],
             "largest_beneficiary": ev["counts"]["largest_predicted_cluster"],
+            "impure_beneficiaries": ev["counts"]["impure_clusters"],
+            "impure_share": ev["counts"]["impure_share"],
         },
         "per_system": {
             s: {k: (float(v) if k != "records" else int(v)) for k, v in row.items()}
@@ -129,6 +131,8 @@ def format_report(r: dict) -> list[str]:
         f"  B-cubed               precision {bc['precision']:.4f}  recall {bc['recall']:.4f}  F1 {bc['f1']:.4f}",
         f"  clusters              {c['beneficiaries']:,} beneficiaries for {c['true_persons']:,} true persons "
         f"(singletons {c['singleton_beneficiaries']:,} vs {c['true_singletons']:,}; largest {c['largest_beneficiary']})",
+        f"  impure beneficiaries  {c['impure_beneficiaries']:,} hold more than one true person "
+        f"({c['impure_share']:.4%} of the beneficiaries)",
     ]
     if "blocking" in r:
         b = r["blocking"]

@@ -5,7 +5,8 @@
 
 Steps: prepare (derived columns, shared categoricals) -> blocking passes -> comparison levels
 (int8 matrix, chunked) -> model (EM without labels, or supervised from labelled pairs, or a given
-FittedModel) -> TF adjustments -> weights and probabilities -> decisions and constrained clusters.
+FittedModel) -> TF and population adjustments -> weights and probabilities -> decisions and constrained
+clusters.
 Persistence, the review queue and the CLI live elsewhere; this module only computes.
 """
 
@@ -21,7 +22,9 @@ import pandas as pd
 
 from matching.blocking import BlockingStats, candidate_pairs
 from matching.clustering import DECISION_LABELS, ClusterResult, ambiguous_links, cluster_records
+from matching.coherence import StrongAttributes
 from matching.comparators import LevelComparator, bool_masks, build_comparator, isin_values
+from matching.population import population_adjustments
 from matching.prepare import prepare_records
 from matching.scoring import FittedModel, LevelMeta, fit_supervised, level_frequencies
 from matching.settings import LinkageSettings
@@ -43,6 +46,7 @@ class LinkResult:
     pairs: pd.DataFrame
     levels: np.ndarray
     tf_adjustments: np.ndarray | None
+    population: np.ndarray | None  # per pair: the population adjustment of its weight (matching/population.py)
     model: FittedModel
     clusters: pd.Series
     cluster_result: ClusterResult
@@ -62,8 +66,9 @@ class LinkResult:
     def explain(self, row: int) -> dict:
         """Explanation of the pair in row `row` of `pairs`: per comparison level, label, weight."""
         tf = self.tf_adjustments[row] if self.tf_adjustments is not None else None
+        pop = float(self.population[row]) if self.population is not None else None
         r = self.pairs.iloc[row]
-        out = self.model.explain(self.levels[row], tf, self._prior(int(r["i"]), int(r["j"])))
+        out = self.model.explain(self.levels[row], tf, self._prior(int(r["i"]), int(r["j"])), pop)
         out.update({"id_l": r["id_l"], "id_r": r["id_r"], "decision": DECISION_LABELS[int(r["decision"])]})
         return out
 
@@ -80,7 +85,10 @@ class LinkResult:
         i, j = np.array([min(a, b)]), np.array([max(a, b)])
         lv = compute_levels(self.records, i, j, self.comparators)
         tf = tf_adjustments(self.model, self.records, lv, i, j)
-        out = self.model.explain(lv[0], tf[0] if tf is not None else None, self._prior(a, b))
+        pop = population_adjustments(self.model, self.settings, self.records, lv, i, j)
+        out = self.model.explain(
+            lv[0], tf[0] if tf is not None else None, self._prior(a, b), None if pop is None else float(pop[0])
+        )
         out.update({"id_l": id_l, "id_r": id_r, "decision": "not_a_candidate"})
         return out
 
@@ -299,9 +307,13 @@ def constrained_clusters(
     exclusive=None,
     must_link=None,
     cannot_link=None,
+    previous=None,
+    changed=None,
 ):
-    """Clusters of the scored pairs under the settings' hard constraints, ambiguous links sent to review.
-    Returns (ClusterResult, ambiguous-link mask over the pairs, number of double registrations joined)."""
+    """Clusters of the scored pairs under the settings' hard constraints (with `constraints.coherence`, the
+    strong attributes of `records` too), ambiguous links sent to review; `previous` / `changed` as
+    `cluster_records` takes them (a run after another). Returns (ClusterResult, ambiguous-link mask over the
+    pairs, number of double registrations joined)."""
     con, th = settings.constraints, settings.thresholds
     system = records[con.system_column].astype(object).to_numpy() if con.system_column in records.columns else None
     cf_key = _trusted_cf_key(records, settings)
@@ -322,6 +334,11 @@ def constrained_clusters(
         must_link=must_link,
         cannot_link=cannot_link,
         same_person=twice,
+        weight=weight,
+        attributes=None if con.coherence is None else StrongAttributes.from_records(records, con.coherence),
+        previous=previous,
+        changed=changed,
+        bridge_margin=th.ambiguity_margin if con.coherence is not None else None,
     )
     return cres, ambiguous, int(twice[0].size)
 
@@ -417,7 +434,10 @@ def link_dataframe(
 
     t = time.perf_counter()
     tf_adj = tf_adjustments(model, records, levels, i, j)
+    population = population_adjustments(model, settings, records, levels, i, j)
     weight = model.match_weight(levels, tf_adj, model.pair_prior_weights(records, i, j))
+    if population is not None:
+        weight = weight + population
     prob = model.probability(weight)
     score = prob if settings.thresholds.scale == "probability" else weight
     timings["score"] = time.perf_counter() - t
@@ -456,6 +476,7 @@ def link_dataframe(
         pairs=pairs,
         levels=levels,
         tf_adjustments=tf_adj,
+        population=population,
         model=model,
         clusters=clusters,
         cluster_result=cres,

@@ -64,9 +64,21 @@ def bcubed_scores(pred, true) -> dict:
     return {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0}
 
 
+def impure_clusters(pred, true) -> int:
+    """Predicted clusters holding records of more than one true entity."""
+    p, t = _codes(pred), _codes(true)
+    if not len(p):
+        return 0
+    cells = pd.DataFrame({"p": p, "t": t}).drop_duplicates()
+    return int((np.bincount(cells["p"].to_numpy()) > 1).sum())
+
+
 def cluster_counts(pred, true) -> dict:
+    """Records, predicted clusters and true entities (all, singletons), the largest predicted cluster and the
+    impure predicted clusters (holding more than one true entity) with their share of the predicted clusters."""
     p, t = _codes(pred), _codes(true)
     sp, st = np.bincount(p), np.bincount(t)
+    impure = impure_clusters(pred, true)
     return {
         "records": int(len(p)),
         "predicted_clusters": int(sp.size),
@@ -74,6 +86,8 @@ def cluster_counts(pred, true) -> dict:
         "predicted_singletons": int((sp == 1).sum()),
         "true_singletons": int((st == 1).sum()),
         "largest_predicted_cluster": int(sp.max()) if sp.size else 0,
+        "impure_clusters": impure,
+        "impure_share": impure / sp.size if sp.size else 0.0,
     }
 
 

@@ -4,7 +4,8 @@
 fitted with and every stg_person record (term frequencies are shares among all records), once;
 `explain(a, b)` works for any two records, candidate pair or not:
 
-    prior weight + each comparison's weight (level label, m, u, TF adjustment) = match weight
+    prior weight + population adjustment + each comparison's weight (level label, m, u, TF adjustment)
+    = match weight
     -> probability -> decision (auto_link / review / non_link by the thresholds), whether blocking
     pairs them and in which pass, their current beneficiary ids and any review decision between them.
 """
@@ -19,6 +20,7 @@ from matching import store
 from matching.blocking import pass_keys
 from matching.engine import build_comparators, compute_levels, tf_adjustments
 from matching.implied_birth import with_birth_bounds
+from matching.population import population_adjustments
 from matching.prepare import prepare_records
 from matching.settings import LinkageSettings
 
@@ -80,7 +82,13 @@ class Explainer:
         lv = compute_levels(two, np.array([0]), np.array([1]), self.comparators)
         tf = tf_adjustments(self.model, self.prepared, lv, i, j)
         prior = self.model.pair_prior_weights(self._rows(int(i[0]), int(j[0])), np.array([0]), np.array([1]))
-        out = self.model.explain(lv[0], tf[0] if tf is not None else None, None if prior is None else prior[0])
+        pop = population_adjustments(self.model, self.settings, self.prepared, lv, i, j)
+        out = self.model.explain(
+            lv[0],
+            tf[0] if tf is not None else None,
+            None if prior is None else prior[0],
+            None if pop is None else float(pop[0]),
+        )
         th = self.settings.thresholds
         s = out["match_probability"] if th.scale == "probability" else out["match_weight"]
         out["decision"] = "auto_link" if s >= th.auto_link else "review" if s >= th.review else "non_link"
@@ -139,6 +147,12 @@ def format_explanation(e: dict) -> list[str]:
         f"  {'prior':<16}{'':<18}{e['prior_weight']:>8.2f}{'':>8}{e['prior_weight']:>9.2f}",
     ]
     total = e["prior_weight"]
+    if e.get("population_adjustment"):
+        total += e["population_adjustment"]
+        lines.append(
+            f"  {'population':<16}{'':<18}{e['population_adjustment']:>8.2f}{'':>8}{total:>9.2f}   "
+            f"about {e['other_bearers']} other people bear the name (and birth year)"
+        )
     for r in e["comparisons"]:
         total += r["weight"]
         vals = "  |  ".join(r.get("values", []))

@@ -12,6 +12,7 @@ Returns the run's metrics and summary; the caller closes the run.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -20,9 +21,10 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from matching import store
-from matching.clustering import AUTO_LINK, REVIEW, SKIPPED
+from matching.clustering import AUTO_LINK, BRIDGE, REVIEW, SKIPPED, ClusterResult
 from matching.engine import constrained_clusters
 from matching.identity import Assignment, Known, assign_ids
+from matching.implied_birth import with_birth_bounds
 from matching.review import evidence_from, open_review_items
 from matching.scoring import FittedModel
 from matching.settings import LinkageSettings
@@ -30,6 +32,7 @@ from matching.store import LinkageRecord
 from warehouse.types import utcnow
 
 AMBIGUOUS = "ambiguous (a close link to another person)"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,8 +55,11 @@ def run_records(conn: Connection, run: LinkageRecord, settings: LinkageSettings)
         con.cf_status_column,
         con.cf_consistent_column,
         *con.double_registration_columns,
+        *strong_columns(settings),
     ]
     recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c])
+    if con.coherence is not None:
+        recs = with_birth_bounds(recs, settings, conn)
     xw = store.read_crosswalk(conn)
     in_plan = recs["run_id"].isin(run.metrics["staging_runs"]).to_numpy()
     recs = recs[in_plan | recs.index.isin(xw.index)]
@@ -65,6 +71,23 @@ def run_records(conn: Connection, run: LinkageRecord, settings: LinkageSettings)
     changed = (~recs["run_id"].isin(seen).to_numpy() & in_plan) | ~recs.index.isin(xw.index)
     index = pd.Index(recs.index.to_numpy(dtype=object))
     return RunRecords(recs, index.to_numpy(dtype=object), index, changed, xw.index[~xw.index.isin(index)], xw)
+
+
+def strong_columns(settings: LinkageSettings) -> list[str]:
+    """The stg_person columns of the strong attributes (`constraints.coherence`; the implied birth window is
+    read from the events, not from stg_person)."""
+    coh = settings.constraints.coherence
+    if coh is None:
+        return []
+    cols = (
+        coh.birth_date,
+        coh.birth_date_is_default,
+        coh.code_birth_date,
+        coh.code_status,
+        coh.code_consistent,
+        coh.sex,
+    )
+    return [c for c in cols if c]
 
 
 def positions(index: pd.Index, left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,11 +131,36 @@ def merge_records(a: Assignment, previous: pd.Series, keys) -> dict:
     }
 
 
+def refusal_reasons(cres: ClusterResult, keys: np.ndarray) -> dict[tuple[int, int], tuple[str, list[str]]]:
+    """Per refused automatic link (positions i, j): why, and the candidates a reviewer chooses between: for the
+    links of a bridge record (a record tied as strongly to two people who cannot be one), every record it was
+    linked to; else none."""
+    sk = cres.skipped
+    bridge = set(cres.bridges.tolist())
+    partners: dict[int, list[str]] = {}
+    for a, b, r in zip(sk["i"].tolist(), sk["j"].tolist(), sk["reason"]):
+        if r == BRIDGE:
+            x, y = (a, b) if a in bridge else (b, a)
+            partners.setdefault(x, []).append(str(keys[y]))
+    out = {}
+    for a, b, r in zip(sk["i"].tolist(), sk["j"].tolist(), sk["reason"]):
+        if r == BRIDGE:
+            x = a if a in bridge else b
+            out[(a, b)] = (
+                f"{r}: {keys[x]} is as close to {' and '.join(sorted(partners[x]))}, who cannot be one person",
+                sorted(partners[x]),
+            )
+        else:
+            out[(a, b)] = (r, [])
+    return out
+
+
 def review_rows(
     model: FittedModel, run_id: int, pairs: pd.DataFrame, todo: list[int], reasons: dict, pair_levels: dict
 ) -> list[dict]:
     """review_item rows for the pairs at rows `todo`, each with its explanation (the same figures as
-    `fase explain`: the pair's prior, level weights and TF adjustments); `pair_levels` by (left, right) key."""
+    `fase explain`: the pair's prior, level weights and TF adjustments); `pair_levels` by (left, right) key;
+    `reasons` by row: (why an automatic link was refused or None, the candidates to choose between)."""
     labels = {c.name: c.labels for c in model.comparisons}
     rows = []
     for n in todo:
@@ -121,8 +169,10 @@ def review_rows(
         levels = [
             labels[c.name].index(lv[c.name]) if lv.get(c.name) in labels[c.name] else 0 for c in model.comparisons
         ]
-        explanation = model.explain(levels, [tf.get(c.name, 0.0) for c in model.comparisons], lv.get("prior"))
-        reason = reasons.get(n)
+        explanation = model.explain(
+            levels, [tf.get(c.name, 0.0) for c in model.comparisons], lv.get("prior"), lv.get("population")
+        )
+        reason, choices = reasons.get(n, (None, []))
         rows.append(
             {
                 **store.pair_columns(pairs.at[n, "left_key"], pairs.at[n, "right_key"]),
@@ -131,7 +181,7 @@ def review_rows(
                 "status": "open",
                 "created_run_id": run_id,
                 "evidence": evidence_from(
-                    explanation, f"automatic link refused: {reason}" if reason else "review band"
+                    explanation, f"automatic link refused: {reason}" if reason else "review band", choices
                 ),
             }
         )
@@ -171,6 +221,8 @@ def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
         scores,
         must_link=(ci[must], cj[must]),
         cannot_link=(ci[cannot], cj[cannot]),
+        previous=pd.factorize(rr.crosswalk["beneficiary_id"].reindex(rr.index))[0],
+        changed=rr.changed,
     )
     t_cluster = time.perf_counter() - t
 
@@ -178,12 +230,12 @@ def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
     changed = np.flatnonzero(decision != pairs["decision"].to_numpy(dtype=object))
     store.set_pair_decisions(conn, run.run_id, pairs, {int(n): decision[n] for n in changed})
 
-    by_positions = {
-        (int(a), int(b)): r for a, b, r in zip(cres.skipped["i"], cres.skipped["j"], cres.skipped["reason"])
-    }
-    by_positions.update({(int(pi[n]), int(pj[n])): AMBIGUOUS for n in np.flatnonzero(ambiguous)})
+    by_positions = refusal_reasons(cres, rr.keys)
+    by_positions.update({(int(pi[n]), int(pj[n])): (AMBIGUOUS, []) for n in np.flatnonzero(ambiguous)})
     candidates = np.flatnonzero(((cres.decisions == REVIEW) | (cres.decisions == SKIPPED)) & (decision == "review"))
-    reasons = {int(n): by_positions.get((int(pi[n]), int(pj[n]))) for n in candidates}
+    reasons: dict[int, tuple[str | None, list[str]]] = {
+        int(n): by_positions.get((int(pi[n]), int(pj[n])), (None, [])) for n in candidates
+    }
     n_review = open_review_items(
         conn,
         pairs,
@@ -192,6 +244,12 @@ def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
             run.model, run.run_id, pairs, todo, reasons, store.review_pair_levels(conn, run.run_id)
         ),
     )
+    human_conflicts = [
+        {"left": rr.keys[a], "right": rr.keys[b], "reason": r}
+        for a, b, r in zip(cres.human_conflicts["i"], cres.human_conflicts["j"], cres.human_conflicts["reason"])
+    ]
+    for c in human_conflicts:
+        log.warning("a review decision joins records that conflict (%s): %s and %s", c["reason"], c["left"], c["right"])
 
     t = time.perf_counter()
     bens = store.read_beneficiaries(conn)
@@ -219,6 +277,8 @@ def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
         "ambiguous_links": int(ambiguous.sum()),
         "skipped_reasons": cres.skipped["reason"].value_counts().to_dict() if len(cres.skipped) else {},
         "constraints_applied": {"must_link": int(must.sum()), "cannot_link": int(cannot.sum())},
+        "bridges": int(cres.bridges.size),
+        "human_conflicts": human_conflicts,
         "double_registrations": twice,
         "review_items_opened": n_review,
         "records": int(len(rr.keys)),

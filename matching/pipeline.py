@@ -40,6 +40,7 @@ from sqlalchemy.engine import Engine
 from matching import store
 from matching.engine import build_comparators, comparison_metas, compute_levels, random_pairs, tf_adjustments
 from matching.finalize import finalize_run
+from matching.population import population_adjustments
 from matching.scoring import FittedModel, level_frequencies
 from matching.settings import LinkageSettings, load_settings
 from matching.store import LinkageRecord
@@ -104,20 +105,25 @@ def fit_model(work: Work) -> FittedModel:
 
 
 def score(work: Work, model: FittedModel, i: np.ndarray, j: np.ndarray, levels: np.ndarray | None = None):
-    """(levels, tf adjustments, pair prior weights, match weights, probabilities) of pairs i, j."""
+    """(levels, tf adjustments, pair prior weights, population adjustments, match weights, probabilities) of
+    pairs i, j."""
     if levels is None:
         levels = compute_levels(work.prepared, i, j, build_comparators(work.settings))
     tf = tf_adjustments(model, work.prepared, levels, i, j)
     prior = model.pair_prior_weights(work.prepared, i, j)
+    population = population_adjustments(model, work.settings, work.prepared, levels, i, j)
     weight = model.match_weight(levels, tf, prior)
-    return levels, tf, prior, weight, model.probability(weight)
+    if population is not None:
+        weight = weight + population
+    return levels, tf, prior, population, weight, model.probability(weight)
 
 
 def pair_rows(
-    run_id: int, keys: np.ndarray, model: FittedModel, i, j, levels, tf, prior, weight, prob, auto
+    run_id: int, keys: np.ndarray, model: FittedModel, i, j, levels, tf, prior, weight, prob, auto, population=None
 ) -> list[dict]:
-    """match_pair rows; `levels` is {comparison: level label}, plus {"tf": {comparison: adjustment}} when any and
-    "prior" (the pair's prior weight) when the model prices system pairs apart."""
+    """match_pair rows; `levels` is {comparison: level label}, plus {"tf": {comparison: adjustment}} when any,
+    "prior" (the pair's prior weight) when the model prices system pairs apart and "population" (the pair's
+    population adjustment, matching/population.py) when not 0."""
     labels = [np.asarray(c.labels, dtype=object) for c in model.comparisons]
     names = [c.name for c in model.comparisons]
     lab_cols = [labels[k][levels[:, k]] for k in range(len(names))]
@@ -132,6 +138,8 @@ def pair_rows(
             lv["tf"] = adj
         if prior is not None:
             lv["prior"] = round(float(prior[n]), 6)
+        if population is not None and population[n] != 0:
+            lv["population"] = round(float(population[n]), 4)
         rows.append(
             {
                 "run_id": run_id,
@@ -247,7 +255,7 @@ class LinkageRun:
             sel = np.flatnonzero(partition_of(work.keys, work.i, n) == bucket)
             i, j = work.i[sel], work.j[sel]
             levels = work.levels[sel] if work.levels is not None and work.levels.shape[0] == work.i.size else None
-            levels, tf, prior, weight, prob = score(work, self.model, i, j, levels)
+            levels, tf, prior, population, weight, prob = score(work, self.model, i, j, levels)
             th = self.settings.thresholds
             s = prob if th.scale == "probability" else weight
             keep = np.flatnonzero(s >= th.review)
@@ -263,6 +271,7 @@ class LinkageRun:
                 weight[keep],
                 prob[keep],
                 s[keep] >= th.auto_link,
+                None if population is None else population[keep],
             )
             with self.engine.begin() as conn:
                 store.replace_pairs(conn, self.run_id, rows)

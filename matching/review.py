@@ -47,12 +47,15 @@ def _decision(engine: Engine, by: str, wait: float) -> Iterator[Connection]:
         held.release()
 
 
-def evidence_from(explanation: dict, reason: str) -> dict:
+def evidence_from(explanation: dict, reason: str, candidates: list[str] | None = None) -> dict:
     """What a review item keeps of a pair's explanation (FittedModel.explain / Explainer.explain): the same
-    prior, level weights and TF adjustments as `fase explain` shows, and why it is queued."""
-    return {
+    prior, level weights, TF and population adjustments as `fase explain` shows, why it is queued and, for a
+    record tied to two people who cannot be one, the `candidates` it was linked to (all of them queued)."""
+    out = {
         "reason": reason,
         "prior_weight": round(float(explanation["prior_weight"]), 4),
+        "population_adjustment": round(float(explanation.get("population_adjustment", 0.0)), 4),
+        "other_bearers": int(explanation.get("other_bearers", 0)),
         "match_weight": round(float(explanation["match_weight"]), 4),
         "probability": float(explanation["match_probability"]),
         "comparisons": [
@@ -65,6 +68,9 @@ def evidence_from(explanation: dict, reason: str) -> dict:
             for r in explanation["comparisons"]
         ],
     }
+    if candidates:
+        out["candidates"] = list(candidates)
+    return out
 
 
 def open_review_items(

@@ -169,12 +169,18 @@ class FittedModel:
 
     # ------------------------------------------------------------------ explanation
     def explain(
-        self, levels: Sequence[int], tf_adjustment: Sequence[float] | None = None, prior_weight: float | None = None
+        self,
+        levels: Sequence[int],
+        tf_adjustment: Sequence[float] | None = None,
+        prior_weight: float | None = None,
+        population_adjustment: float | None = None,
     ) -> dict:
-        """Per comparison: level, label, m, u, weight (incl. TF); total match weight and probability."""
+        """Per comparison: level, label, m, u, weight (incl. TF); the population adjustment (matching/population.py)
+        and the number of other bearers it stands for; total match weight and probability."""
         rows = []
         prior_weight = self.prior_weight if prior_weight is None else float(prior_weight)
-        total = prior_weight
+        population = float(population_adjustment or 0.0)
+        total = prior_weight + population
         partial = self.partial_weights(np.asarray(levels, dtype=np.int64)[None, :])[0]
         names = [c.name for c in self.comparisons]
         for k, c in enumerate(self.comparisons):
@@ -200,6 +206,8 @@ class FittedModel:
             total += w + adj
         return {
             "prior_weight": prior_weight,
+            "population_adjustment": population,
+            "other_bearers": round(2.0**-population - 1.0) if population else 0,
             "comparisons": rows,
             "match_weight": total,
             "match_probability": float(self.probability(total)),

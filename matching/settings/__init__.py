@@ -285,6 +285,23 @@ class Thresholds(_Strict):
         return self
 
 
+class Coherence(_Strict):
+    """The record columns of the strong attributes no cluster may hold two conflicting values of
+    (matching/coherence.py): a full birth date (with its placeholder flag), the sex, the implied birth window.
+    A column the records lack gives no attribute."""
+
+    birth_date: str | None = "birth_date"
+    birth_date_is_default: str | None = "birth_date_is_default"
+    # the birth date a trusted code encodes (status valid or omocodic, not inconsistent with the record): the
+    # full date of a record whose own is a placeholder or missing
+    code_birth_date: str | None = "cf_birth_date"
+    code_status: str | None = "cf_status"
+    code_consistent: str | None = "cf_consistent"
+    sex: str | None = "sex"
+    born_after: str | None = "born_after"
+    born_before: str | None = "born_before"
+
+
 class Constraints(_Strict):
     cf_conflict: Literal["cannot_link", "ignore"] = "cannot_link"
     cf_column: str = "cf_base"
@@ -300,6 +317,29 @@ class Constraints(_Strict):
     one_to_one_link: bool = Field(
         default=False, description="link mode: a record links to at most one record of the other frame"
     )
+    coherence: Coherence | None = Field(
+        default=None,
+        description="strong attributes that no cluster may hold conflicting values of, whichever records carry "
+        "them; a record linked within `thresholds.ambiguity_margin` to two clusters that conflict goes to review "
+        "with both candidates. None: only the codes, the one-person systems and the review decisions bind",
+    )
+
+
+class PopulationPrior(_Strict):
+    """Weak evidence priced by the population (matching/population.py): a pair whose date comparison is at a
+    `year_levels` level (the years agree, one date a placeholder) or a `missing_levels` level, and whose
+    `unless` comparisons are at none of their listed levels, loses log2(1 + K) bits, K the other
+    people (distinct full birth dates) bearing its `name` and `year` (the name alone when the date is missing)
+    across all staged records."""
+
+    name: str  # column: the full name, order-free (e.g. the derived name_pair)
+    year: str  # column: the birth year
+    birth_date: str  # column: the birth date that tells people apart (full dates only)
+    is_default: str | None = None  # column: the placeholder flag of the birth date
+    date_comparison: str
+    year_levels: list[str] = Field(min_length=1)
+    missing_levels: list[str] = Field(default_factory=list)
+    unless: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class LinkageSettings(_Strict):
@@ -312,6 +352,7 @@ class LinkageSettings(_Strict):
     thresholds: Thresholds
     constraints: Constraints = Field(default_factory=Constraints)
     implied_birth: ImpliedBirth | None = None
+    population: PopulationPrior | None = None
     n_jobs: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
@@ -347,6 +388,15 @@ class LinkageSettings(_Strict):
                     raise ValueError(f"em.household: comparison {c.name} has no 'value' column")
         return self
 
+    @model_validator(mode="after")
+    def _population(self) -> LinkageSettings:
+        p = self.population
+        if p is not None:
+            unknown = ({p.date_comparison} | set(p.unless)) - {c.name for c in self.comparisons}
+            if unknown:
+                raise ValueError(f"population: unknown comparisons {sorted(unknown)}")
+        return self
+
     @field_validator("comparisons")
     @classmethod
     def _unique(cls, v):
@@ -374,6 +424,9 @@ class LinkageSettings(_Strict):
                     cols.update((c.tf_adjustment.joint.column, c.tf_adjustment.joint.distinct_by))
                 if c.tf_adjustment.column:
                     cols.add(c.tf_adjustment.column)
+        if self.population:
+            pop = self.population
+            cols.update(c for c in (pop.name, pop.year, pop.birth_date, pop.is_default) if c)
         return cols - set(self.derived)
 
 
