@@ -1,35 +1,36 @@
 """Weighted name pools of the synthetic population: how often each first name and surname occurs.
 
-A city's names are not a short list drawn uniformly. Surnames have a long tail (Italy has some 350,000
-of them; the commonest, ROSSI, is about 0.15% of the people) and first names a steeper head (the
-commonest male names are 2-4% each). Each pool here is the hand-written list of sandbox/names.py at
-its head (the names with particles, accents, compound forms and known transliterations) followed by a
-generated tail built the way the names of its origin are built (Italian stem + patronymic suffix:
-BRANDOLINI, FORTUNATI; Romanian -ESCU, Ukrainian -ENKO, Albanian -AJ...), ranked by a fixed shuffle and
-weighted by a Zipf law ``rank ** -exponent``. The pools are fixed (their own seed), so a world depends
-only on its seed.
+A city's names are not a short list drawn uniformly: a few names are borne by many (ROSSI, MOHAMED,
+HU, AKTER), most by very few. Each pool is a ranked list of names with a share each, built to the
+shapes of sandbox/name_shapes.py (public figures, documented there): the hand-written names of
+sandbox/names.py (particles, accents, compound forms, known transliterations) at the head, then a
+generated tail built the way the names of the origin are built (Italian stem + suffix: BRANDOLINI,
+FORTUNATI; Romanian -ESCU, Ukrainian -ENKO, Albanian -AJ...). The pools are fixed (their own seed), so
+a world depends only on its seed. Because the pools are finite and heavy-headed, the share of people
+who share a name with someone grows with the population, as in a real city.
 
-Figures (``collision``: the chance that two people of the origin share the name; for Italian
-surnames about 3e-4, i.e. two Italian-born beneficiaries of the same sex share a full name with
-probability ~4e-6): `python -m sandbox.name_pools` prints them.
+``python -m sandbox.name_pools`` prints each pool's head share and collision probability (the chance
+that two people of the origin and sex share the name: the sum of squared shares);
+``bench/sandbox_homonyms.py`` compares them with the homonyms of generated populations.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from random import Random
 
-from sandbox import names
+from sandbox import name_shapes, names
 
 POOL_SEED = 20261125
 
 
 @dataclass(frozen=True)
 class Pool:
-    """Names with cumulative weights; `draw` picks one by weight."""
+    """Names in rank order with cumulative shares (the last is 1); `draw` picks one by share."""
 
     names: tuple[str, ...]
     cum_weights: tuple[float, ...]
@@ -37,31 +38,69 @@ class Pool:
     def draw(self, rng: Random) -> str:
         return self.names[bisect.bisect_right(self.cum_weights, rng.random() * self.cum_weights[-1])]
 
+    def shares(self) -> list[float]:
+        """Share of each name, in rank order."""
+        total = self.cum_weights[-1]
+        return [(c - p) / total for c, p in zip(self.cum_weights, (0.0, *self.cum_weights[:-1]), strict=True)]
+
     def share(self, name: str) -> float:
-        i = self.names.index(name)
-        return (self.cum_weights[i] - (self.cum_weights[i - 1] if i else 0.0)) / self.cum_weights[-1]
+        return self.shares()[self.names.index(name)]
 
     def collision(self) -> float:
         """Probability that two independent draws give the same name (sum of squared shares)."""
-        total = self.cum_weights[-1]
-        prev, s = 0.0, 0.0
-        for c in self.cum_weights:
-            s += ((c - prev) / total) ** 2
-            prev = c
-        return s
+        return sum(x * x for x in self.shares())
 
 
-def zipf_pool(head: tuple[str, ...], tail: list[str], size: int, exponent: float) -> Pool:
-    """`head` first, then `tail` (already in rank order) without repeats, up to `size` names."""
-    seen, ranked = set(), []
-    for name in itertools.chain(head, tail):
-        if name not in seen:
-            seen.add(name)
-            ranked.append(name)
-        if len(ranked) == size:
-            break
-    cum = list(itertools.accumulate((r + 1) ** -exponent for r in range(len(ranked))))
-    return Pool(tuple(ranked), tuple(cum))
+def _pool(weighted: Iterable[tuple[str, float]]) -> Pool:
+    """A pool of (name, weight) pairs in rank order; a repeated name keeps its first rank and weight."""
+    seen: dict[str, float] = {}
+    for name, w in weighted:
+        seen.setdefault(name, w)
+    total = sum(seen.values())
+    return Pool(tuple(seen), tuple(itertools.accumulate(w / total for w in seen.values())))
+
+
+def _unique(items: Iterable[str], skip: Iterable[str] = ()) -> list[str]:
+    """Items in order without repeats and without those in `skip`."""
+    seen = set(skip)
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def power_law(n: int, exponent: float, knee: int | None = None, beyond: float | None = None) -> list[float]:
+    """Weights of ranks 1..n: rank ** -exponent, and past `knee` rank ** -beyond (continuous at the knee)."""
+    if knee is None or beyond is None:
+        return [(r + 1) ** -exponent for r in range(n)]
+    scale = knee ** (beyond - exponent)
+    return [(r + 1) ** -exponent if r < knee else scale * (r + 1) ** -beyond for r in range(n)]
+
+
+def ranked_pool(ranked: Iterable[str], shape: tuple[int, float, int, float]) -> Pool:
+    """The first `size` distinct names of `ranked`, weighted by the broken power law `shape`."""
+    size, exponent, knee, beyond = shape
+    chosen = list(itertools.islice(_unique(ranked), size))
+    return _pool(zip(chosen, power_law(len(chosen), exponent, knee, beyond), strict=True))
+
+
+def headed_pool(head: tuple[tuple[str, float], ...], rest: Iterable[str] | Pool, exponent: float) -> Pool:
+    """Named `head` shares, then `rest` sharing what is left: a Zipf tail over a list, or a pool's shares."""
+    left = 1.0 - sum(w for _, w in head)
+    if left <= 0:
+        raise ValueError(f"head shares add up to {1 - left:.3f}, nothing left for the tail")
+    taken = {n for n, _ in head}
+    if isinstance(rest, Pool):
+        tail = [(n, w) for n, w in zip(rest.names, rest.shares(), strict=True) if n not in taken]
+    else:
+        ranked = _unique(rest, taken)
+        tail = list(zip(ranked, power_law(len(ranked), exponent), strict=True))
+    if not tail:
+        raise ValueError("a headed pool needs tail names")
+    total = sum(w for _, w in tail)
+    return _pool(itertools.chain(head, ((n, w * left / total) for n, w in tail)))
 
 
 def _shuffled(items: list[str], salt: str) -> list[str]:
@@ -82,11 +121,8 @@ def _stems(onsets: str, vowels: str, codas: str) -> list[str]:
 
 
 # --- generators of each origin's tail ---------------------------------------------------------------------
-_IT_STEMS = _stems(
-    "B C D F G L M N P R S T V BR CR FR GR PR TR ST SC",
-    "A E I O U",
-    "L LL N NN R RR T TT S SS NT RD RT ST CC ND LD MB RN",
-)
+_IT_CODAS = "L LL N NN R RR T TT S SS NT RD RT ST CC ND LD MB RN"
+_IT_STEMS = _stems("B C D F G L M N P R S T V BR CR FR GR PR TR ST SC", "A E I O U", _IT_CODAS)
 _IT_SUFFIXES = (
     "I",
     "INI",
@@ -111,15 +147,35 @@ _IT_SUFFIXES = (
 )
 
 
-def _italian_surnames() -> list[str]:
-    plain = [_join(s, x) for s in _IT_STEMS for x in _IT_SUFFIXES]
-    ranked = _shuffled(plain, "it-surname")
+def _italian_words(suffixes: tuple[str, ...], count: int, salt: str) -> list[str]:
+    """`count` distinct Italian-looking words: one-syllable stems + suffix first (shuffled), then
+    two-syllable stems (BART-OL + INI) drawn at random until there are enough."""
+    plain = _shuffled([_join(s, x) for s in _IT_STEMS for x in suffixes], salt)
+    rng = Random(f"{POOL_SEED}:{salt}:long")
+    vowels, codas = "AEIOU", _IT_CODAS.split()
+    seen = set(plain)
+    while len(plain) < count:
+        word = _join(rng.choice(_IT_STEMS) + rng.choice(vowels) + rng.choice(codas), rng.choice(suffixes))
+        if word not in seen:
+            seen.add(word)
+            plain.append(word)
+    return plain[:count]
+
+
+def _italian_surnames(count: int) -> list[str]:
+    ranked = _italian_words(_IT_SUFFIXES, count, "it-surname")
     # about one in twenty with a particle (DI BARTOLO, DEL FORTE), as in the hand list
     rng = Random(f"{POOL_SEED}:it-particle")
     return [
         f"{rng.choice(('DI ', 'DE ', 'DEL ', 'LO '))}{n}" if rng.random() < 0.05 and n[-1] in "OAEI" else n
         for n in ranked
     ]
+
+
+def _italian_first_names(male: bool, count: int) -> list[str]:
+    """Rare Italian-looking given names (BRANDINO, FOLCARA): the long tail behind the listed ones."""
+    suffixes = ("O", "INO", "ELLO", "IO", "ANO", "ERO") if male else ("A", "INA", "ELLA", "IA", "ANA", "ERA")
+    return _italian_words(suffixes, count, "it-given-" + ("m" if male else "f"))
 
 
 def _suffixed(onsets: str, vowels: str, codas: str, suffixes: tuple[str, ...], salt: str) -> list[str]:
@@ -933,73 +989,173 @@ _FIRST_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-# size and Zipf exponent of each kind of pool
-SURNAME_POOL = (20_000, 0.5)
-FIRST_NAME_POOL = (200, 0.7)
+
+_ARABIC_GIVEN = names.words(
+    "ABDALLAH ABDELAZIZ ABDELHAMID ABDELKADER ABDELLATIF ABDELMONEIM ABDELNASSER ADEL AMR ASHRAF ATEF ATTIA "
+    "AYMAN BASSEM ESSAM EMAD EID FARAG FAROUK FATHY GAMAL GOMAA HAMADA HAMDY HANY HASSANEIN HAZEM HESHAM HOSNY "
+    "HUSSEIN ISMAIL KAMAL KARIM KHALIL MAGDY MAHER MEDHAT MOHSEN MONTASER NABIL NASSER OSAMA RAMADAN RAMY REDA "
+    "SABRY SALAH SALEH SAMEH SAMIR SAYED SHAABAN SHERIF SOBHY TAMER TAREK WAEL WALEED YASSER YOUSSEF ZAKARIA ZAKI"
+)
+_TAILS: dict[tuple[str, str], tuple[str, ...]] = {
+    # (origin, kind) -> more names behind the hand-written lists of sandbox/names.py
+    ("EG", "M"): _ARABIC_GIVEN,
+    ("EG", "F"): names.words(
+        "DOAA SHAIMAA NADIA HAGAR ESRAA REHAB SAMAH YASMIN NESMA HANAA EMAN RANIA DINA NAGLAA SAMIRA WAFAA NAHLA "
+        "AZZA ABEER GHADA HALA SAFAA AMAL MAI NOURA RASHA ZEINAB HODA"
+    ),
+    ("EG", "S"): _ARABIC_GIVEN,
+    ("MA", "M"): _ARABIC_GIVEN,
+    ("BD", "M"): names.words(
+        "RAJU SAIFUL JAMAL HABIB FARUK MASUD NAZRUL SHAFIQUL TANVIR JASIM MOSTAFIZUR ANWAR SHAMIM BABUL LITON "
+        "MAMUN SAIDUL JAHID RIPON SOHAG HRIDOY ARIF RAKIB SHAKIL NURUL MOKBUL RAFIQ SELIM KAWSAR MONIR"
+    ),
+    ("BD", "F"): names.words(
+        "RINA MUNNI SHAPLA LIPI MARIUM ROKSANA SHAMIMA HALIMA AMENA KULSUM ROJINA MORIUM SHILPI PAPIA LAILA "
+        "NUSRAT TANIA SUMI POPY RIMA KHADIZA SABINA JHUMA MITU"
+    ),
+    ("BD", "S"): names.words(
+        "MAHMUD BISWAS KABIR SARKER HOQUE HASSAN KARIM AMIN RASHID ULLAH ZAMAN SHEIKH BHUIYAN MONDAL SARKAR "
+        "MOLLA TALUKDER PATWARY HOWLADER MRIDHA MATUBBAR SIKDER KHANDAKER MUNSHI DEWAN GAZI BEPARI FAKIR"
+    ),
+    ("PK", "M"): names.words(
+        "ZAHID WASEEM IRFAN SHAHID SAJID KHALID AMJAD ASHFAQ NAVEED SHAHZAD USMAN BILAL HAMZA UMAR ADNAN FAISAL "
+        "KAMRAN RIZWAN ZEESHAN NASIR SAQIB JUNAID ABID AAMIR MUHAMMAD_USMAN MUHAMMAD_BILAL MUHAMMAD_NAVEED"
+    ),
+    ("PK", "F"): names.words(
+        "SAMINA SHABANA RIZWANA PARVEEN SONIA ZAINAB IQRA MEHWISH HUMA ASMA RABIA SOBIA UZMA ANEELA TAHIRA "
+        "NOREEN KOUSAR SAFIA ZAHIDA RUBINA NADIA SHAHEEN"
+    ),
+    ("PK", "S"): names.words(
+        "QURESHI SIDDIQUI BHATTI AWAN GONDAL CHEEMA BAJWA GILL WARRAICH RANA NAWAZ IRSHAD AKRAM AZAM ZAFAR "
+        "ASHRAF HAIDER RAFIQ SADIQ SHAFIQ YOUSAF RASHID MIRZA"
+    ),
+}
+
+
+def _generated_surnames(origin: str) -> list[str]:
+    """The generated or listed surnames behind an origin's hand-written ones."""
+    if origin in _TAILS_BY_RULE:
+        return _TAILS_BY_RULE[origin]()
+    return list(_TAILS.get((origin, "S"), ()))
+
+
+_TAILS_BY_RULE = {
+    "RO": lambda: _suffixed(
+        "B C D G M N P R S T V BR CR GR PR ST",
+        "A E I O U",
+        "N R L T D S",
+        ("ESCU", "EANU", "ARU", "U", "OIU", "ACHE", "AN", "ETE"),
+        "ro",
+    ),
+    "AL": lambda: _suffixed(
+        "B D G K L M N P R S T V ZH SH DH GJ",
+        "A E I O U",
+        "L R N K T S Z J",
+        ("AJ", "I", "ANI", "OLLI", "UKA", "ESHI", "ALLI", "A"),
+        "al",
+    ),
+    "UA": lambda: _suffixed(
+        "B D H K L M P R S T V Z KH SH CH",
+        "A E I O U Y",
+        "L R N K T S D V",
+        ("ENKO", "CHUK", "UK", "YK", "OVYCH", "SKYI", "ETS", "YSHYN"),
+        "ua",
+    ),
+    "MA": _moroccan_surnames,
+    "CN": lambda: list(_CN_SURNAMES),
+    "SN": lambda: list(_SN_SURNAMES),
+    "PE": lambda: [*_HISPANIC_SURNAMES, *_hispanic_surnames("pe")],
+    "PH": lambda: [*_HISPANIC_SURNAMES, *_shuffled(_hispanic_surnames("ph") + _tagalog_surnames(), "ph")],
+}
+
+
+def _hispanic_surnames(salt: str) -> list[str]:
+    """Spanish-looking surnames (BARTEDA, MOLINEZ): the long tail of Peruvian and Filipino surnames."""
+    suffixes = ("EZ", "ES", "ERO", "ADO", "ILLO", "ANO", "EDA", "ALES", "ON", "IZ")
+    return _suffixed("B C D F G L M N P R S T V BR CR GR PR TR", "A E I O U", "L N R S T D", suffixes, salt)
+
+
+def _tagalog_surnames() -> list[str]:
+    """Tagalog-looking surnames (MANALANG, DIMAPILIS)."""
+    roots = _stems("B D G L P S T", "A I U", "L N NG")
+    return [p + r + x for p in ("MA", "DI", "PA", "") for r in roots for x in ("AN", "ANG", "ON", "IT", "AO")]
+
+
+def surname_pool(origin: str, sex: str = "M") -> Pool:
+    """Surnames of the people of `origin`; women of origins with women's surnames (AKTER, BIBI) have their own."""
+    if sex == "F" and origin in names.ORIGINS and names.ORIGINS[origin].female_surnames:
+        return _womens_surname_pool(origin)
+    return _surname_pool(origin)
 
 
 @cache
-def surname_pool(origin: str) -> Pool:
-    size, exponent = SURNAME_POOL
+def _surname_pool(origin: str) -> Pool:
     if origin == "IT":
-        return zipf_pool(names.ITALIAN_SURNAMES, _italian_surnames(), size, exponent)
-    head = names.ORIGINS[origin].surnames
-    tail = {
-        "RO": lambda: _suffixed(
-            "B C D G M N P R S T V BR CR GR PR ST",
-            "A E I O U",
-            "N R L T D S",
-            ("ESCU", "EANU", "ARU", "U", "OIU", "ACHE", "AN", "ETE"),
-            "ro",
-        ),
-        "AL": lambda: _suffixed(
-            "B D G K L M N P R S T V ZH SH DH GJ",
-            "A E I O U",
-            "L R N K T S Z J",
-            ("AJ", "I", "ANI", "OLLI", "UKA", "ESHI", "ALLI", "A"),
-            "al",
-        ),
-        "UA": lambda: _suffixed(
-            "B D H K L M P R S T V Z KH SH CH",
-            "A E I O U Y",
-            "L R N K T S D V",
-            ("ENKO", "CHUK", "UK", "YK", "OVYCH", "SKYI", "ETS", "YSHYN"),
-            "ua",
-        ),
-        "MA": _moroccan_surnames,
-        "CN": lambda: list(_CN_SURNAMES),
-        "SN": lambda: list(_SN_SURNAMES),
-        "PE": lambda: list(_HISPANIC_SURNAMES),
-        "PH": lambda: list(_HISPANIC_SURNAMES),
-    }[origin]()
-    return zipf_pool(head, tail, size, exponent)
+        shape = name_shapes.ITALIAN_SURNAMES
+        return ranked_pool(itertools.chain(names.ITALIAN_SURNAMES, _italian_surnames(shape[0])), shape)
+    rest = itertools.chain(names.ORIGINS[origin].surnames, _generated_surnames(origin))
+    return headed_pool(name_shapes.HEADS.get((origin, "S"), ()), rest, name_shapes.FOREIGN_TAIL_EXPONENT)
 
 
 @cache
-def first_name_pool(origin: str, sex: str) -> Pool:
-    size, exponent = FIRST_NAME_POOL
+def _womens_surname_pool(origin: str) -> Pool:
+    """The women's surnames at their public shares, then the surnames men bear sharing the rest."""
+    head = name_shapes.HEADS.get((origin, "SF"), ())
+    unrated = tuple((n, _UNRATED_WOMENS_SURNAME) for n in names.ORIGINS[origin].female_surnames if n not in dict(head))
+    return headed_pool(head + unrated, _surname_pool(origin), name_shapes.FOREIGN_TAIL_EXPONENT)
+
+
+_UNRATED_WOMENS_SURNAME = 0.004
+"""Share given to a listed women's surname that has no public figure in name_shapes.HEADS."""
+
+
+@cache
+def _italian_first_name_pool(male: bool, cohort: int) -> Pool:
+    _, exponent, male_head, female_head = name_shapes.ITALIAN_COHORTS[cohort]
+    listed = (
+        (male_head, names.ITALIAN_MALE, _FIRST_NAMES["IT"][0])
+        if male
+        else (female_head, names.ITALIAN_FEMALE, _FIRST_NAMES["IT"][1])
+    )
+    size, knee, beyond = name_shapes.ITALIAN_FIRST_NAMES
+    ranked = itertools.chain(*listed, _italian_first_names(male, size))
+    return ranked_pool(ranked, (size, exponent, knee, beyond))
+
+
+@cache
+def first_name_pool(origin: str, sex: str, birth_year: int = 1980) -> Pool:
+    """First names given to people of `origin` and `sex` (for Italians: of their birth cohort)."""
     male = sex == "M"
-    head: tuple[str, ...]
     if origin == "IT":
-        head = names.ITALIAN_MALE if male else names.ITALIAN_FEMALE
-    else:
-        o = names.ORIGINS[origin]
-        head = o.male if male else o.female
+        return _italian_first_name_pool(male, name_shapes.cohort(birth_year))
+    return _foreign_first_name_pool(origin, male)
+
+
+@cache
+def _foreign_first_name_pool(origin: str, male: bool) -> Pool:
+    o = names.ORIGINS[origin]
+    listed = o.male if male else o.female
     if origin == "CN":
-        tail = _chinese_given(_CN_MALE_SYL if male else _CN_FEMALE_SYL, f"cn-{sex}")
-    else:
-        tail = list(_FIRST_NAMES[origin][0 if male else 1])
-    return zipf_pool(head, tail, size, exponent)
+        tail = _chinese_given(_CN_MALE_SYL if male else _CN_FEMALE_SYL, "cn-" + ("M" if male else "F"))
+        return headed_pool((), itertools.chain(listed, tail), name_shapes.CHINESE_GIVEN_EXPONENT)
+    kind = "M" if male else "F"
+    more = _FIRST_NAMES.get(origin, ((), ()))[0 if male else 1]
+    rest = itertools.chain(listed, more, _TAILS.get((origin, kind), ()))
+    return headed_pool(name_shapes.HEADS.get((origin, kind), ()), rest, name_shapes.FOREIGN_TAIL_EXPONENT)
 
 
 def report() -> list[str]:
+    """One line per origin: pool sizes, the commonest names' shares and the collision probabilities."""
     lines = []
     for origin in ("IT", *names.ORIGINS):
         s = surname_pool(origin)
         m, f = first_name_pool(origin, "M"), first_name_pool(origin, "F")
+        top5 = sum(s.shares()[:5])
         lines.append(
-            f"{origin}: {len(s.names):>6,} surnames (top {s.share(s.names[0]):.2%}, collision {s.collision():.1e}); "
-            f"first names {len(m.names)} M / {len(f.names)} F (collision {m.collision():.3f} / {f.collision():.3f})"
+            f"{origin}: {len(s.names):>7,} surnames (top {s.names[0]} {s.share(s.names[0]):.2%}, top-5 {top5:.1%}, "
+            f"collision {s.collision():.1e}); first names {len(m.names)} M / {len(f.names)} F "
+            f"(top {m.names[0]} {m.share(m.names[0]):.1%} / {f.names[0]} {f.share(f.names[0]):.1%}, "
+            f"collision {m.collision():.3f} / {f.collision():.3f})"
         )
     return lines
 
