@@ -386,14 +386,15 @@ class PopulationGenerator:
             first = first or self._unused_name(origin, sex, birth, used)
             used.add(first)
             born_abroad = origin != ITALY and rng.random() < 0.4
-            # where women bear women's surnames (AKTER, BIBI), a daughter gets her own, not her father's
-            family = None if own_surnames and sex == "F" else surname
+            # where women bear women's surnames (AKTER, BIBI), a daughter gets her own, not her father's,
+            # and a single mother's son a man's surname
+            family = None if own_surnames and (sex == "F" or father is None) else surname
             child = self._person(h, origin, sex, birth, "FG", family, first, born_abroad)
             if i == 0 and rng.random() < 0.08:  # twins: same birth date and surname
                 sex2 = rng.choice("MF")
                 name2 = self._unused_name(origin, sex2, child.birth_date, used)
                 used.add(name2)
-                family2 = None if own_surnames and sex2 == "F" else surname
+                family2 = None if own_surnames and (sex2 == "F" or father is None) else surname
                 self._person(h, origin, sex2, child.birth_date, "FG", family2, name2, born_abroad)
 
     def _unused_name(self, origin: str, sex: str, birth: date, used: set[str]) -> str:
