@@ -111,7 +111,8 @@ def surname_pool(origin: str, sex: str = "M") -> Pool:
 def _surname_pool(origin: str) -> Pool:
     if origin == "IT":
         shape = name_shapes.ITALIAN_SURNAMES
-        return ranked_pool(itertools.chain(names.ITALIAN_SURNAMES, name_tails.italian_surnames(shape[0])), shape)
+        listed = itertools.chain(name_shapes.FLORENCE_SURNAMES, names.ITALIAN_SURNAMES)
+        return ranked_pool(itertools.chain(listed, name_tails.italian_surnames(shape[0])), shape)
     rest = itertools.chain(names.ORIGINS[origin].surnames, name_tails.surnames(origin))
     return headed_pool(name_shapes.HEADS.get((origin, "S"), ()), rest, name_shapes.FOREIGN_TAIL_EXPONENT)
 

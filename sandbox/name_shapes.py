@@ -7,12 +7,16 @@ broken power law over the whole ranked list (``ITALIAN_SURNAMES``, ``ITALIAN_FIR
 Everything here is a public, rounded figure or a rough reading of one; nothing is fetched at run time.
 
 Sources (the figures are approximate and meant as shapes, not counts):
-- Italian surnames: some 340,000-350,000 surnames in Italy (E. Caffarelli, Rivista italiana di
-  onomastica; Caffarelli & Marcato, *I cognomi d'Italia*, UTET 2008); ROSSI the commonest at about
-  0.15-0.2% of the people, then RUSSO, FERRARI, ESPOSITO, BIANCHI, ROMANO, COLOMBO, RICCI, MARINO,
-  GRECO (telephone-directory counts, De Felice 1978 and Caffarelli 1999), the top ten together ~1%.
-  Modelled as rank ** -0.5 up to rank 10,000 and rank ** -1 beyond, 300,000 names: ROSSI 0.19%,
-  top ten 0.93%, two random Italians share a surname with probability ~4e-5.
+- Italian surnames: Florence's own registry (Comune di Firenze, Ufficio di statistica, bulletins of
+  2017-2019 and 2023 as reported by ANSA, La Nazione, la Repubblica): 377,569 residents bear 68,904-69,245
+  distinct surnames; ROSSI 1,415 (0.37% of the residents, ~0.45% of the Italian ones), BIANCHI 908,
+  INNOCENTI 864, then CONTI, GORI, RICCI; HU (the first foreign one) 655. A city's surnames are more
+  concentrated than the nation's (ROSSI ~0.15-0.2% of Italians, some 340,000 surnames in Italy:
+  E. Caffarelli, Rivista italiana di onomastica; Caffarelli & Marcato, *I cognomi d'Italia*, UTET 2008),
+  because local surnames (INNOCENTI, GORI, CECCHI) add to the national ones. Modelled as rank ** -0.5 up
+  to rank 2,000 and rank ** -1.3 beyond, 150,000 names, the Florentine head first (``FLORENCE_SURNAMES``):
+  ROSSI 0.51% of the Italian-born, top ten 2.6%, ~59,000 distinct surnames among 317,000 Italians,
+  two random Italians share a surname with probability ~2.3e-4.
 - Italian first names: ISTAT, *Natalità e fecondità della popolazione residente* (2021, 2022 editions)
   and its Contanomi data: some 26,000 distinct names for boys and 25,000 for girls, yet the 30 commonest
   cover ~44% of boys and ~38% of girls; the commonest (LEONARDO, SOFIA) ~3-4%. Rankings change with
@@ -126,8 +130,13 @@ FOREIGN_TAIL_EXPONENT = 0.6
 CHINESE_GIVEN_EXPONENT = 0.4
 """Chinese given names are two free syllables: no name is common (the commonest ~1%)."""
 
-ITALIAN_SURNAMES = (300_000, 0.5, 10_000, 1.0)
+ITALIAN_SURNAMES = (150_000, 0.5, 2_000, 1.3)
 """(pool size, exponent up to the knee, knee rank, exponent beyond): see the module docstring."""
+FLORENCE_SURNAMES = words(
+    "ROSSI BIANCHI INNOCENTI CONTI GORI RICCI CECCHI MANETTI FABBRI MARTINI BALDI BARTOLINI GIANNINI "
+    "LOMBARDI MANCINI ROMANO RUSSO FERRARI ESPOSITO COLOMBO"
+)
+"""The commonest surnames of Florence's residents (Comune di Firenze rankings, by quarter), in rank order."""
 ITALIAN_FIRST_NAMES = (1_500, 30, 1.4)
 """(pool size, knee rank, exponent beyond the knee) of each Italian cohort's pool; the exponent up to the
 knee is the cohort's own (names were more concentrated in older cohorts)."""

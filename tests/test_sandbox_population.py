@@ -181,7 +181,8 @@ def test_clerk_errors_are_the_ones_named(households):
 
 def test_name_pools_are_fixed_long_tailed_and_keep_the_hand_written_head():
     it = name_pools.surname_pool("IT")
-    assert it.names[: len(names.ITALIAN_SURNAMES)] == names.ITALIAN_SURNAMES  # particles, accents first
+    assert it.names[: len(name_shapes.FLORENCE_SURNAMES)] == name_shapes.FLORENCE_SURNAMES
+    assert set(names.ITALIAN_SURNAMES) <= set(it.names[:100])  # particles, accents: in the head
     assert len(it.names) == name_shapes.ITALIAN_SURNAMES[0] and len(set(it.names)) == len(it.names)
     assert all(re.fullmatch(r"[A-Z' ÀÈÉÌÒÙ]+", n) for n in it.names[::1000])
     for origin in names.ORIGINS:
@@ -190,13 +191,13 @@ def test_name_pools_are_fixed_long_tailed_and_keep_the_hand_written_head():
     draw = lambda seed: [it.draw(Random(seed)) for _ in range(5)]  # noqa: E731
     assert draw(3) == draw(3)
     counts = Counter(it.draw(Random(7 + k)) for k in range(2000))
-    assert counts.most_common(1)[0][1] < 20 and len(counts) > 1500
+    assert counts.most_common(1)[0][1] < 25 and len(counts) > 1200
 
 
 def test_italian_name_shapes_match_the_public_figures():
     shares = name_pools.surname_pool("IT").shares()
-    assert shares[0] == max(shares) and 0.0015 <= shares[0] <= 0.002  # ROSSI
-    assert 0.007 <= sum(shares[:10]) <= 0.012 and name_pools.surname_pool("IT").collision() < 1e-4
+    assert shares[0] == max(shares) and 0.0035 <= shares[0] <= 0.006  # ROSSI, as in Florence
+    assert 0.015 <= sum(shares[:10]) <= 0.035 and name_pools.surname_pool("IT").collision() < 5e-4
     for year in (1940, 1960, 1980, 1995, 2015):
         for sex in "MF":
             pool = name_pools.first_name_pool("IT", sex, year)
