@@ -27,18 +27,19 @@ Sources (the figures are approximate and meant as shapes, not counts):
   commonest 6.5%, the top 30 51%), as ISTAT notes the concentration of names falling over time.
 - Chinese surnames: the Chinese of Prato and Milan (Comune di Prato and Comune di Milano registry
   statistics as reported in the press, 2013-2023): CHEN, HU, LIN, WANG, ZHANG, HUANG, LI, ZHENG, ZHOU,
-  WU, XU each 3-8% of the community; the top five ~30% (Prato: 2,743 CHEN, 2,291 HU, 1,970 LIN,
-  1,665 WANG, 1,602 ZHANG among ~33,000 Chinese residents). Florence's Chinese come from the same
-  Zhejiang/Fujian districts (HU and ZHOU from Wenzhou/Qingtian rank higher in Milan).
+  WU, XU lead the rankings (Prato: 2,743 CHEN, 2,291 HU, 1,970 LIN, 1,665 WANG, 1,602 ZHANG; Milan: HU
+  4,664, then CHEN and ZHOU; Florence's quarter 5: HU first, then CHEN, WANG, ZHOU). The shares are a
+  rough reading: the top five ~30% of the community, as China's own top five cover ~30% of its people.
 - Bangladeshi surnames: Forebears 2014 country list (AKTER 14.5 M, ISLAM 10.7 M, KHATUN 10.0 M,
   HOSSAIN 6.9 M, RAHMAN 6.2 M, HASAN 3.4 M, AHMED 2.9 M, BEGUM 2.4 M, KHAN 2.3 M, UDDIN 2.3 M, ALI 2.2 M
   of 165 M people). AKTER, KHATUN, BEGUM, SULTANA... are women's surnames, so they are shares of women
   (AKTER ~18% of women) and the rest of the list shares of men; family members may bear different
   surnames (FamilySearch wiki, *Bangladesh personal names*).
 - Names from Muhammad: ``Mohammed`` in its spellings is the commonest male name in Egypt (Egypt's
-  Ministry of Health 2018 birth registrations), in Morocco, Pakistan and Bangladesh; among men of these
-  origins in Europe 10-20% bear it as first name (registry samples reported by Middle East Eye 2016:
-  MOHAMED/AHMED together ~12% of an Egyptian sample; UK ONS 2017-2018 baby names). Egyptian surnames
+  Ministry of Health 2018 birth registrations), in Morocco, Pakistan and Bangladesh (a small Egyptian
+  sample quoted by Middle East Eye, 2016: AHMED 8%, MOHAMED 4%, in a country where most men carry
+  Mohamed as a second or third name); the 10-20% of men of these origins registered with it as first
+  name is an estimate. Egyptian surnames
   are the father's or grandfather's given name, so the surname head repeats the male first names,
   flattened; Pakistani women are often registered as BIBI or BEGUM.
 - Senegalese surnames: the Wolof and Fula patronyms (NDIAYE, DIOP, FALL, GUEYE, SOW, DIALLO, BA...) are
