@@ -21,6 +21,14 @@ class Origin:
     male: tuple[str, ...]
     female: tuple[str, ...]
     surnames: tuple[str, ...]
+    female_surnames: tuple[
+        str, ...
+    ] = ()  # surnames borne by women only (AKTER, KHATUN, BIBI); daughters draw their own
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Names from a whitespace-separated list; ``_`` joins the words of one name (GIAN_MARCO -> GIAN MARCO)."""
+    return tuple(w.replace("_", " ") for w in text.split())
 
 
 ITALIAN_MALE = (
@@ -531,6 +539,38 @@ ORIGINS: dict[str, Origin] = {
             "KOVALCHUK",
         ),
     ),
+    "EG": Origin(
+        "EG",
+        "EGITTO",
+        "Egitto",
+        ("IL CAIRO", "ALESSANDRIA", "GIZA", "FAYYUM", "TANTA", "MANSURA"),
+        words("MOHAMED AHMED MAHMOUD MOSTAFA ALI HASSAN IBRAHIM OMAR KHALED ABDELRAHMAN SAYED YASSER"),
+        words("FATMA MARWA AYA ASMAA HEBA MONA SARA MARIAM AMIRA DOAA SHAIMAA NADIA"),
+        words("MOHAMED AHMED ALI HASSAN IBRAHIM MAHMOUD MOSTAFA ELSAYED ABDELRAHMAN SALEH HUSSEIN ABDELAZIZ"),
+    ),
+    "BD": Origin(
+        "BD",
+        "BANGLADESH",
+        "Bangladesh",
+        ("DHAKA", "SYLHET", "CHITTAGONG", "COMILLA", "NOAKHALI", "FARIDPUR", "MADARIPUR"),
+        words("MOHAMMAD ABDUL RASEL SHAHIN JAHANGIR ALAMGIR KAMRUL SUMON RUBEL SOHEL MIZANUR RAFIQUL"),
+        words("FATEMA NASRIN SHIRIN RUMA SHAHNAZ NAZMA RAHIMA SALMA TASLIMA JESMIN SHARMIN RUBINA"),
+        words("ISLAM HOSSAIN RAHMAN HASAN AHMED UDDIN ALI KHAN ALAM MIA HOSSEN HAQUE RANA MIAH CHOWDHURY"),
+        words("AKTER KHATUN BEGUM SULTANA AKHTER AKTAR AKTHER JAHAN NAHAR PARVIN KHANAM"),
+    ),
+    "PK": Origin(
+        "PK",
+        "PAKISTAN",
+        "Pakistan",
+        ("LAHORE", "KARACHI", "GUJRAT", "SIALKOT", "RAWALPINDI", "ISLAMABAD", "FAISALABAD"),
+        words(
+            "MUHAMMAD ALI IMRAN ASIF ARSHAD TARIQ NADEEM SAJID SHAHID ZAHID WASEEM IRFAN "
+            "MUHAMMAD_IMRAN MUHAMMAD_ASIF MUHAMMAD_ALI MUHAMMAD_ARSHAD"
+        ),
+        words("FATIMA AYESHA SHAZIA NASREEN RUKHSANA SADIA SAIMA NAZIA AMNA KIRAN SAMINA SHABANA"),
+        words("KHAN ALI AHMED HUSSAIN SHAH IQBAL BUTT MALIK ASLAM RAZA MAHMOOD ARSHAD ANWAR ABBAS JAVED CHAUDHRY"),
+        words("BIBI BEGUM KAUSAR AKHTAR PARVEEN"),
+    ),
 }
 """Foreign origins; the population's Italian-born families use the ITALIAN_* lists."""
 
@@ -584,6 +624,23 @@ TRANSLITERATIONS: dict[str, tuple[str, ...]] = {
     "MA. THERESA": ("MARIA THERESA", "MA THERESA"),
     "IONUȚ": ("IONUT", "IONUTZ"),
     "POPESCU": ("POPESKU",),
+    "MUHAMMAD": ("MOHAMMAD", "MUHAMMED", "MOHAMMED", "MOHD"),
+    "MOHAMMAD": ("MOHAMMED", "MOHAMAD", "MUHAMMAD", "MD"),
+    "MAHMOUD": ("MAHMUD", "MAHMOOD"),
+    "MOSTAFA": ("MUSTAFA", "MOSTAPHA"),
+    "IBRAHIM": ("EBRAHIM", "IBRAHEEM"),
+    "HASSAN": ("HASAN", "HASSEN"),
+    "HOSSAIN": ("HOSSEN", "HUSSAIN", "HOSEN"),
+    "HUSSAIN": ("HUSSEIN", "HUSAIN", "HOSSAIN"),
+    "AKTER": ("AKTHER", "AKHTER", "AKTAR"),
+    "KHATUN": ("KHATOON", "KATUN"),
+    "CHOWDHURY": ("CHOUDHURY", "CHOWDHURI"),
+    "ABDELRAHMAN": ("ABDEL RAHMAN", "ABDULRAHMAN", "ABDERRAHMANE"),
+    "ELSAYED": ("EL SAYED", "SAYED"),
+    "FATMA": ("FATIMA", "FATMAH"),
+    "FATEMA": ("FATIMA", "FATEMAH"),
+    "AYESHA": ("AISHA", "AYSHA"),
+    "CHAUDHRY": ("CHAUDHARY", "CHOUDHRY"),
 }
 """True spelling -> spellings other clerks type (transliteration from Arabic, Cyrillic, Chinese...)."""
 

@@ -17,6 +17,7 @@ from random import Random
 from codicefiscale import codicefiscale as cflib
 
 from sandbox import name_pools, names, places
+from sandbox.rates import DOCUMENTED_JAN1
 
 ITALY = "IT"
 FLORENCE = "FIRENZE"
@@ -25,7 +26,23 @@ _MONTH_CODES = "ABCDEHLMPRST"
 _OMOCODE_POSITIONS = (14, 13, 12, 10, 9, 7, 6)
 _OMOCODE_LETTERS = str.maketrans("0123456789", "LMNPQRSTUV")
 
-_ORIGIN_WEIGHTS = (("IT", 68), ("RO", 8), ("AL", 5), ("MA", 5), ("CN", 4), ("UA", 3), ("PE", 3), ("PH", 2), ("SN", 2))
+_ORIGIN_WEIGHTS = (
+    ("IT", 64),
+    ("RO", 7),
+    ("AL", 5),
+    ("MA", 5),
+    ("CN", 3),
+    ("UA", 3),
+    ("PE", 3),
+    ("PH", 2),
+    ("SN", 2),
+    ("EG", 2),
+    ("BD", 2),
+    ("PK", 2),
+)
+"""Origin of a household (share of households, in percent): about a third of the agency's beneficiaries
+are of foreign origin, led by Florence's largest communities (Romanian, Albanian, Moroccan, Chinese,
+Peruvian, Filipino, Ukrainian, Egyptian, Bangladeshi, Senegalese, Pakistani)."""
 _KIND_WEIGHTS = (
     ("single", 22),
     ("couple", 10),
@@ -229,11 +246,11 @@ class PopulationGenerator:
         days = self.rng.randrange(min_age * 365 + 1, max_age * 365 + 365)
         return date.fromordinal(self.today.toordinal() - days)
 
-    def _first_name(self, origin: str, sex: str) -> str:
-        return name_pools.first_name_pool(origin, sex).draw(self.rng)
+    def _first_name(self, origin: str, sex: str, birth: date) -> str:
+        return name_pools.first_name_pool(origin, sex, birth.year).draw(self.rng)
 
-    def _surname(self, origin: str) -> str:
-        return name_pools.surname_pool(origin).draw(self.rng)
+    def _surname(self, origin: str, sex: str) -> str:
+        return name_pools.surname_pool(origin, sex).draw(self.rng)
 
     def _person(
         self,
@@ -251,6 +268,8 @@ class PopulationGenerator:
             born_abroad = origin != ITALY
         if born_abroad:
             birth_country, birth_place = origin, rng.choice(names.ORIGINS[origin].cities)
+            if rng.random() < DOCUMENTED_JAN1[origin]:  # documents with the year only: 1 January everywhere
+                birth = date(birth.year, 1, 1)
         else:
             birth_country = ITALY
             birth_place = FLORENCE if origin != ITALY else rng.choices(self._it_places, self._it_weights)[0]
@@ -258,8 +277,8 @@ class PopulationGenerator:
         p = Person(
             self._next("person"),
             h.household_id,
-            surname or self._surname(origin),
-            first_name or self._first_name(origin, sex),
+            surname or self._surname(origin, sex),
+            first_name or self._first_name(origin, sex, birth),
             sex,
             birth,
             birth_place,
@@ -352,6 +371,7 @@ class PopulationGenerator:
         rng = self.rng
         surname = father.surname if father else mother.surname
         origin = h.origin
+        own_surnames = origin in names.ORIGINS and bool(names.ORIGINS[origin].female_surnames)
         mother_age = mother.age(self.today)
         n = rng.choice((1, 1, 2, 2, 2, 3))
         namesake = father is not None and rng.random() < 0.12
@@ -363,19 +383,23 @@ class PopulationGenerator:
             first = None
             if namesake and sex == "M" and father is not None:
                 first, namesake = father.first_name, False  # a son named after his father
-            first = first or self._unused_name(origin, sex, used)
+            first = first or self._unused_name(origin, sex, birth, used)
             used.add(first)
             born_abroad = origin != ITALY and rng.random() < 0.4
-            child = self._person(h, origin, sex, birth, "FG", surname, first, born_abroad)
+            # where women bear women's surnames (AKTER, BIBI), a daughter gets her own, not her father's,
+            # and a single mother's son a man's surname
+            family = None if own_surnames and (sex == "F" or father is None) else surname
+            child = self._person(h, origin, sex, birth, "FG", family, first, born_abroad)
             if i == 0 and rng.random() < 0.08:  # twins: same birth date and surname
                 sex2 = rng.choice("MF")
-                name2 = self._unused_name(origin, sex2, used)
+                name2 = self._unused_name(origin, sex2, child.birth_date, used)
                 used.add(name2)
-                self._person(h, origin, sex2, child.birth_date, "FG", surname, name2, born_abroad)
+                family2 = None if own_surnames and (sex2 == "F" or father is None) else surname
+                self._person(h, origin, sex2, child.birth_date, "FG", family2, name2, born_abroad)
 
-    def _unused_name(self, origin: str, sex: str, used: set[str]) -> str:
+    def _unused_name(self, origin: str, sex: str, birth: date, used: set[str]) -> str:
         for _ in range(20):
-            name = self._first_name(origin, sex)
+            name = self._first_name(origin, sex, birth)
             if name not in used:
                 return name
         return name

@@ -20,19 +20,28 @@ applies them and counts, per kind, how often each was eligible and applied.
 | cf_mistyped            | .03  | .002     | .02   | .05          | .01         |
 | cf_of_relative         | .01  | 0        | .005  | .02          | .002        |
 | birth_date_swapped     | .02  | .001     | .01   | .04          | .005        |
-| birth_date_jan1        | .10  | .05      | .05   | .15          | .03         |
+| birth_date_jan1        | .10  | .01      | .05   | .15          | .02         |
 | birth_date_missing     | .05  | 0        | .03   | .20          | .05         |
 | phone_format           | .60  | 0        | .50   | .70          | 0           |
 | address_format         | 0    | 0        | .50   | 0            | .60         |
 | duplicate              | .03  | .002     | .02   | .06          | .01         |
 
 Notes: ``*_foreign`` rates apply to foreign-born people instead of the base rate;
-``birth_date_jan1`` (the 1 January default of unknown birth days) applies to foreign-born
-people only; ``accent`` in anagrafe means writing the accent as an apostrophe (NICCOLO'),
+``birth_date_jan1`` (the 1 January default a clerk types when the person knows only the year of
+birth and shows no document) applies to foreign-born people only; it is lowest in the registry and
+in accounting, which copy identity documents; ``accent`` in anagrafe means writing the accent as an apostrophe (NICCOLO'),
 which the registry does legitimately, while other systems may also drop it (NICCOLO);
 ``cf_missing`` is 0 in contabilita because a payment needs a code: people without a codice
 fiscale are recorded there with their 11-digit provisional numeric code.
 Anagrafe has no phone and no one-line address; SAT stores no personal address.
+
+Birth dates known only by year: no source contract can carry a year alone or a partial date (SAT and
+POLIS ``YYYY-MM-DD`` or null, anagrafe ``DD/MM/YYYY``, the SQL sources a DATE or null; MariaDB's
+``0000-00-00`` exists only as an opt-in input fault, ``sandbox/input_faults.py``), so a year-only
+date reaches the hub as 1 January, in two ways: the clerk's default above (one record), and
+``DOCUMENTED_JAN1``: people whose identity documents carry the year only, so that their registry
+record, their codice fiscale and every system hold 1 January (two such namesakes born the same year
+get the same code but for omocodia).
 """
 
 from __future__ import annotations
@@ -98,7 +107,7 @@ ANAGRAFE = ErrorRates(
     cf_mistyped=0.002,
     cf_of_relative=0.0,
     birth_date_swapped=0.001,
-    birth_date_jan1=0.05,
+    birth_date_jan1=0.01,
     birth_date_missing=0.0,
     phone_format=0.0,
     address_format=0.0,
@@ -158,12 +167,33 @@ CONTABILITA = ErrorRates(
     cf_mistyped=0.01,
     cf_of_relative=0.002,
     birth_date_swapped=0.005,
-    birth_date_jan1=0.03,
+    birth_date_jan1=0.02,
     birth_date_missing=0.05,
     phone_format=0.0,
     address_format=0.60,
     duplicate=0.01,
 )
+
+DOCUMENTED_JAN1: dict[str, float] = {
+    "IT": 0.0,
+    "RO": 0.002,
+    "AL": 0.01,
+    "MA": 0.05,
+    "CN": 0.005,
+    "UA": 0.001,
+    "PE": 0.005,
+    "PH": 0.005,
+    "SN": 0.10,
+    "EG": 0.03,
+    "BD": 0.08,
+    "PK": 0.12,
+}
+"""Share of the people born abroad, by country of birth, whose documents give 1 January (the year only).
+
+Where births were not registered at the time (rural Pakistan, Bangladesh, Senegal; older Moroccans),
+passports and permits carry 1 January: in European registries 1 January is the birth date of several
+per cent of the residents born in these countries against 1/365 (0.27%) expected, while it is barely
+over-represented among Europeans, Chinese and Latin Americans. Rounded estimates, not counts."""
 
 SYSTEM_RATES: dict[str, ErrorRates] = {
     "sat": SAT,

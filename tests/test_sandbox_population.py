@@ -11,11 +11,11 @@ from random import Random
 import pytest
 from codicefiscale import codicefiscale as cflib
 
-from sandbox import messiness, names
+from sandbox import messiness, name_pools, name_shapes, names
 from sandbox.clock import START_DATE
 from sandbox.messiness import Clerk
 from sandbox.population import CfRegistry, Person, PopulationGenerator, base_code, fiscal_code, iban, is_omocode
-from sandbox.rates import SYSTEM_RATES
+from sandbox.rates import DOCUMENTED_JAN1, SYSTEM_RATES
 from sandbox.world import COUNTER_START
 
 
@@ -180,21 +180,92 @@ def test_clerk_errors_are_the_ones_named(households):
 
 
 def test_name_pools_are_fixed_long_tailed_and_keep_the_hand_written_head():
-    from random import Random
-
-    from sandbox import name_pools
-
     it = name_pools.surname_pool("IT")
-    assert it.names[: len(names.ITALIAN_SURNAMES)] == names.ITALIAN_SURNAMES  # particles, accents first
-    assert len(it.names) == name_pools.SURNAME_POOL[0] and len(set(it.names)) == len(it.names)
-    # a city's surnames: the commonest under 1%, two people rarely share one
-    assert it.share(it.names[0]) < 0.01 and it.collision() < 5e-4
-    male = name_pools.first_name_pool("IT", "M")
-    assert male.names[0] == names.ITALIAN_MALE[0] and 0.005 < male.collision() < 0.05
+    assert it.names[: len(name_shapes.FLORENCE_SURNAMES)] == name_shapes.FLORENCE_SURNAMES
+    assert set(names.ITALIAN_SURNAMES) <= set(it.names[:100])  # particles, accents: in the head
+    assert len(it.names) == name_shapes.ITALIAN_SURNAMES[0] and len(set(it.names)) == len(it.names)
+    assert all(re.fullmatch(r"[A-Z' ÀÈÉÌÒÙ]+", n) for n in it.names[::1000])
     for origin in names.ORIGINS:
         assert set(names.ORIGINS[origin].surnames) <= set(name_pools.surname_pool(origin).names)
     # draws depend only on the generator's seed
     draw = lambda seed: [it.draw(Random(seed)) for _ in range(5)]  # noqa: E731
     assert draw(3) == draw(3)
     counts = Counter(it.draw(Random(7 + k)) for k in range(2000))
-    assert counts.most_common(1)[0][1] < 40 and len(counts) > 500
+    assert counts.most_common(1)[0][1] < 25 and len(counts) > 1200
+
+
+def test_italian_name_shapes_match_the_public_figures():
+    shares = name_pools.surname_pool("IT").shares()
+    assert shares[0] == max(shares) and 0.0035 <= shares[0] <= 0.006  # ROSSI, as in Florence
+    assert 0.015 <= sum(shares[:10]) <= 0.035 and name_pools.surname_pool("IT").collision() < 5e-4
+    for year in (1940, 1960, 1980, 1995, 2015):
+        for sex in "MF":
+            pool = name_pools.first_name_pool("IT", sex, year)
+            top = pool.shares()
+            assert 0.03 <= top[0] <= 0.07 and 0.35 <= sum(top[:30]) <= 0.55, (year, sex)
+    # the commonest names follow the birth cohort
+    assert name_pools.first_name_pool("IT", "M", 1940).names[0] == "GIUSEPPE"
+    assert name_pools.first_name_pool("IT", "F", 1940).names[0] == "MARIA"
+    assert name_pools.first_name_pool("IT", "M", 2015).names[0] == "LEONARDO"
+    assert name_pools.first_name_pool("IT", "F", 2015).names[0] == "SOFIA"
+
+
+def test_foreign_heads_are_heavy_as_documented():
+    assert 0.10 <= name_pools.first_name_pool("EG", "M").share("MOHAMED") <= 0.20
+    assert 0.10 <= name_pools.first_name_pool("PK", "M").share("MUHAMMAD") <= 0.20
+    assert 0.25 <= sum(name_pools.surname_pool("CN").shares()[:5]) <= 0.32
+    assert set(name_pools.surname_pool("CN").names[:5]) == {"HU", "CHEN", "ZHOU", "WANG", "ZHANG"}
+    women = name_pools.surname_pool("BD", "F")
+    assert women.names[:2] == ("AKTER", "KHATUN") and "AKTER" not in name_pools.surname_pool("BD", "M").names
+    for origin in ("EG", "BD", "PK", "SN", "CN"):  # far more concentrated than Italian surnames
+        assert name_pools.surname_pool(origin).collision() > 100 * name_pools.surname_pool("IT").collision()
+
+
+def test_mohamed_among_egyptian_born_men_is_within_the_documented_share(people):
+    men = [p for p in people if p.birth_country == "EG" and p.sex == "M"]
+    share = name_pools.first_name_pool("EG", "M").share("MOHAMED")
+    measured = sum(p.first_name == "MOHAMED" for p in men) / len(men)
+    assert len(men) >= 150
+    assert abs(measured - share) <= 4 * math.sqrt(share * (1 - share) / len(men))
+
+
+def test_bangladeshi_women_bear_womens_surnames(households):
+    women = [m for h in households if h.origin == "BD" for m in h.members if m.sex == "F"]
+    female_only = set(names.ORIGINS["BD"].female_surnames)
+    assert 0.3 <= sum(w.surname in female_only for w in women) / len(women) <= 0.55
+    assert not any(m.surname in female_only for h in households if h.origin == "BD" for m in h.members if m.sex == "M")
+
+
+def test_homonyms_grow_with_the_population(people):
+    def shared(group, key):
+        """Share of people whose key someone of another household bears too (a son named after his father
+        is a namesake at any population size)."""
+        households = defaultdict(set)
+        for p in group:
+            households[key(p)].add(p.household_id)
+        return sum(len(households[key(p)]) > 1 for p in group) / len(group)
+
+    full_name = lambda p: (p.surname, p.first_name)  # noqa: E731
+    name_year = lambda p: (p.surname, p.first_name, p.birth_date.year)  # noqa: E731
+    small, large = people[:2000], people
+    assert len(large) >= 10 * len(small)
+    assert shared(large, full_name) > 3 * shared(small, full_name) > 0
+    # same name, same year, different days: different people a linker must keep apart
+    days = defaultdict(set)
+    for p in large:
+        days[name_year(p)].add(p.birth_date)
+    assert sum(len(d) >= 2 for d in days.values()) >= 2
+
+
+def test_documented_first_of_january_births_at_the_configured_rates(people):
+    born_abroad = [p for p in people if p.foreign_born]
+    expected = sum(
+        DOCUMENTED_JAN1[p.birth_country] + (1 - DOCUMENTED_JAN1[p.birth_country]) / 365.25 for p in born_abroad
+    )
+    measured = sum((p.birth_date.month, p.birth_date.day) == (1, 1) for p in born_abroad)
+    assert abs(measured - expected) <= 4 * math.sqrt(expected) + 2
+    for origin in ("PK", "SN", "BD"):
+        group = [p for p in born_abroad if p.birth_country == origin]
+        assert sum((p.birth_date.month, p.birth_date.day) == (1, 1) for p in group) / len(group) > 0.03
+    italians = [p for p in people if not p.foreign_born]
+    assert sum((p.birth_date.month, p.birth_date.day) == (1, 1) for p in italians) / len(italians) < 0.006
