@@ -9,6 +9,7 @@ CF evidence when a record's code contradicts its own data (household rule: `untr
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ _CF_DIGIT_POS = (6, 7, 9, 10, 12, 13, 14)
 _CF_MONTHS = "ABCDEHLMPRST"
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
 def cf_prefix(code: Any, length: int = 11) -> str | None:
     """First `length` chars of a CF with omocodia undone at the digit positions (None if too short)."""
     if not isinstance(code, str):
@@ -48,6 +50,7 @@ def cf_prefix(code: Any, length: int = 11) -> str | None:
     return "".join(chars)
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
 def _cf_surname(s: Any) -> str | None:
     from codicefiscale import codicefiscale as _cf
 
@@ -59,6 +62,7 @@ def _cf_surname(s: Any) -> str | None:
         return None
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
 def _cf_firstname(s: Any) -> str | None:
     from codicefiscale import codicefiscale as _cf
 
