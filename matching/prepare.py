@@ -21,10 +21,12 @@ from matching.comparators import (
     date_parts,
     encode_shared,
     per_code,
+    per_unique,
     phonetic_key,
     typed_cf11,
     variant_key,
 )
+from matching.comparators.base import with_missing
 from matching.implied_birth import with_birth_bounds
 from matching.settings import DerivedColumn, LinkageSettings
 
@@ -41,6 +43,12 @@ def _text(v):
         return None
     s = str(v).strip()
     return s or None
+
+
+def _texts(col) -> np.ndarray:
+    """`_text` of every value of a column, computed once per distinct value."""
+    codes, uniques = pd.factorize(np.asarray(as_array(col), dtype=object), use_na_sentinel=True)
+    return with_missing(per_unique(np.asarray(uniques, dtype=object), _text))[np.where(codes < 0, len(uniques), codes)]
 
 
 def _date_text(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
@@ -84,7 +92,7 @@ def _cf_prefix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
 
 def _joined_pair(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
     """`concat` / `sorted_concat` of two columns, vectorised."""
-    a, b = (pd.Series(np.asarray(as_array(c), dtype=object)).map(_text) for c in cols)
+    a, b = (pd.Series(_texts(c), dtype=object) for c in cols)
     ok = a.notna() & b.notna()
     out = np.full(n, None, dtype=object)
     av, bv = a[ok].astype(str), b[ok].astype(str)

@@ -20,12 +20,13 @@ def reference_pairs(df: pd.DataFrame, bp: BlockingPass, cap: int) -> set[tuple[i
     """One pass, record by record: a record's keys are every combination of its non-null alternatives; a block
     pairs its records unless its pair count exceeds the cap; with `only_if_missing`, the records lacking the
     column pair with each other and with the block's other records, each group under the cap on its own."""
+    rows = df.to_dict("records")
     blocks: dict[tuple, set[int]] = defaultdict(set)
-    for r in range(len(df)):
+    for r, row in enumerate(rows):
         options: list[tuple] = [()]
         for key in bp.keys:
             alts = key if isinstance(key, list) else [key]
-            values = {df.iloc[r][a] for a in alts if _present(df.iloc[r][a])}
+            values = {row[a] for a in alts if _present(row[a])}
             options = [o + (v,) for o in options for v in values]
         for o in options:
             blocks[o].add(r)
@@ -33,7 +34,7 @@ def reference_pairs(df: pd.DataFrame, bp: BlockingPass, cap: int) -> set[tuple[i
     for members in blocks.values():
         m = sorted(members)
         if bp.only_if_missing:
-            miss = [r for r in m if not _present(df.iloc[r][bp.only_if_missing])]
+            miss = [r for r in m if not _present(rows[r][bp.only_if_missing])]
             have = [r for r in m if r not in miss]
             if len(miss) * (len(miss) - 1) // 2 <= cap:
                 pairs |= set(itertools.combinations(miss, 2))
