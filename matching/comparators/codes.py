@@ -175,9 +175,11 @@ class CodiceFiscaleComparator(LevelComparator):
         w = idx[both]
         if w.size:
             u = d["uniques"]
-            a, b = u[self._code(ctx, "l", w)], u[self._code(ctx, "r", w)]
-            dist = cpdist(a, b, scorer=OSA.distance, workers=self.workers, dtype=np.int32)
-            lens = np.fromiter((min(len(x), len(y)) for x, y in zip(a, b)), dtype=np.int32, count=w.size)
+            if "lengths" not in ctx.cache:  # per unique code, once
+                ctx.cache["lengths"] = np.fromiter(map(len, u), dtype=np.int32, count=len(u))
+            ca, cb = self._code(ctx, "l", w), self._code(ctx, "r", w)
+            dist = cpdist(u[ca], u[cb], scorer=OSA.distance, workers=self.workers, dtype=np.int32)
+            lens = np.minimum(ctx.cache["lengths"][ca], ctx.cache["lengths"][cb])
             res[both] = (dist <= self._threshold(lv)) & (lens >= 11)
         return res
 
