@@ -53,7 +53,7 @@ def run_records(conn: Connection, run: LinkageRecord, settings: LinkageSettings)
         con.cf_consistent_column,
         *con.double_registration_columns,
     ]
-    recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c])
+    recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c], compact=True)
     xw = store.read_crosswalk(conn)
     in_plan = recs["run_id"].isin(run.metrics["staging_runs"]).to_numpy()
     recs = recs[in_plan | recs.index.isin(xw.index)]

@@ -64,8 +64,12 @@ def read_persons(
     *,
     columns: Sequence[str] | None = None,
     keys: Iterable[str] | None = None,
+    compact: bool = False,
 ) -> pd.DataFrame:
-    """stg_person rows (the given columns, else those the settings read), index = record key, sorted by key."""
+    """stg_person rows (the given columns, else those the settings read), index = record key, sorted by key.
+
+    `compact` (a whole population for linkage) stores every text or date column whose values repeat (at most half as many distinct values as rows: systems,
+    sexes, statuses, names, birth dates) as a pandas Categorical, each value held once."""
     if columns is None and settings is None:
         raise ValueError("read_persons needs the settings or the columns to read")
     cols = list(columns) if columns is not None else person_columns(settings)  # type: ignore[arg-type]  # checked above
@@ -81,10 +85,15 @@ def read_persons(
     with _connect(conn_or_engine) as conn:
         rows = conn.execute(q).all()
     df = pd.DataFrame(rows, columns=cols)
+    del rows
     for c in ("birth_date", "cf_birth_date"):
         if c in df.columns:
             df[c] = df[c].astype(object)
     df.index = pd.Index(keys_of(df), name="record_key")
+    if compact:
+        for c in df.columns:
+            if df[c].dtype == object and df[c].nunique(dropna=True) <= len(df) // 2:
+                df[c] = df[c].astype("category")
     return df.sort_index(kind="stable")
 
 
