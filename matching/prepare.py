@@ -17,7 +17,7 @@ import pandas as pd
 from matching.comparators import (
     COMPARATORS,
     as_array,
-    cf_prefix,
+    cf_prefixes,
     date_parts,
     encode_shared,
     per_code,
@@ -86,8 +86,8 @@ def _digits(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
 
 
 def _cf_prefix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
-    k = spec.length or 11
-    return _from_uniques(cols[0], lambda v: cf_prefix(v, k))
+    (codes,), uniques = encode_shared(cols[0])
+    return with_missing(cf_prefixes(uniques, spec.length or 11))[np.where(codes < 0, len(uniques), codes)]
 
 
 def _joined_pair(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:

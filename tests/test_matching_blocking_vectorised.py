@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking import candidate_pairs, pass_contributions
+from matching.comparators import cf_prefix, cf_prefixes
 from matching.settings import BlockingPass, load_settings
 
 
@@ -104,3 +105,14 @@ def test_pass_contributions_count_true_pairs_found_by_one_pass_only():
         assert row["name"] == PASSES[k].name and row["pairs"] == len(per_pass[k])
         assert row["true_found"] == len(true[k])
         assert row["true_unique"] == len(true[k] - others)
+
+
+def test_cf_prefixes_equal_cf_prefix_value_by_value():
+    rng = np.random.default_rng(11)
+    letters = list("ABCDEFGHLMNPQRSTUVZ0123456789 ")
+    values = ["".join(rng.choice(letters, rng.integers(0, 18)).tolist()) for _ in range(3000)]
+    values += [None, 3.0, float("nan"), "  rssmra80a01h501u ", "RSSMRA8LA01H5M1U", "RSSMRA80A01H501U"]
+    arr = np.array(values, dtype=object)
+    for length in (6, 11, 16):
+        assert cf_prefixes(arr, length).tolist() == [cf_prefix(v, length) for v in values]
+    assert cf_prefixes(arr[-2:-1], 16)[0] == "RSSMRA80A01H511U"  # omocodia undone at the digit positions only
