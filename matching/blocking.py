@@ -3,8 +3,11 @@
 Each pass pairs the records that agree on all its keys. A key is a column (or a derived column,
 see `settings.derived`) or a list of alternative columns: the record then carries one key per
 non-null alternative (e.g. its primary name and the alternative reading), and two records pair when
-any alternatives agree. Pairs are generated per block with numpy (no per-pair Python), the passes
-are unioned and de-duplicated.
+any alternatives agree. Pairs are generated per block with numpy (no per-pair Python): records sorted
+by key code, pairs enumerated within each run of equal codes. Each pair is one int64 `i * n + j`; the
+passes are streamed one at a time (`iter_pass_pairs`) and unioned into one sorted array (a pass's new
+pairs found by binary search, merged by a linear two-run sort), so that only one pass's pairs are held
+besides the union. `pass_contributions` measures what each pass adds to pair completeness.
 
 Cap on huge blocks (documented rule): a block whose pair count (s*(s-1)/2 in dedupe, s_left*s_right
 in link mode) exceeds the pass's `max_block_pairs` (default `blocking.max_block_pairs`) is dropped
