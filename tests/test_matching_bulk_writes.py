@@ -6,13 +6,24 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from matching import store
+from tests.servers import postgres_database
 from warehouse import db
 from warehouse.models import PipelineRun
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    """An empty warehouse of this test alone: a temp SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+    else:
+        yield from postgres_database("fase_bulk")
 
 
 def _run(conn) -> int:
@@ -22,13 +33,13 @@ def _run(conn) -> int:
     ).scalar_one()
 
 
-def test_bulk_writes_store_what_row_inserts_store(warehouse_url, monkeypatch):
+def test_bulk_writes_store_what_row_inserts_store(fresh_url, monkeypatch):
     copied: list[str] = []
     real_copy = store._copy_rows
     monkeypatch.setattr(
         store, "_copy_rows", lambda conn, table, rows: copied.append(table.name) or real_copy(conn, table, rows)
     )
-    engine = db.make_engine(warehouse_url)
+    engine = db.make_engine(fresh_url)
     db.upgrade(engine)
     rng = np.random.default_rng(16)
     n = 3000
@@ -114,7 +125,7 @@ def test_bulk_writes_store_what_row_inserts_store(warehouse_url, monkeypatch):
         nulls = {int(b[1:]) for b in null_json}
         assert {k for k in nulls if k < 20} == {k - 20 for k in nulls if k >= 20}  # same storage of None both ways
     engine.dispose()
-    if sa.make_url(warehouse_url).get_backend_name() == "postgresql":
+    if sa.make_url(fresh_url).get_backend_name() == "postgresql":
         assert {"beneficiary", "beneficiary_crosswalk", "match_pair", "beneficiary_change"} <= set(copied)
     else:
         assert not copied
