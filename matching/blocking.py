@@ -3,8 +3,11 @@
 Each pass pairs the records that agree on all its keys. A key is a column (or a derived column,
 see `settings.derived`) or a list of alternative columns: the record then carries one key per
 non-null alternative (e.g. its primary name and the alternative reading), and two records pair when
-any alternatives agree. Pairs are generated per block with numpy (no per-pair Python), the passes
-are unioned and de-duplicated.
+any alternatives agree. Pairs are generated per block with numpy (no per-pair Python): records sorted
+by key code, pairs enumerated within each run of equal codes. Each pair is one int64 `i * n + j`; the
+passes are streamed one at a time (`iter_pass_pairs`) and unioned into one sorted array (a pass's new
+pairs found by binary search, merged by a linear two-run sort), so that only one pass's pairs are held
+besides the union. `pass_contributions` measures what each pass adds to pair completeness.
 
 Cap on huge blocks (documented rule): a block whose pair count (s*(s-1)/2 in dedupe, s_left*s_right
 in link mode) exceeds the pass's `max_block_pairs` (default `blocking.max_block_pairs`) is dropped
@@ -20,6 +23,7 @@ with i < j always holding for dedupe. `KeyBlockIndex` and `MultiPassIndex` expos
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -190,30 +194,79 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
     return a[np.r_[True, a[1:] != a[:-1]]] if a.size else a
 
 
+def _max_pairs(n: int, side: np.ndarray | None) -> int:
+    if side is None:
+        return n * (n - 1) // 2
+    nl = int((side == 0).sum())
+    return nl * (n - nl)
+
+
+def iter_pass_pairs(
+    df: pd.DataFrame,
+    settings: LinkageSettings,
+    side: np.ndarray | None = None,
+    passes: list[BlockingPass] | None = None,
+) -> Iterator[tuple[BlockingPass, np.ndarray, PassStats]]:
+    """One pass at a time: the pass, its pairs as sorted unique int64 keys `i * len(df) + j` (i < j; in link
+    mode i is the left record), and its stats. Only one pass's pairs are held at a time."""
+    n = len(df)
+    for bp in passes or settings.blocking.passes:
+        i, j, st = block_pass(df, bp, settings.blocking.max_block_pairs, side)
+        keys = _sorted_unique(i * n + j)
+        st.pairs = int(keys.size)  # a pair that two alternatives of a record find counts once
+        yield bp, keys, st
+
+
+def _not_in(keys: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """The keys (sorted unique) absent from `seen` (sorted unique)."""
+    if not seen.size or not keys.size:
+        return keys
+    pos = np.minimum(np.searchsorted(seen, keys), seen.size - 1)
+    return keys[seen[pos] != keys]
+
+
 def candidate_pairs(
     df: pd.DataFrame,
     settings: LinkageSettings,
     side: np.ndarray | None = None,
     passes: list[BlockingPass] | None = None,
 ):
-    """Union of all passes: sorted unique (i, j) position arrays and `BlockingStats`."""
+    """Union of all passes, streamed pass by pass: sorted unique (i, j) position arrays and `BlockingStats`
+    (each pass's `new_pairs`: its pairs that no earlier pass found)."""
     n = len(df)
-    stats = BlockingStats()
-    if side is None:
-        stats.max_pairs = n * (n - 1) // 2
-    else:
-        nl = int((side == 0).sum())
-        stats.max_pairs = nl * (n - nl)
+    stats = BlockingStats(max_pairs=_max_pairs(n, side))
     seen = np.empty(0, dtype=np.int64)
-    for bp in passes or settings.blocking.passes:
-        i, j, st = block_pass(df, bp, settings.blocking.max_block_pairs, side)
-        keys = _sorted_unique(i * n + j)
-        merged = _sorted_unique(np.concatenate([seen, keys]))
-        st.new_pairs = int(merged.size - seen.size)
-        seen = merged
+    for _, keys, st in iter_pass_pairs(df, settings, side, passes):
+        new = _not_in(keys, seen)
+        st.new_pairs = int(new.size)
+        # two sorted runs: the stable sort (timsort) merges them in linear time
+        seen = np.sort(np.concatenate([seen, new]), kind="stable")
         stats.passes.append(st)
     stats.total_pairs = int(seen.size)
     return seen // n, seen % n, stats
+
+
+def pass_contributions(
+    df: pd.DataFrame, settings: LinkageSettings, truth: np.ndarray, passes: list[BlockingPass] | None = None
+) -> list[dict]:
+    """Per pass (dedupe), what it adds to pair completeness: `true_found`, the true pairs it finds, and
+    `true_unique`, those that no other pass finds (dropping the pass loses exactly these); with its `pairs`.
+    `truth` holds the true entity of each record (-1 unknown)."""
+    n = len(df)
+    truth = np.asarray(truth, dtype=np.int64)
+    found, rows = [], []
+    for bp, keys, st in iter_pass_pairs(df, settings, None, passes):
+        i, j = keys // n, keys % n
+        true = keys[(truth[i] == truth[j]) & (truth[i] >= 0)]
+        found.append(true)
+        rows.append({"name": bp.name, "pairs": st.pairs, "true_found": int(true.size)})
+    if not found:
+        return rows
+    every = np.sort(np.concatenate(found), kind="stable")
+    once = every[np.r_[True, every[1:] != every[:-1]] & np.r_[every[1:] != every[:-1], True]]
+    for row, true in zip(rows, found):
+        row["true_unique"] = int(np.isin(true, once, assume_unique=True).sum())
+    return rows
 
 
 # --------------------------------------------------------------------------- recordlinkage API

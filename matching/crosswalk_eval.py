@@ -2,7 +2,8 @@
 
 `evaluate_crosswalk(engine, truth)` -> dict: pairwise precision/recall/F1, B-cubed, cluster
 counts (true persons vs beneficiaries), per-system breakdown, blocking pair completeness and
-reduction ratio (the candidate pairs of the current settings over the staged records), and the worst
+reduction ratio (the candidate pairs of the current settings over the staged records) with each blocking
+pass's unique contribution to pair completeness, and the worst
 false merges and missed links, each with the explanation of its strongest pair.
 `format_report(result)` -> printable lines (`fase linkage eval`, `make demo`).
 Only records both in the crosswalk and in the truth are scored.
@@ -17,7 +18,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from matching import store
-from matching.blocking import candidate_pairs
+from matching.blocking import candidate_pairs, pass_contributions
 from matching.evaluate import evaluate_clusters
 
 WORST = 5
@@ -87,6 +88,8 @@ def _blocking(ex, truth_of: dict) -> dict:
         "pair_completeness": found / true_pairs if true_pairs else 1.0,
         "reduction_ratio": stats.reduction_ratio,
         "dropped_blocks": {p.name: p.dropped_blocks for p in stats.passes if p.dropped_blocks},
+        # per pass: its pairs, the true pairs it finds and those no other pass finds (what dropping it costs)
+        "passes": pass_contributions(ex.prepared, ex.settings, t),
     }
 
 

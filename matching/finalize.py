@@ -57,7 +57,7 @@ def run_records(conn: Connection, run: LinkageRecord, settings: LinkageSettings)
         *con.double_registration_columns,
         *strong_columns(settings),
     ]
-    recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c])
+    recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c], compact=True)
     if con.coherence is not None:
         recs = with_birth_bounds(recs, settings, conn)
     xw = store.read_crosswalk(conn)

@@ -17,14 +17,16 @@ import pandas as pd
 from matching.comparators import (
     COMPARATORS,
     as_array,
-    cf_prefix,
+    cf_prefixes,
     date_parts,
     encode_shared,
     per_code,
+    per_unique,
     phonetic_key,
     typed_cf11,
     variant_key,
 )
+from matching.comparators.base import with_missing
 from matching.implied_birth import with_birth_bounds
 from matching.settings import DerivedColumn, LinkageSettings
 
@@ -41,6 +43,12 @@ def _text(v):
         return None
     s = str(v).strip()
     return s or None
+
+
+def _texts(col) -> np.ndarray:
+    """`_text` of every value of a column, computed once per distinct value."""
+    codes, uniques = pd.factorize(np.asarray(as_array(col), dtype=object), use_na_sentinel=True)
+    return with_missing(per_unique(np.asarray(uniques, dtype=object), _text))[np.where(codes < 0, len(uniques), codes)]
 
 
 def _date_text(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
@@ -78,13 +86,13 @@ def _digits(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
 
 
 def _cf_prefix(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
-    k = spec.length or 11
-    return _from_uniques(cols[0], lambda v: cf_prefix(v, k))
+    (codes,), uniques = encode_shared(cols[0])
+    return with_missing(cf_prefixes(uniques, spec.length or 11))[np.where(codes < 0, len(uniques), codes)]
 
 
 def _joined_pair(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
     """`concat` / `sorted_concat` of two columns, vectorised."""
-    a, b = (pd.Series(np.asarray(as_array(c), dtype=object)).map(_text) for c in cols)
+    a, b = (pd.Series(_texts(c), dtype=object) for c in cols)
     ok = a.notna() & b.notna()
     out = np.full(n, None, dtype=object)
     av, bv = a[ok].astype(str), b[ok].astype(str)

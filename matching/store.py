@@ -64,8 +64,12 @@ def read_persons(
     *,
     columns: Sequence[str] | None = None,
     keys: Iterable[str] | None = None,
+    compact: bool = False,
 ) -> pd.DataFrame:
-    """stg_person rows (the given columns, else those the settings read), index = record key, sorted by key."""
+    """stg_person rows (the given columns, else those the settings read), index = record key, sorted by key.
+
+    `compact` (a whole population for linkage) stores every text or date column whose values repeat (at most half as many distinct values as rows: systems,
+    sexes, statuses, names, birth dates) as a pandas Categorical, each value held once."""
     if columns is None and settings is None:
         raise ValueError("read_persons needs the settings or the columns to read")
     cols = list(columns) if columns is not None else person_columns(settings)  # type: ignore[arg-type]  # checked above
@@ -81,10 +85,15 @@ def read_persons(
     with _connect(conn_or_engine) as conn:
         rows = conn.execute(q).all()
     df = pd.DataFrame(rows, columns=cols)
+    del rows
     for c in ("birth_date", "cf_birth_date"):
         if c in df.columns:
             df[c] = df[c].astype(object)
     df.index = pd.Index(keys_of(df), name="record_key")
+    if compact:
+        for c in df.columns:
+            if df[c].dtype == object and df[c].nunique(dropna=True) <= len(df) // 2:
+                df[c] = df[c].astype("category")
     return df.sort_index(kind="stable")
 
 
@@ -182,9 +191,37 @@ def pair_columns(a: str, b: str) -> dict:
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict], chunk: int = WRITE_CHUNK) -> int:
+    """Insert `rows` (dicts by column name, the same columns in each) in bulk, in the connection's transaction:
+    COPY on PostgreSQL through psycopg, else executemany in chunks of `chunk` (SQLAlchemy batches the rows
+    into multi-row INSERTs where the driver allows). Returns the number of rows."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy_rows(conn, table, rows)
+        return len(rows)
     for start in range(0, len(rows), chunk):
         conn.execute(table.insert(), rows[start : start + chunk])
     return len(rows)
+
+
+def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """COPY `rows` into `table` (the columns of the first row; the others take their defaults), each value,
+    None too (a JSON column's None is the JSON null), through its column type's bind processing (UTC timestamps,
+    JSON documents) as an INSERT would."""
+    from psycopg import sql
+
+    cols = [c for c in table.columns if c.name in rows[0]]
+    procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
+    names = [c.name for c in cols]
+    query = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
+    )
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection has no DBAPI connection to COPY through")
+    with raw.cursor() as cur, cur.copy(query) as copy:
+        for row in rows:
+            copy.write_row([v if p is None else p(v) for v, p in zip((row.get(n) for n in names), procs)])
 
 
 def read_pairs(conn, run_id: int, with_levels: bool = False) -> pd.DataFrame:

@@ -42,7 +42,7 @@ class Work:
 
 def run_records(conn: Connection, settings: LinkageSettings, staging_runs: list[int] | None = None) -> pd.DataFrame:
     """stg_person rows with their implied birth bounds, restricted to `staging_runs` when given."""
-    records = with_birth_bounds(store.read_persons(conn, settings), settings, conn)
+    records = with_birth_bounds(store.read_persons(conn, settings, compact=True), settings, conn)
     if staging_runs is not None:
         records = records[records["run_id"].isin(staging_runs)]
     return records

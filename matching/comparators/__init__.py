@@ -34,7 +34,7 @@ from matching.comparators.base import (
     per_unique,
     recode,
 )
-from matching.comparators.codes import CodiceFiscaleComparator, cf_prefix, typed_cf11
+from matching.comparators.codes import CodiceFiscaleComparator, cf_prefix, cf_prefixes, typed_cf11
 from matching.comparators.contact import AddressComparator, BirthplaceComparator, ExactComparator
 from matching.comparators.dates import BirthWindowComparator, DateComparator, date_numbers, date_parts
 from matching.comparators.names import NameComparator, StringComparator, fold, phonetic_key, variant_key
@@ -57,6 +57,7 @@ __all__ = [
     "bool_masks",
     "build_comparator",
     "cf_prefix",
+    "cf_prefixes",
     "date_numbers",
     "date_parts",
     "encode_shared",

@@ -100,7 +100,9 @@ def recode(values: np.ndarray) -> np.ndarray:
 
 def bool_masks(x: Any) -> tuple[np.ndarray, np.ndarray]:
     """(is_true, is_false) for a nullable boolean column (None/NaN/NA are neither)."""
-    a = as_array(x)
+    a = x.array if isinstance(x, pd.Series) and isinstance(x.dtype, pd.BooleanDtype) else x
+    if not isinstance(a, pd.arrays.BooleanArray):  # as_array would turn a BooleanArray into objects
+        a = as_array(a)
     if isinstance(a, pd.Categorical):
         a = np.asarray(a, dtype=object)
     if isinstance(a, np.ndarray) and a.dtype == bool:

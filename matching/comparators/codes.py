@@ -9,6 +9,7 @@ CF evidence when a record's code contradicts its own data (household rule: `untr
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ _CF_DIGIT_POS = (6, 7, 9, 10, 12, 13, 14)
 _CF_MONTHS = "ABCDEHLMPRST"
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
 def cf_prefix(code: Any, length: int = 11) -> str | None:
     """First `length` chars of a CF with omocodia undone at the digit positions (None if too short)."""
     if not isinstance(code, str):
@@ -48,6 +50,28 @@ def cf_prefix(code: Any, length: int = 11) -> str | None:
     return "".join(chars)
 
 
+def cf_prefixes(values: Any, length: int = 11) -> np.ndarray:
+    """`cf_prefix` of every value (object array, None where it gives None), with pandas string operations
+    instead of one Python call per value."""
+    c = pd.Series(np.asarray(as_array(values), dtype=object), dtype=object).str.strip().str.upper()
+    ok = ((c.str.len() >= max(length, 11)) & c.str[:6].str.isalpha()).fillna(False).to_numpy(dtype=bool)
+    head = c.str[:length]
+    out = None
+    start = 0
+    for end in [*sorted(p for p in _CF_DIGIT_POS if p < length), length]:
+        piece = head.str[start:end] if end > start else None  # letters (and the month) as typed
+        digit = head.str[end : end + 1].str.translate(_OMOCODIA) if end < length else None
+        for part in (piece, digit):
+            if part is not None:
+                out = part if out is None else out + part
+        start = end + 1
+    res = np.full(len(c), None, dtype=object)
+    if out is not None:
+        res[ok] = out.to_numpy(dtype=object)[ok]
+    return res
+
+
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
 def _cf_surname(s: Any) -> str | None:
     from codicefiscale import codicefiscale as _cf
 
@@ -59,6 +83,7 @@ def _cf_surname(s: Any) -> str | None:
         return None
 
 
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
 def _cf_firstname(s: Any) -> str | None:
     from codicefiscale import codicefiscale as _cf
 
@@ -171,15 +196,17 @@ class CodiceFiscaleComparator(LevelComparator):
         w = idx[both]
         if w.size:
             u = d["uniques"]
-            a, b = u[self._code(ctx, "l", w)], u[self._code(ctx, "r", w)]
-            dist = cpdist(a, b, scorer=OSA.distance, workers=self.workers, dtype=np.int32)
-            lens = np.fromiter((min(len(x), len(y)) for x, y in zip(a, b)), dtype=np.int32, count=w.size)
+            if "lengths" not in ctx.cache:  # per unique code, once
+                ctx.cache["lengths"] = np.fromiter(map(len, u), dtype=np.int32, count=len(u))
+            ca, cb = self._code(ctx, "l", w), self._code(ctx, "r", w)
+            dist = cpdist(u[ca], u[cb], scorer=OSA.distance, workers=self.workers, dtype=np.int32)
+            lens = np.minimum(ctx.cache["lengths"][ca], ctx.cache["lengths"][cb])
             res[both] = (dist <= self._threshold(lv)) & (lens >= 11)
         return res
 
     def _test_decoded(self, lv, idx, ctx):
         d = ctx.data
-        kc = self._per_unique_codes(ctx, "cf11", lambda v: cf_prefix(v, 11))  # base[:11] and typed share a key
+        kc = self._per_unique_codes(ctx, "cf11", cf_prefix)  # base[:11] and typed share a key
         lb, rb, lt, rt = d["l_base"][idx], d["r_base"][idx], d["l_typed"][idx], d["r_typed"][idx]
         lu, ru = d["l_usable"][idx], d["r_usable"][idx]
         m1 = lu & ~ru & (rt >= 0) & (kc[lb] == kc[rt]) & (kc[lb] >= 0)

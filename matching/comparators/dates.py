@@ -11,6 +11,7 @@ corruptions such as month 13 still compare.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from matching.comparators.base import LevelComparator, LevelContext, as_array, b
 
 
 # =========================================================================== date values
+@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again for every pair batch
 def _parse_date(v: Any) -> tuple[int, int, int]:
     """(year, month, day) of a date-like value without validating the calendar; (-1,-1,-1) if absent.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import jellyfish
@@ -23,8 +24,11 @@ from rapidfuzz.process import cpdist
 from matching.comparators.base import LevelComparator, LevelContext, as_array, per_unique, recode, with_missing
 
 _METAPHONE_CLEAN = re.compile(r"[^A-Z]")
+VALUE_CACHE = 1 << 18
+"""Per-value keys remembered (pure functions of one name, asked again for every pair batch and frame)."""
 
 
+@lru_cache(maxsize=VALUE_CACHE)
 def phonetic_key(value: Any) -> str | None:
     """Metaphone of the letters of a name (None for empty)."""
     if not isinstance(value, str):
@@ -52,6 +56,7 @@ _VARIANT_RULES = [
 ]
 
 
+@lru_cache(maxsize=VALUE_CACHE)
 def variant_key(value: Any) -> str | None:
     """Transliteration/variant key: PH->F, H dropped, C/Q/K->K, Y/J->I, W->V, Z->S, O/OU->U, E->I,
     doubled letters collapsed. MOHAMED, MOHAMMED, MOHAMMET -> MUAMID; YOUSSEF, YUSEF, JOUSSEF -> IUSIF.
