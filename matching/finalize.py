@@ -124,7 +124,8 @@ def merge_records(a: Assignment, previous: pd.Series, keys) -> dict:
     """Per absorbed id: the survivor and the records each held before the merge (for undo-merge)."""
     if not a.merged:
         return {}
-    prev = previous[previous.index.isin(pd.Index(keys))]
+    involved = {*a.merged, *a.merged.values()}
+    prev = previous[previous.index.isin(pd.Index(keys)) & previous.isin(involved)]
     groups = {b: sorted(g.index) for b, g in prev.groupby(prev)} if len(prev) else {}
     return {
         b: {"into": s, "records": groups.get(b, []), "survivor_records": groups.get(s, [])} for b, s in a.merged.items()
