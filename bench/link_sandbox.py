@@ -204,7 +204,7 @@ def main() -> int:
         engine = db.make_engine(url)
         result = evaluate_crosswalk(engine, record_truth(folder), worst=2, explain=True)
         times["evaluate"] = time.perf_counter() - t
-        for line in format_report(result)[:12]:
+        for line in format_report(result):
             print(line)
         _print_passes(result["blocking"])
         checks = _targets(args.size, s, result)
