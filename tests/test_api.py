@@ -173,7 +173,14 @@ def test_case_worker_reads_the_merged_record(world):
     name = rec["person"]["last_name"]
     assert name["value"] and (name["source"]["system"], name["source"]["source_person_id"]) in expected
     assert name["source"]["rule"]
-    assert rec["households"] and rec["households"][0]["members"]
+    assert rec["households"]
+    hm = PROFILE_TABLES["household_member"]
+    shared = sa.select(hm.c.household_id).group_by(hm.c.household_id).having(sa.func.count() >= 2)
+    member = world.scalar(
+        sa.select(hm.c.beneficiary_id).where(hm.c.household_id.in_(shared)).order_by(hm.c.beneficiary_id).limit(1)
+    )
+    together = world.get(f"/v1/beneficiaries/{member}").json()["households"]
+    assert together and together[0]["members"] and member not in {m["beneficiary_id"] for m in together[0]["members"]}
     payer = world.scalar(
         sa.select(PROFILE_TABLES["fact_payment_status"].c.beneficiary_id).order_by(
             PROFILE_TABLES["fact_payment_status"].c.beneficiary_id
