@@ -148,7 +148,7 @@ def test_search_lookup_and_change_feed_carry_no_address(served):
     found = served.post("/v1/beneficiaries/lookup", {"codice_fiscale": cf})
     assert [m["beneficiary_id"] for m in found.json()["matches"]] == [IDS["daughter"]]
     feed = served.get("/v1/changes", "integration")
-    assert {c["beneficiary_id"] for c in feed.json()["changes"]} == set(IDS.values())
+    assert {c["beneficiary_id"] for c in feed.json()["items"]} == set(IDS.values())
     for text in (json.dumps(hits), found.text, feed.text):
         assert_no_protected_text(text)
 
