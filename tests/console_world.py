@@ -52,10 +52,10 @@ PSEUDONYM_KEY = "console-test-pseudonym-key"
 
 
 def review_settings() -> LinkageSettings:
-    """The bundled settings with the review band widened to probability 0.0005: a small world then has several
+    """The bundled settings with the review band widened to probability 0.00001: a small world then has a dozen
     review items (the automatic-link threshold is the bundled one)."""
     s = pipeline.bundled_settings()
-    return s.model_copy(update={"thresholds": s.thresholds.model_copy(update={"review": 0.0005})})
+    return s.model_copy(update={"thresholds": s.thresholds.model_copy(update={"review": 0.00001})})
 
 
 @dataclass
