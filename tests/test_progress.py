@@ -22,6 +22,7 @@ from progress.terminal import TerminalReporter
 from sandbox import services, world
 from schemas.stage import stage_system
 from tests.helpers import make_config
+from tests.servers import postgres_database
 from warehouse import db
 from warehouse.profile.publish import PHASES
 from warehouse.publish import publish
@@ -137,7 +138,18 @@ class Recorder(progress.Reporter):
         return {t.label: t for t in self.tasks}
 
 
-def test_every_long_step_of_the_pipeline_reports_progress(warehouse_url, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_warehouse(request, tmp_path):
+    """A warehouse of this test's own: its first syncs must find no bookmark that another test left (the session's
+    PostgreSQL database is shared)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+    else:
+        yield from postgres_database("fase_progress")
+
+
+def test_every_long_step_of_the_pipeline_reports_progress(fresh_warehouse, tmp_path):
+    warehouse_url = fresh_warehouse
     recorder = Recorder()
     folder = tmp_path / "sandbox"
     with progress.use(recorder):
