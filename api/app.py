@@ -55,6 +55,11 @@ class Services:
     """What the request handlers share within one process."""
 
     engine: Engine
+    """For writes (console decisions, sessions) and the console's reads."""
+    reader: Engine
+    """The same pool in autocommit, for the API's reads: no BEGIN/ROLLBACK round trips, and psycopg keeps its
+    prepared statements (a rollback clears them). Each read is one statement or, at READ COMMITTED, would see a
+    snapshot per statement inside a transaction too."""
     keys: KeyVerifier
     limiter: RateLimiter | RedisRateLimiter
     pseudonym: Pseudonymiser
@@ -125,7 +130,8 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.services = Services(engine, KeyVerifier(engine), limiter, Pseudonymiser(key), head)
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.state.services = Services(engine, reader, KeyVerifier(reader), limiter, Pseudonymiser(key), head)
     errors.install(app)
     openapi.install(app)
     for module in (beneficiaries, lookup, feed, health):

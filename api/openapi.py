@@ -3,15 +3,19 @@
 FastAPI documents every operation with parameters as answering 422 with its own validation schema, and error
 models under `application/json`. This API answers 400 (api/errors.py) with `application/problem+json`, 415 to a
 request body that is not JSON, 500 and (when the audit row cannot be written, or analysts' pseudonyms are not
-configured) 503 on any audited operation. ``document`` rewrites the generated document once, so that clients
+configured) 503 on any audited operation. The API key and end-user headers, read by ``api.auth.authenticate``
+itself, are added to the operations that call it. ``document`` rewrites the generated document once, so that clients
 generated from it and Schemathesis (tests/test_api_schemathesis.py) see what the API really sends.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
+from api.auth import SECURITY_SCHEMES, authenticate, document_auth
 from api.errors import PROBLEM_JSON
 from api.models import Problem
 
@@ -57,6 +61,11 @@ def _fix_operation(path: str, operation: dict) -> None:
         responses[str(status)] = _problem_response(status)
 
 
+def _calls(dependant: Dependant, function) -> bool:
+    """Whether `function` is among the dependencies of `dependant`, at any depth."""
+    return any(d.call is function or _calls(d, function) for d in dependant.dependencies)
+
+
 def document(app: FastAPI) -> dict:
     """The app's OpenAPI document, built once and rewritten as described above."""
     if app.openapi_schema:
@@ -67,6 +76,12 @@ def document(app: FastAPI) -> dict:
     for path, item in spec.get("paths", {}).items():
         for operation in item.values():
             _fix_operation(path, operation)
+    authenticated = [r for r in app.routes if isinstance(r, APIRoute) and _calls(r.dependant, authenticate)]
+    for route in authenticated:
+        for method in route.methods:
+            document_auth(spec["paths"][route.path_format][method.lower()])
+    if authenticated:
+        spec.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)

@@ -498,7 +498,7 @@ def test_rate_limit_answers_429_with_retry_after(world):
 
 
 def test_no_audit_row_no_data(world, monkeypatch):
-    def broken(self, rows):
+    async def broken(self, rows):
         raise sa.exc.OperationalError("INSERT INTO api_audit", {}, Exception("disk full"))
 
     monkeypatch.setattr(AuditMiddleware, "write", broken)

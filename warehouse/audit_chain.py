@@ -22,6 +22,7 @@ rewriting every hash after an edit, leaves a consistent shorter chain: keep the 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -78,6 +79,12 @@ def row_hash(row: dict, prev_hash: str) -> str:
     return _hash(tuple(row[f] for f in CHAINED), prev_hash, tuple(row.get(f) for f in OPTIONAL))
 
 
+@functools.lru_cache(maxsize=16)
+def _autocommit(engine: Engine) -> Engine:
+    """The engine's autocommit view, made once per engine (making it costs more than the insert's Python)."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def append(engine: Engine, rows: list[dict]) -> None:
     """Insert audit rows, chained, in one transaction (all or none).
 
@@ -86,13 +93,13 @@ def append(engine: Engine, rows: list[dict]) -> None:
     row gets the next id and the hash of the row before it here."""
     if engine.dialect.name != "sqlite":
         if len(rows) == 1:  # one statement, its own transaction: one round trip
-            with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            with _autocommit(engine).connect() as conn:
                 conn.execute(api_audit.insert().inline(), rows)
         else:
             with engine.begin() as conn:
                 conn.execute(api_audit.insert().inline(), rows)
         return
-    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+    with _autocommit(engine).connect() as conn:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             last = conn.execute(

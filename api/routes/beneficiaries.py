@@ -70,7 +70,7 @@ def serve_record(request: Request, caller: Caller, beneficiary_id: str, if_none_
     svc = services(request)
     require_pseudonyms(caller, svc.pseudonym)
     note(request, [beneficiary_id])
-    with svc.engine.connect() as conn:
+    with svc.reader.connect() as conn:
         found, record = repo.read_record(conn, beneficiary_id, confidential=caller.has("confidential"))
         redirect = _redirect_if_gone(request, conn, caller, found, "")
         if redirect is not None:
@@ -88,7 +88,7 @@ def serve_record(request: Request, caller: Caller, beneficiary_id: str, if_none_
 
 def _linked(request: Request, caller: Caller, system: System, source_person_id: str) -> dict:
     """The crosswalk row of a source record, in the caller's scope; 404/403 otherwise."""
-    with services(request).engine.connect() as conn:
+    with services(request).reader.connect() as conn:
         link = repo.by_source(conn, system.value, source_person_id)
         if link is None:
             note(request, [None])
@@ -128,7 +128,7 @@ def get_sources(
 ):
     """Every source record (system + the system's own id) linked to the beneficiary."""
     note(request, [beneficiary_id])
-    with services(request).engine.connect() as conn:
+    with services(request).reader.connect() as conn:
         found, rows = repo.resolve_with_sources(conn, beneficiary_id)
         redirect = _redirect_if_gone(request, conn, caller, found, "/sources")
         if redirect is not None:

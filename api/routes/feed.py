@@ -37,7 +37,7 @@ def get_changes(
     if since is not None and cursor is not None:
         raise ApiError(400, "invalid request: give `cursor` (or the deprecated `since`), not both")
     after = cursors.decode_seq(cursor if since is None else since)
-    with services(request).engine.connect() as conn:
+    with services(request).reader.connect() as conn:
         rows = repo.changes(conn, after, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     last = page[-1]["seq"] if page else after
@@ -71,7 +71,7 @@ def get_crosswalk(
         systems = sorted(set(systems or caller.client.scope_systems) & caller.client.scope_systems)
         if not systems:
             raise ApiError(403, "this system is outside the client's scope")
-    with services(request).engine.connect() as conn:
+    with services(request).reader.connect() as conn:
         rows = repo.crosswalk_page(conn, systems, after, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     note(request, detail=f"crosswalk page: {len(page)} rows")

@@ -74,7 +74,7 @@ def lookup_cf(request: Request, body: CfLookup, caller: Caller = Depends(allow("
     code = info.cf_base if info.status != PROVISIONAL else info.code  # None unless valid, omocodic or provisional
     if info.status not in (VALID, OMOCODIC, PROVISIONAL) or code is None:
         raise ApiError(400, f"not a valid codice fiscale ({info.reason or 'check character wrong'})")
-    with services(request).engine.connect() as conn:
+    with services(request).reader.connect() as conn:
         found = repo.by_codice_fiscale(conn, code, provisional=info.status == PROVISIONAL)
         matches = [m for m in found if _in_scope(conn, caller, m["beneficiary_id"])]
     note(request, [m["beneficiary_id"] for m in matches] or [None], "lookup by codice fiscale")
@@ -99,7 +99,7 @@ def search(request: Request, body: SearchRequest, caller: Caller = Depends(allow
     if query is None:
         raise ApiError(400, "invalid request: last_name: no letters to search for")
     start, size = body.window()
-    with services(request).engine.connect() as conn:
+    with services(request).reader.connect() as conn:
         candidates = repo.search_candidates(conn, query.last_name[:2], query.birth_dates(), CANDIDATE_LIMIT)
         hits = [h for h in rank(query, candidates) if _in_scope(conn, caller, h["beneficiary_id"])]
     page, more = hits[start : start + size], len(hits) > start + size
