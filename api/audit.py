@@ -91,7 +91,8 @@ class PostgresAuditWriter:
     Why: written from the threadpool through SQLAlchemy, the audit row was a third of a merged record's CPU (a thread
     hop each way and the statement's Python; bench/api_load.py). The rows are chained by the table's trigger as
     in ``audit_chain.append``, which serialises them anyway: one connection per worker loses no throughput. A
-    broken connection fails its request (503, no data) and is replaced on the next."""
+    connection the server closed is replaced and the row written again, once; a second failure is the request's
+    503 (no audit row, no data)."""
 
     def __init__(self, engine: Engine):
         url = engine.url.set(drivername="postgresql")
@@ -106,15 +107,26 @@ class PostgresAuditWriter:
             self._loop, self._lock, self._conn = loop, asyncio.Lock(), None
         assert self._lock is not None
         async with self._lock:
-            if self._conn is None or self._conn.closed or self._conn.broken:
-                self._conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-            if len(rows) == 1:
-                await self._conn.execute(INSERT, rows[0])
-                return
-            async with self._conn.transaction():
-                await self._conn.cursor().executemany(INSERT, rows)
+            try:
+                await self._insert(rows)
+            except psycopg.OperationalError:  # the server closed it (restart, idle timeout): once more, afresh
+                self._conn = None
+                await self._insert(rows)
+
+    async def _insert(self, rows: list[dict]) -> None:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, application_name=AUDIT_CONNECTION
+            )
+        if len(rows) == 1:
+            await self._conn.execute(INSERT, rows[0])
+            return
+        async with self._conn.transaction():
+            await self._conn.cursor().executemany(INSERT, rows)
 
 
+AUDIT_CONNECTION = "fase-api-audit"
+"""The audit writer's application_name: an operator finds its connections in pg_stat_activity by it."""
 INSERT = (
     "INSERT INTO api_audit (at, method, path, outcome, client_id, role, purpose, user_id, location, detail, "
     "beneficiary_id, beneficiary_ids) VALUES (%(at)s, %(method)s, %(path)s, %(outcome)s, %(client_id)s, %(role)s, "

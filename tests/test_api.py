@@ -16,7 +16,7 @@ import requests
 import sqlalchemy as sa
 
 from api.app import create_app
-from api.audit import AuditMiddleware, query_audit
+from api.audit import AUDIT_CONNECTION, AuditMiddleware, query_audit
 from api.clients import create_client, revoke_client
 from configuration import SYSTEMS
 from schemas.standardise.codice_fiscale import check_char
@@ -505,6 +505,29 @@ def test_no_audit_row_no_data(world, monkeypatch):
     r = world.get(f"/v1/beneficiaries/{world.cases['survivor']}")
     body = assert_error(r, 503)
     assert "audit" in body["detail"] and "last_name" not in r.text
+
+
+def test_audit_writer_survives_a_closed_connection(world):
+    """PostgreSQL: the audit writer's connection closed by the server (a restart, an idle timeout) is replaced and
+    the read served and audited, and the chain still verifies."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("the asyncio audit writer is PostgreSQL's")
+    path = f"/v1/beneficiaries/{world.cases['survivor']}"
+    assert world.get(path).status_code == 200
+    with world.engine.connect() as conn:
+        killed = conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": AUDIT_CONNECTION},
+        ).all()
+    assert killed and all(ok for (ok,) in killed)
+    before = world.rows(sa.select(sa.func.max(AUDIT.c.audit_id)))[0][0]
+    assert world.get(path).status_code == 200
+    after = world.rows(sa.select(AUDIT.c.path, AUDIT.c.outcome).where(AUDIT.c.audit_id > before))
+    assert [tuple(r) for r in after] == [(path, 200)]
+    assert audit_chain.verify(world.engine).intact
 
 
 def test_every_failure_is_a_problem_document(world, monkeypatch):
