@@ -124,7 +124,8 @@ def isin_values(x: Any, values) -> np.ndarray:
     """Membership test that stays on integer codes for categoricals."""
     a = as_array(x)
     if isinstance(a, pd.Categorical):
-        hit = [i for i, c in enumerate(a.categories) if c in set(values)]
+        wanted = set(values)
+        hit = [i for i, c in enumerate(a.categories) if c in wanted]
         return np.isin(np.asarray(a.codes), hit)
     return np.isin(np.asarray(a, dtype=object), list(values))
 
