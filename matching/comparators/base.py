@@ -326,8 +326,9 @@ class LevelComparator(BaseCompareFeature):
         d = self._pairwise(ctx, "osa", role_l, role_r, idx, OSA.distance, np.int32)
         return np.where(d < 0, np.inf, d)
 
-    def _per_unique_codes(self, ctx: LevelContext, name: str, func) -> np.ndarray:
-        """Codes of func(value) per unique value, with one extra slot for missing (-1 maps there)."""
+    def _per_unique_codes(self, ctx: LevelContext, name: str, func, many=None) -> np.ndarray:
+        """Codes of func(value) per unique value, with one extra slot for missing (-1 maps there); `many`, when
+        given, computes the same for an array of values at once (once per vocabulary either way)."""
         key = f"pu:{name}"
         if key not in ctx.cache:
             vocab = ctx.data.get("vocab")
@@ -337,7 +338,8 @@ class LevelComparator(BaseCompareFeature):
                 ctx.cache[key] = hit[1]
             else:
                 u = ctx.data["uniques"]
-                ctx.cache[key] = recode(with_missing(per_unique(u, func)))
+                values = many(u) if many is not None else per_unique(u, func)
+                ctx.cache[key] = recode(with_missing(np.asarray(values, dtype=object)))
                 if vocab is not None:
                     store[name] = (vocab, ctx.cache[key])
         return ctx.cache[key]

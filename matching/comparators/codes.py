@@ -206,7 +206,7 @@ class CodiceFiscaleComparator(LevelComparator):
 
     def _test_decoded(self, lv, idx, ctx):
         d = ctx.data
-        kc = self._per_unique_codes(ctx, "cf11", cf_prefix)  # base[:11] and typed share a key
+        kc = self._per_unique_codes(ctx, "cf11", cf_prefix, cf_prefixes)  # base[:11] and typed share a key
         lb, rb, lt, rt = d["l_base"][idx], d["r_base"][idx], d["l_typed"][idx], d["r_typed"][idx]
         lu, ru = d["l_usable"][idx], d["r_usable"][idx]
         m1 = lu & ~ru & (rt >= 0) & (kc[lb] == kc[rt]) & (kc[lb] >= 0)
