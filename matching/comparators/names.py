@@ -183,16 +183,29 @@ class NameComparator(StringComparator):
         if "l_swap" not in ctx.data:
             return np.zeros(idx.size, bool)
         t = self._threshold(lv) or self.tests["swapped"]
-        res = self._agree(
-            ctx, self._whole(ctx, "l", "value", "middle", idx), self._whole(ctx, "r", "swap", "swap_middle", idx), t
-        )
+        res = self._cross(ctx, 0, idx, t)
         w = np.flatnonzero(res)
         if w.size:
-            sub = idx[w]
-            res[w] = self._agree(
-                ctx, self._whole(ctx, "l", "swap", "swap_middle", sub), self._whole(ctx, "r", "value", "middle", sub), t
-            )
+            res[w] = self._cross(ctx, 1, idx[w], t)
         return res
+
+    _CROSS = (("value", "middle", "swap", "swap_middle"), ("swap", "swap_middle", "value", "middle"))
+    """The two cross comparisons of whole names: left (role, rest) against right (role, rest)."""
+
+    def _cross(self, ctx, k: int, idx: np.ndarray, t: float) -> np.ndarray:
+        """Cross comparison `k` agrees over the pairs `idx`: JW >= t or the same transliteration key. Scores
+        are kept per pair for the call (the swapped levels of several thresholds ask for the same pairs)."""
+        key = f"cross{k}"
+        if key not in ctx.cache:
+            ctx.cache[key] = (np.full(ctx.n, np.nan, dtype=np.float32), np.zeros(ctx.n, dtype=bool))
+        jw, same = ctx.cache[key]
+        todo = idx[np.isnan(jw[idx])]
+        if todo.size:
+            lr, lrest, rr, rrest = self._CROSS[k]
+            jw[todo], same[todo] = self._agree(
+                ctx, self._whole(ctx, "l", lr, lrest, todo), self._whole(ctx, "r", rr, rrest, todo)
+            )
+        return (jw[idx] >= t) | same[idx]
 
     def _whole(self, ctx, side: str, role: str, rest: str, idx) -> np.ndarray:
         """The whole names of one side over the pairs `idx` — role + rest joined, spaces removed — as integer
@@ -201,12 +214,14 @@ class NameComparator(StringComparator):
         b = ctx.data[f"{side}_{rest}"][idx].astype(np.int64) if f"{side}_{rest}" in ctx.data else np.full(idx.size, -1)
         return np.where(a >= 0, a * (len(ctx.data["uniques"]) + 1) + (b + 1), -1)
 
-    def _agree(self, ctx, a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-        """Whole names (`_whole` keys) agree: JW >= t or the same transliteration key."""
-        res = np.zeros(a.size, dtype=bool)
+    def _agree(self, ctx, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(JW score, same transliteration key) of whole names (`_whole` keys); -1 and False where one is
+        missing."""
+        jw = np.full(a.size, -1.0, dtype=np.float32)
+        same = np.zeros(a.size, dtype=bool)
         w = np.flatnonzero((a >= 0) & (b >= 0))
         if w.size == 0:
-            return res
+            return jw, same
         if "nospace" not in ctx.cache:  # per unique value, once; a last "" for a missing rest
             ctx.cache["nospace"] = np.array([str(v).replace(" ", "") for v in ctx.data["uniques"]] + [""], dtype=object)
         nospace, width = ctx.cache["nospace"], len(ctx.data["uniques"]) + 1
@@ -214,12 +229,9 @@ class NameComparator(StringComparator):
         words = nospace[keys // width] + nospace[keys % width - 1]  # rest -1 + 1 = 0 -> the last slot: ""
         var = recode(with_missing(per_unique(words, variant_key)))
         x, y = inv[: w.size], inv[w.size :]
-        # the cutoff only spares the work on pairs far below t: the test is on the float32 scores as before
-        jw = cpdist(
-            words[x], words[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers, score_cutoff=t - 1e-6
-        )
-        res[w] = (jw >= t) | ((var[x] == var[y]) & (var[x] >= 0))
-        return res
+        jw[w] = cpdist(words[x], words[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
+        same[w] = (var[x] == var[y]) & (var[x] >= 0)
+        return jw, same
 
     def _test_subset(self, lv, idx, ctx):
         u = ctx.data["uniques"]
