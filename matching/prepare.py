@@ -58,8 +58,10 @@ def _date_text(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
     ok = y >= 0
     if spec.transform == "year":
         out[ok] = y[ok].astype(str)
-    else:
-        out[ok] = [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])]
+    elif ok.any():  # each distinct date spelled once
+        uniq, inv = np.unique(np.stack([y[ok], m[ok], d[ok]], axis=1), axis=0, return_inverse=True)
+        text = np.array([f"{a:04d}{b:02d}{c:02d}" for a, b, c in uniq.tolist()], dtype=object)
+        out[ok] = text[inv.ravel()]
     return out
 
 
