@@ -114,13 +114,10 @@ def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Map
     result.crosswalk = pd.Series(df["bid"].to_numpy(), index=df["key"].to_numpy(), dtype=object)
     result.members = _members(df["bid"].to_numpy(dtype=object), df["key"].to_numpy(dtype=object))
     result.split = _splits(parts_of, label_id)
-    prev_members: dict[str, set] = {}
-    for k, b in prev.items():
-        prev_members.setdefault(b, set()).add(k)
-    result.updated = _updated(result, prev_members)
+    result.updated = _updated(result, _touched(df, prev))
     # retired: previous ids without any current record
     current = set(df["prev"].dropna())
-    result.retired = sorted(b for b in prev_members if b not in current and b not in result.merged)
+    result.retired = sorted(b for b in set(prev.tolist()) if b not in current and b not in result.merged)
     result.created.sort()
     result.revived.sort()
     return result
@@ -132,8 +129,9 @@ def _members(bids: np.ndarray, keys: np.ndarray) -> dict[str, list]:
     ok = codes >= 0
     codes, keys = codes[ok], keys[ok]
     order = np.argsort(codes, kind="stable")
-    bounds = np.cumsum(np.bincount(codes, minlength=len(ids)))[:-1]
-    return {b: g.tolist() for b, g in zip(ids.tolist(), np.split(keys[order], bounds))}
+    ends = np.cumsum(np.bincount(codes, minlength=len(ids))).tolist()
+    ordered = keys[order].tolist()
+    return {b: ordered[s:e] for b, s, e in zip(ids.tolist(), [0, *ends[:-1]], ends)}
 
 
 def _records(keys, labels, prev: pd.Series) -> pd.DataFrame:
@@ -156,9 +154,9 @@ def _claims(df: pd.DataFrame, first_key: pd.Series) -> tuple[dict[object, list[s
         ov["fk"] = first_key.reindex(ov["label"]).to_numpy()
         ov = ov.sort_values(["prev", "n", "fk"], ascending=[True, False, True], kind="stable")
         best = ov.drop_duplicates("prev")
-        for pid, lab in zip(best["prev"], best["label"]):
+        for pid, lab in zip(best["prev"].tolist(), best["label"].tolist()):
             claimant.setdefault(lab, []).append(pid)
-        for pid, lab in zip(ov["prev"], ov["label"]):
+        for pid, lab in zip(ov["prev"].tolist(), ov["label"].tolist()):
             parts_of.setdefault(pid, []).append(lab)
     return claimant, parts_of
 
@@ -237,7 +235,17 @@ def _splits(parts_of: dict[str, list[object]], label_id: dict) -> dict[str, list
     return split
 
 
-def _updated(result: Assignment, prev_members: dict[str, set]) -> list[str]:
+def _touched(df: pd.DataFrame, prev: pd.Series) -> set:
+    """Ids whose record set changed: an id held by a record that held another id before (or none), or that a
+    record held before and holds no more (moved on, or gone from the records)."""
+    bid, old = df["bid"].to_numpy(dtype=object), df["prev"].to_numpy(dtype=object)
+    moved = old != bid  # a new record's previous id is missing: its id is touched
+    gone = ~prev.index.isin(pd.Index(df["key"].to_numpy(dtype=object)))
+    ids = np.concatenate([bid[moved], old[moved], prev.to_numpy(dtype=object)[gone]])
+    return set(ids[pd.notna(ids)].tolist())
+
+
+def _updated(result: Assignment, touched: set) -> list[str]:
     """Surviving ids (neither created nor revived in this run) whose record set changed, sorted."""
     fresh = set(result.created) | set(result.revived)
-    return sorted(b for b, recs in result.members.items() if b not in fresh and set(recs) != prev_members.get(b, set()))
+    return sorted(b for b in result.members if b not in fresh and b in touched)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from matching import store
 from matching.settings import ImpliedBirth, LinkageSettings
+from warehouse.models import STAGING_TABLES
 
 BOUND_COLUMNS = ("born_after", "born_before")
 
@@ -34,13 +35,19 @@ def bounds_from_events(events: pd.DataFrame, spec: ImpliedBirth) -> pd.DataFrame
         hit = np.ones(len(events), dtype=bool)
         for col, value in rule.where.items():
             hit &= (events[col].astype(object) == value).to_numpy()
-        ev = events.loc[hit, [spec.person_column, spec.date_column]].dropna().groupby(spec.person_column)
+        ev = events.loc[hit, [spec.person_column, spec.date_column]].dropna()
+        ev = ev.sort_values(spec.date_column, kind="stable")  # per person its latest / earliest event date, by
+        # one sort instead of a groupby that compares date objects group by group
         if rule.younger_than is not None:
-            after.append(ev[spec.date_column].max().map(lambda d, y=rule.younger_than: _years_before(d, y)))
+            last = ev.drop_duplicates(spec.person_column, keep="last").set_index(spec.person_column)[spec.date_column]
+            after.append(last.sort_index().map(lambda d, y=rule.younger_than: _years_before(d, y)))
         else:
-            before.append(ev[spec.date_column].min().map(lambda d, y=rule.older_than: _years_before(d, y)))
+            first = ev.drop_duplicates(spec.person_column, keep="first").set_index(spec.person_column)[spec.date_column]
+            before.append(first.sort_index().map(lambda d, y=rule.older_than: _years_before(d, y)))
 
     def combine(parts: list[pd.Series], how: str) -> pd.Series:
+        if len(parts) == 1:  # one value per person already
+            return parts[0]
         return pd.concat(parts).groupby(level=0).agg(how) if parts else pd.Series(dtype=object)
 
     return pd.DataFrame({"born_after": combine(after, "max"), "born_before": combine(before, "min")}).astype(object)
@@ -48,10 +55,11 @@ def bounds_from_events(events: pd.DataFrame, spec: ImpliedBirth) -> pd.DataFrame
 
 def birth_bounds(conn, spec: ImpliedBirth) -> pd.DataFrame:
     """Bounds of the records of `spec.system`, index = record key (system:id)."""
-    table = sa.Table(spec.table, sa.MetaData(), autoload_with=conn)
-    cols = dict.fromkeys([spec.person_column, spec.date_column, *(c for r in spec.rules for c in r.where)])
-    rows = conn.execute(sa.select(*[table.c[c] for c in cols])).all()
-    out = bounds_from_events(pd.DataFrame(rows, columns=list(cols)), spec)
+    table = STAGING_TABLES.get(spec.table)
+    if table is None:  # not a staging table of the hub's models: read its columns from the database
+        table = sa.Table(spec.table, sa.MetaData(), autoload_with=conn)
+    cols = list(dict.fromkeys([spec.person_column, spec.date_column, *(c for r in spec.rules for c in r.where)]))
+    out = bounds_from_events(store.read_frame(conn, sa.select(*[table.c[c] for c in cols]), cols), spec)
     out.index = pd.Index([store.record_key(spec.system, str(i)) for i in out.index], name="record_key")
     return out
 

@@ -58,8 +58,15 @@ def _date_text(cols: list, spec: DerivedColumn, n: int) -> np.ndarray:
     ok = y >= 0
     if spec.transform == "year":
         out[ok] = y[ok].astype(str)
-    else:
-        out[ok] = [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y[ok], m[ok], d[ok])]
+    elif ok.any():  # each distinct date spelled once
+        parts = np.stack([y[ok], m[ok], d[ok]], axis=1).astype(np.int64)
+        if ((parts[:, 1:] >= 0) & (parts[:, 1:] < 100)).all():  # month and day as two digits: one number each
+            uniq, inv = np.unique(parts @ np.array([10_000, 100, 1]), return_inverse=True)
+            uniq = np.stack([uniq // 10_000, uniq // 100 % 100, uniq % 100], axis=1)
+        else:
+            uniq, inv = np.unique(parts, axis=0, return_inverse=True)
+        text = np.array([f"{a:04d}{b:02d}{c:02d}" for a, b, c in uniq.tolist()], dtype=object)
+        out[ok] = text[inv.ravel()]
     return out
 
 

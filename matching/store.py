@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,47 @@ def keys_of(frame: pd.DataFrame, system: str = "source_system", sid: str = "sour
     return (frame[system].astype(str) + ":" + frame[sid].astype(str)).to_numpy(dtype=object)
 
 
+# --------------------------------------------------------------------------- reading frames
+_IMMUTABLE = (str, int, float, bool, bytes, date, datetime, time, Decimal, type(None))
+
+
+def read_frame(conn: Connection, query: sa.Select, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows of `query` as a frame (`columns` names its selected columns): the driver's tuples as they come,
+    without a SQLAlchemy Row per row (building them, then a tuple of each for pandas, cost more than the query
+    at a hundred thousand rows), each column through its SQL type's result processing (dates and booleans
+    on SQLite, UTC timestamps) once per distinct value; the frame pandas makes of the Rows."""
+    result = conn.execute(query)
+    try:
+        cursor = result.cursor
+        description = cursor.description
+        rows = cursor.fetchall()
+    finally:
+        result.close()
+    types = [c.type for c in query.selected_columns]
+    procs = [t._cached_result_processor(conn.dialect, d[1]) for t, d in zip(types, description)]
+    df = pd.DataFrame(rows, columns=list(columns))
+    todo = [k for k, proc in enumerate(procs) if proc is not None]
+    if rows and todo:  # those columns again from their processed values, inferred as pandas infers rows
+        done = pd.DataFrame(list(zip(*(_processed([r[k] for r in rows], procs[k]) for k in todo))))
+        for n, k in enumerate(todo):
+            df.isetitem(k, done.iloc[:, n])
+    return df
+
+
+def _processed(values: list, proc) -> list:
+    """`proc` of each value, computed once per distinct value (of one type: 1 and True stay apart) when the
+    values are hashable and the results immutable (a JSON document is not shared between rows)."""
+    try:
+        memo = dict.fromkeys(zip(map(type, values), values))
+    except TypeError:  # an unhashable raw value
+        return [proc(v) for v in values]
+    for key in memo:
+        memo[key] = proc(key[1])
+    if not all(isinstance(r, _IMMUTABLE) for r in memo.values()):
+        return [proc(v) for v in values]
+    return [memo[key] for key in zip(map(type, values), values)]
+
+
 # --------------------------------------------------------------------------- stg_person
 def person_columns(settings: LinkageSettings) -> list[str]:
     wanted = set(settings.required_columns()) | set(CONSTRAINT_COLUMNS) | set(KEY_COLUMNS) | {"run_id"}
@@ -83,9 +126,7 @@ def read_persons(
             return pd.DataFrame(columns=cols)
         q = q.where(sa.tuple_(STG.c.source_system, STG.c.source_person_id).in_(wanted))
     with _connect(conn_or_engine) as conn:
-        rows = conn.execute(q).all()
-    df = pd.DataFrame(rows, columns=cols)
-    del rows
+        df = read_frame(conn, q, cols)
     for c in ("birth_date", "cf_birth_date"):
         if c in df.columns:
             df[c] = df[c].astype(object)
@@ -117,20 +158,20 @@ class _connect:
 # --------------------------------------------------------------------------- identity tables
 def read_crosswalk(conn) -> pd.DataFrame:
     """Current crosswalk: index = record key; beneficiary_id, match_probability, linked_run_id."""
-    rows = conn.execute(
+    df = read_frame(
+        conn,
         sa.select(
             XW.c.source_system, XW.c.source_person_id, XW.c.beneficiary_id, XW.c.match_probability, XW.c.linked_run_id
-        )
-    ).all()
-    df = pd.DataFrame(
-        rows, columns=["source_system", "source_person_id", "beneficiary_id", "match_probability", "linked_run_id"]
+        ),
+        ["source_system", "source_person_id", "beneficiary_id", "match_probability", "linked_run_id"],
     )
     df.index = pd.Index(keys_of(df), name="record_key")
     return df.sort_index()
 
 
 def read_beneficiaries(conn) -> pd.DataFrame:
-    rows = conn.execute(
+    df = read_frame(
+        conn,
         sa.select(
             BEN.c.beneficiary_id,
             BEN.c.status,
@@ -138,10 +179,8 @@ def read_beneficiaries(conn) -> pd.DataFrame:
             BEN.c.record_count,
             BEN.c.created_run_id,
             BEN.c.created_at,
-        )
-    ).all()
-    df = pd.DataFrame(
-        rows, columns=["beneficiary_id", "status", "merged_into", "record_count", "created_run_id", "created_at"]
+        ),
+        ["beneficiary_id", "status", "merged_into", "record_count", "created_run_id", "created_at"],
     )
     return df.set_index("beneficiary_id", drop=False)
 

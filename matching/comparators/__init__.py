@@ -1,4 +1,4 @@
-"""Comparators: recordlinkage `BaseCompareFeature`s that return comparison LEVELS (int8), vectorised.
+"""Comparators: recordlinkage compare features that return comparison LEVELS (int8), vectorised.
 
 Every comparator maps a record pair to one small integer level:
 
@@ -10,7 +10,8 @@ Every comparator maps a record pair to one small integer level:
 
 `comparator.labels[level]` names a level, `comparator.neutral_codes` lists the neutral ones.
 
-They work inside `recordlinkage.Compare` (`compare.add(NameComparator(...))`), where they receive
+They work inside `recordlinkage.Compare` (`compare.add(NameComparator(...))`; they have the interface of its
+`BaseCompareFeature` without importing recordlinkage, and with it scikit-learn), where they receive
 pandas Series, and in the engine's fast path, which hands them pandas Categoricals sharing one
 vocabulary so that equality is a comparison of integer codes. String similarity uses
 `rapidfuzz.process.cpdist` (vectorised, GIL released, `workers` threads); per-value work

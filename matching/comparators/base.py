@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
-from recordlinkage.base import BaseCompareFeature
 
 from matching.settings import LevelSpec
 
@@ -124,12 +123,51 @@ def isin_values(x: Any, values) -> np.ndarray:
     """Membership test that stays on integer codes for categoricals."""
     a = as_array(x)
     if isinstance(a, pd.Categorical):
-        hit = [i for i, c in enumerate(a.categories) if c in set(values)]
+        wanted = set(values)
+        hit = [i for i, c in enumerate(a.categories) if c in wanted]
         return np.isin(np.asarray(a.codes), hit)
     return np.isin(np.asarray(a, dtype=object), list(values))
 
 
 # =========================================================================== base class
+class CompareFeature:
+    """What `recordlinkage.Compare` asks of a compare feature (recordlinkage's `BaseCompareFeature`: the labels
+    of the columns, `label`, `_compute` on the two sides' Series, and `compute(pairs, x, x_link)` on its own)
+    without importing recordlinkage, which imports scikit-learn (seconds) that a linkage run does not need;
+    `compute` is recordlinkage's own, imported when called."""
+
+    name: str | None = None
+    description: str | None = None
+
+    def __init__(self, labels_left, labels_right, args=(), kwargs=None, label=None):
+        self.labels_left = labels_left
+        self.labels_right = labels_right
+        self.args = args
+        self.kwargs = kwargs or {}
+        self.label = label
+
+    def _repr(self) -> str:
+        return f"<{self.__class__.__name__} {self.label!r}>"
+
+    def __repr__(self) -> str:
+        return self._repr()
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    def _compute_vectorized(self, *args):
+        raise NotImplementedError
+
+    def _compute(self, left_on, right_on):
+        return self._compute_vectorized(*tuple(left_on + right_on))
+
+    def compute(self, pairs, x, x_link=None):
+        """The feature of the record pairs `pairs` (MultiIndex) of `x` (and `x_link`), as recordlinkage does."""
+        from recordlinkage.base import BaseCompareFeature
+
+        return BaseCompareFeature.compute(self, pairs, x, x_link)  # the same interface, unbound
+
+
 @dataclass
 class LevelContext:
     """What one `compute_levels` call works on: `n` pairs, the per-role codes or parts of both sides
@@ -141,7 +179,7 @@ class LevelContext:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
-class LevelComparator(BaseCompareFeature):
+class LevelComparator(CompareFeature):
     """Base of all level comparators. Subclasses declare roles and level tests.
 
     Parameters
@@ -325,8 +363,9 @@ class LevelComparator(BaseCompareFeature):
         d = self._pairwise(ctx, "osa", role_l, role_r, idx, OSA.distance, np.int32)
         return np.where(d < 0, np.inf, d)
 
-    def _per_unique_codes(self, ctx: LevelContext, name: str, func) -> np.ndarray:
-        """Codes of func(value) per unique value, with one extra slot for missing (-1 maps there)."""
+    def _per_unique_codes(self, ctx: LevelContext, name: str, func, many=None) -> np.ndarray:
+        """Codes of func(value) per unique value, with one extra slot for missing (-1 maps there); `many`, when
+        given, computes the same for an array of values at once (once per vocabulary either way)."""
         key = f"pu:{name}"
         if key not in ctx.cache:
             vocab = ctx.data.get("vocab")
@@ -336,7 +375,8 @@ class LevelComparator(BaseCompareFeature):
                 ctx.cache[key] = hit[1]
             else:
                 u = ctx.data["uniques"]
-                ctx.cache[key] = recode(with_missing(per_unique(u, func)))
+                values = many(u) if many is not None else per_unique(u, func)
+                ctx.cache[key] = recode(with_missing(np.asarray(values, dtype=object)))
                 if vocab is not None:
                     store[name] = (vocab, ctx.cache[key])
         return ctx.cache[key]

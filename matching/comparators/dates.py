@@ -61,11 +61,40 @@ def date_parts(x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         day = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
         out = [np.where(nat, -1, v).astype(np.int32) for v in (y, m, day)]
         return out[0], out[1], out[2]
-    (codes,), uniques = encode_shared(a)
-    parsed = np.array([_parse_date(u) for u in uniques] + [(-1, -1, -1)], dtype=np.int32).reshape(-1, 3)
+    (codes,), uniques, vocab = encode_shared(a, with_vocab=True)
+    parsed = _parsed_vocabulary(vocab) if vocab is not None else None
+    if parsed is None:
+        parsed = _parse_all(uniques)
     codes = np.where(codes < 0, len(uniques), codes)
     p = parsed[codes]
     return p[:, 0], p[:, 1], p[:, 2]
+
+
+def _parse_all(uniques: Any) -> np.ndarray:
+    """(len + 1, 3) int32 parts of every value, a last (-1, -1, -1) row for the missing code."""
+    out = np.full((len(uniques) + 1, 3), -1, dtype=np.int32)
+    if len(uniques):
+        out[:-1] = np.fromiter(
+            (x for u in uniques for x in _parse_date(u)), dtype=np.int32, count=3 * len(uniques)
+        ).reshape(-1, 3)
+    return out
+
+
+_VOCABULARIES: dict[int, tuple[Any, np.ndarray]] = {}
+"""Parsed parts per categorical vocabulary (by identity): a prepared frame's date columns share one vocabulary
+and every pair batch gathers from it, so its values are parsed once, not once per batch and column."""
+_MAX_VOCABULARIES = 8
+
+
+def _parsed_vocabulary(vocab: Any) -> np.ndarray:
+    hit = _VOCABULARIES.get(id(vocab))
+    if hit is not None and hit[0] is vocab:
+        return hit[1]
+    parsed = _parse_all(np.asarray(vocab, dtype=object))
+    while len(_VOCABULARIES) >= _MAX_VOCABULARIES:
+        _VOCABULARIES.pop(next(iter(_VOCABULARIES)))
+    _VOCABULARIES[id(vocab)] = (vocab, parsed)
+    return parsed
 
 
 def date_numbers(x: Any) -> np.ndarray:

@@ -178,54 +178,60 @@ class NameComparator(StringComparator):
 
     def _test_swapped(self, lv, idx, ctx):
         """ "AIT HOUN MOHAMED" typed as given names "AIT OUN", surname "MOHAMAD": this part (with its further
-        given names) agrees with the other record's other part, and the other way round."""
+        given names) agrees with the other record's other part, and the other way round (the second cross
+        comparison only where the first agrees: among random pairs, almost never)."""
         if "l_swap" not in ctx.data:
             return np.zeros(idx.size, bool)
         t = self._threshold(lv) or self.tests["swapped"]
-        this = self._whole(ctx, "value", "middle", idx)
-        other = self._whole(ctx, "swap", "swap_middle", idx)
-        return self._agree(ctx, this[0], other[1], t) & self._agree(ctx, other[0], this[1], t)
-
-    def _whole(self, ctx, role: str, rest: str, idx) -> tuple[np.ndarray, np.ndarray]:
-        """Left and right codes, over the pairs `idx`, of role + rest joined with spaces removed, into the
-        whole-name vocabulary `ctx.cache['whole']` (-1 when the role is missing)."""
-        u = ctx.data["uniques"]
-        words = ctx.cache.setdefault("whole", {})
-        out = []
-        for side in ("l", "r"):
-            a = ctx.data[f"{side}_{role}"][idx].astype(np.int64)
-            b = (
-                ctx.data[f"{side}_{rest}"][idx].astype(np.int64)
-                if f"{side}_{rest}" in ctx.data
-                else np.full(idx.size, -1)
-            )
-            combos, inv = np.unique(a * (len(u) + 1) + (b + 1), return_inverse=True)
-            codes = np.array(
-                [
-                    -1 if x < 0 else words.setdefault((u[x] + (u[y - 1] if y > 0 else "")).replace(" ", ""), len(words))
-                    for x, y in zip((combos // (len(u) + 1)).tolist(), (combos % (len(u) + 1)).tolist())
-                ],
-                dtype=np.int64,
-            )
-            out.append(codes[inv.ravel()])
-        return out[0], out[1]
-
-    def _agree(self, ctx, a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-        """Whole names agree: JW >= t or the same transliteration key."""
-        ok = (a >= 0) & (b >= 0)
-        res = np.zeros(a.size, dtype=bool)
-        if ok.any():
-            words = ctx.cache["whole"]
-            if ctx.cache.get("whole_n") != len(words):
-                vocab = np.empty(len(words), dtype=object)
-                vocab[list(words.values())] = list(words.keys())
-                ctx.cache["whole_vocab"], ctx.cache["whole_n"] = vocab, len(words)
-                ctx.cache["whole_variant"] = recode(with_missing(per_unique(vocab, variant_key)))
-            vocab, var = ctx.cache["whole_vocab"], ctx.cache["whole_variant"]
-            x, y = a[ok], b[ok]
-            jw = cpdist(vocab[x], vocab[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
-            res[ok] = (jw >= t) | ((var[x] == var[y]) & (var[x] >= 0))
+        res = self._cross(ctx, 0, idx, t)
+        w = np.flatnonzero(res)
+        if w.size:
+            res[w] = self._cross(ctx, 1, idx[w], t)
         return res
+
+    _CROSS = (("value", "middle", "swap", "swap_middle"), ("swap", "swap_middle", "value", "middle"))
+    """The two cross comparisons of whole names: left (role, rest) against right (role, rest)."""
+
+    def _cross(self, ctx, k: int, idx: np.ndarray, t: float) -> np.ndarray:
+        """Cross comparison `k` agrees over the pairs `idx`: JW >= t or the same transliteration key. Scores
+        are kept per pair for the call (the swapped levels of several thresholds ask for the same pairs)."""
+        key = f"cross{k}"
+        if key not in ctx.cache:
+            ctx.cache[key] = (np.full(ctx.n, np.nan, dtype=np.float32), np.zeros(ctx.n, dtype=bool))
+        jw, same = ctx.cache[key]
+        todo = idx[np.isnan(jw[idx])]
+        if todo.size:
+            lr, lrest, rr, rrest = self._CROSS[k]
+            jw[todo], same[todo] = self._agree(
+                ctx, self._whole(ctx, "l", lr, lrest, todo), self._whole(ctx, "r", rr, rrest, todo)
+            )
+        return (jw[idx] >= t) | same[idx]
+
+    def _whole(self, ctx, side: str, role: str, rest: str, idx) -> np.ndarray:
+        """The whole names of one side over the pairs `idx` — role + rest joined, spaces removed — as integer
+        keys of the (role, rest) value codes (-1 where the role is missing; `_agree` spells them)."""
+        a = ctx.data[f"{side}_{role}"][idx].astype(np.int64)
+        b = ctx.data[f"{side}_{rest}"][idx].astype(np.int64) if f"{side}_{rest}" in ctx.data else np.full(idx.size, -1)
+        return np.where(a >= 0, a * (len(ctx.data["uniques"]) + 1) + (b + 1), -1)
+
+    def _agree(self, ctx, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(JW score, same transliteration key) of whole names (`_whole` keys); -1 and False where one is
+        missing."""
+        jw = np.full(a.size, -1.0, dtype=np.float32)
+        same = np.zeros(a.size, dtype=bool)
+        w = np.flatnonzero((a >= 0) & (b >= 0))
+        if w.size == 0:
+            return jw, same
+        if "nospace" not in ctx.cache:  # per unique value, once; a last "" for a missing rest
+            ctx.cache["nospace"] = np.array([str(v).replace(" ", "") for v in ctx.data["uniques"]] + [""], dtype=object)
+        nospace, width = ctx.cache["nospace"], len(ctx.data["uniques"]) + 1
+        inv, keys = pd.factorize(np.concatenate([a[w], b[w]]))
+        words = nospace[keys // width] + nospace[keys % width - 1]  # rest -1 + 1 = 0 -> the last slot: ""
+        var = recode(with_missing(per_unique(words, variant_key)))
+        x, y = inv[: w.size], inv[w.size :]
+        jw[w] = cpdist(words[x], words[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
+        same[w] = (var[x] == var[y]) & (var[x] >= 0)
+        return jw, same
 
     def _test_subset(self, lv, idx, ctx):
         u = ctx.data["uniques"]
