@@ -22,7 +22,8 @@ import pytest
 
 from sandbox import services, world
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+# xdist_group "airflow": on a parallel run (`make test`) never beside the other Airflow topology (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420), pytest.mark.xdist_group("airflow")]
 
 ROOT = Path(__file__).resolve().parents[1]
 DAG_IDS = {
