@@ -1,5 +1,5 @@
-"""Shared fixtures: fresh PostgreSQL / MariaDB databases per test session, temp warehouses; the work units of a
-parallel run (`make test`: pytest-xdist, `-n 2 --dist loadgroup`)."""
+"""Shared fixtures: fresh PostgreSQL / MariaDB databases per test session, temp warehouses, the demo run; the work
+units of a parallel run (`make test`: pytest-xdist, `-n 2 --dist loadgroup`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,20 @@ import pytest
 
 from tests.servers import mariadb_database, postgres_database
 
+GROUPS = {
+    # Airflow topologies (api-server, scheduler, dag-processor, workers): one at a time
+    "tests/test_airflow_celery.py": "airflow",
+    "tests/test_airflow_command.py": "airflow",
+    # the readers of the session's `demo` run: on one worker, so that it runs once
+    "tests/test_analyst_path.py": "demo",
+    "tests/test_dags.py::test_demo_runs_end_to_end": "demo",
+}
+"""Tests (module, or module::test) that form one work unit of a parallel run with others; any other test's unit is
+its module."""
 FIRST = (
-    "airflow",  # the xdist group of tests/test_airflow_*.py: Airflow topologies, one at a time
+    "airflow",
     "tests/test_chaos.py",
-    "demo",  # the tests reading the `demo` fixture's run (tests/test_analyst_path.py, tests/test_dags.py)
+    "demo",
     "tests/test_console.py",
     "tests/test_api_schemathesis.py",
     "tests/test_profile_publish.py",
@@ -27,20 +37,39 @@ FIRST = (
 """The longest work units, started first: a long unit started last would leave the other worker idle."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def work_unit(nodeid: str) -> str:
+    """The work unit of a test on a parallel run: its group (GROUPS), else its module. One worker runs a unit's
+    tests in order, so that a module-scoped world is built once."""
+    if nodeid.rfind("@") > nodeid.rfind("]"):  # an `xdist_group` suffix some pytest-xdist versions add
+        nodeid = nodeid[: nodeid.rfind("@")]
+    module, _, name = nodeid.partition("::")
+    return GROUPS.get(f"{module}::{name.split('[')[0]}") or GROUPS.get(module) or module
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with the units of `work_unit`. (pytest-xdist's own loadgroup reads `xdist_group` marks by
+    renaming Item._nodeid, which pytest 9 no longer reads: every test became a unit of its own.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnits(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnits(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """A parallel run's work units: a test module's tests form one unit (run by one worker, in order, so that a
-    module-scoped world is built once), unless marked `xdist_group`; the longest units come first (FIRST). A serial
-    run keeps pytest's order."""
+    """On a worker of a parallel run under `--dist loadgroup`, the longest units first (FIRST): the scheduler hands
+    out units in the order the workers collected them. A serial run keeps pytest's order."""
     if not getattr(config.option, "loadgroup", False):  # set on an xdist worker under --dist loadgroup
         return
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
     def rank(item) -> int:
-        group = item.get_closest_marker("xdist_group").args[0]
-        return FIRST.index(group) if group in FIRST else len(FIRST)
+        unit = work_unit(item.nodeid)
+        return FIRST.index(unit) if unit in FIRST else len(FIRST)
 
     items.sort(key=rank)  # stable: the order within a unit, and of the other units, is kept
 
@@ -90,8 +119,8 @@ class DemoRun:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> DemoRun:
     """`fase demo` as `make demo` runs it (2,000 people, seed 42) in a fresh temporary folder, once per session:
-    its folder and its output. Its tests only read it; on a parallel run they form one work unit (xdist_group
-    "demo"), so that it runs once."""
+    its folder and its output. Its tests only read it; on a parallel run they form one work unit ("demo" in GROUPS),
+    so that it runs once."""
     folder = tmp_path_factory.mktemp("demo")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FASE_"))}
     done = subprocess.run(

@@ -30,8 +30,8 @@ from sandbox import services, world
 from tests.servers import PG_ADMIN_URL, fresh_database, require_server
 from warehouse.models import RAW_TABLES
 
-# xdist_group "airflow": on a parallel run (`make test`) never beside the other Airflow topology (tests/conftest.py)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420), pytest.mark.xdist_group("airflow")]
+# one work unit with the other Airflow topology on a parallel run (`make test`): never both at once (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))

@@ -22,8 +22,8 @@ import pytest
 
 from sandbox import services, world
 
-# xdist_group "airflow": on a parallel run (`make test`) never beside the other Airflow topology (tests/conftest.py)
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420), pytest.mark.xdist_group("airflow")]
+# one work unit with the other Airflow topology on a parallel run (`make test`): never both at once (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parents[1]
 DAG_IDS = {

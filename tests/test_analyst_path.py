@@ -17,9 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FASE = str(Path(sys.executable).with_name("fase"))
 
 
-pytestmark = pytest.mark.xdist_group("demo")  # one work unit with the other readers of the `demo` run
-
-
 @pytest.fixture(scope="module")
 def demo_warehouse(demo) -> str:
     """The warehouse `make demo` leaves (the session's `demo` run, tests/conftest.py)."""

@@ -228,7 +228,6 @@ def test_quality_dag_runs_the_suites_and_builds_data_docs(dags, sandbox):
         assert len(failed) == 1 and "expectations failed" in failed[0].error, failed
 
 
-@pytest.mark.xdist_group("demo")  # one work unit with the other readers of the `demo` run
 def test_demo_runs_end_to_end(demo):
     """`fase demo` in a fresh folder (the session's run, tests/conftest.py): both rounds run, every sync succeeds,
     the report says where to look."""
