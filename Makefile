@@ -40,8 +40,11 @@ demo: install
 airflow: install
 	$(BIN)/fase airflow
 
+# Two pytest-xdist workers (the machine's two cores; `auto` is the same here); a test module is one work unit, the
+# Airflow topologies one between them, the longest first (tests/conftest.py). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 test: install check
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Lint, format, types and layers, in seconds: run it before every commit (`make test` runs it first).
 check: install

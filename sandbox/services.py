@@ -164,14 +164,44 @@ def start_background(folder: Path, fault_rate: float = 0.0) -> dict[str, str]:
     folder = Path(folder)
     stop_background(folder)
     ensure_secrets(folder)
+    spawned = {system: _spawn(folder, system, _default_port(system), fault_rate) for system in ("sat", "polis")}
     procs: dict[str, dict] = {}
-    for system in ("sat", "polis"):
-        port = free_port(DEFAULT_PORTS[system])
-        procs[system] = {"pid": _spawn(folder, system, port, fault_rate).pid, "url": f"http://127.0.0.1:{port}"}
-    for system, info in procs.items():
-        _wait_listening(info["url"], system)
+    for system, proc in spawned.items():
+        port = _own_port(proc, system)
+        if port is None:  # another process took the default port between the check and the child's bind
+            proc = _spawn(folder, system, 0, fault_rate)
+            port = _own_port(proc, system)
+        if port is None:
+            raise RuntimeError(f"{system} simulator exited at start; see its log in {folder}")
+        procs[system] = {"pid": proc.pid, "url": f"http://127.0.0.1:{port}"}
     _pidfile(folder).write_text(json.dumps(procs, indent=2))
     return {s: p["url"] for s, p in procs.items()}
+
+
+def _default_port(system: str) -> int:
+    """The system's usual port when it is free now, else 0 (the child binds any free port the OS picks)."""
+    preferred = DEFAULT_PORTS[system]
+    return preferred if free_port(preferred) == preferred else 0
+
+
+def _own_port(proc: subprocess.Popen, system: str, timeout: float = 15.0) -> int | None:
+    """The port the simulator process `proc` itself listens on (its own socket, never whoever else answers on
+    the port it was given), once it does; None when it exited first (e.g. the port was taken)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return None
+        try:
+            ports = [c.laddr.port for c in psutil.Process(proc.pid).net_connections("tcp") if c.status == "LISTEN"]
+        except psutil.Error:
+            ports = []
+        if ports:
+            return ports[0]
+        time.sleep(0.05)
+    proc.terminate()
+    raise RuntimeError(f"{system} simulator did not start listening within {timeout:.0f} s; see its log")
 
 
 def listening(url: str, timeout: float = 0.5) -> bool:

@@ -158,10 +158,9 @@ def free_port() -> int:
 
 @contextmanager
 def serving(app) -> Iterator[str]:
-    """Serve `app` with uvicorn in a thread on 127.0.0.1; yields the base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
-    )
+    """Serve `app` with uvicorn in a thread on 127.0.0.1, on a port the OS picks as uvicorn binds (no window in
+    which a parallel test could take it); yields the base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -169,8 +168,9 @@ def serving(app) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{server.config.port}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)

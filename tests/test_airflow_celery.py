@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,11 +30,15 @@ from sandbox import services, world
 from tests.servers import PG_ADMIN_URL, fresh_database, require_server
 from warehouse.models import RAW_TABLES
 
+# one work unit with the other Airflow topology on a parallel run (`make test`): never both at once (tests/conftest.py)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
-REDIS_DB = 13  # a Redis database of this test's own; flushed before and after
+REDIS_DB = 13
+REDIS_PREFIX = f"fase_test_celery_{uuid.uuid4().hex[:10]}:"
+"""Every broker key of this run (queues, bindings) carries it: another run of the suite on this machine, at the
+same time, has keys of its own; this run's are deleted afterwards (a FLUSHDB would take the other's queue)."""
 RUN_TIMEOUT = 240
 
 
@@ -46,7 +51,7 @@ def wait_until(
         if found:
             return found
         topology.check_alive()
-        time.sleep(2)
+        time.sleep(0.5)  # a few cheap queries on the metadata database: a finished run is seen within half a second
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{details()}\n{topology.logs()}")
 
 
@@ -93,20 +98,27 @@ class Topology:
                 proc.wait(10)
 
 
-def _redis():
+def _delete_broker_keys() -> None:
     import redis
 
-    return redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    for key in client.scan_iter(REDIS_PREFIX + "*"):
+        client.delete(key)
+    client.close()
 
 
 @pytest.fixture
 def servers():
     require_server("PostgreSQL", "127.0.0.1", 5432)
     require_server("Redis", "127.0.0.1", 6379)
-    _redis().flushdb()
-    with fresh_database(PG_ADMIN_URL, "fase_airflow") as meta_url, fresh_database(PG_ADMIN_URL, "fase_wh") as wh_url:
-        yield meta_url, wh_url
-    _redis().flushdb()
+    try:
+        with (
+            fresh_database(PG_ADMIN_URL, "fase_airflow") as meta_url,
+            fresh_database(PG_ADMIN_URL, "fase_wh") as wh_url,
+        ):
+            yield meta_url, wh_url
+    finally:
+        _delete_broker_keys()
 
 
 @pytest.fixture
@@ -147,6 +159,7 @@ def airflow_environment(home: Path, meta_url: str, config: str) -> dict[str, str
                 "postgresql+psycopg://", "postgresql+psycopg_async://"
             ),
             "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": REDIS_PREFIX,
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + meta,
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),

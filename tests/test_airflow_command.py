@@ -22,6 +22,7 @@ import pytest
 
 from sandbox import services, world
 
+# one work unit with the other Airflow topology on a parallel run (`make test`): never both at once (tests/conftest.py)
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parents[1]

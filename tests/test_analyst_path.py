@@ -18,20 +18,10 @@ FASE = str(Path(sys.executable).with_name("fase"))
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory) -> str:
-    """The warehouse `make demo` leaves, built in a temporary folder."""
-    folder = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FASE_"))}
-    done = subprocess.run(
-        [FASE, "demo", "--size", "2000", "--seed", "42"],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return f"sqlite:///{folder / 'var' / 'warehouse.db'}"
+def demo_warehouse(demo) -> str:
+    """The warehouse `make demo` leaves (the session's `demo` run, tests/conftest.py)."""
+    assert demo.done.returncode == 0, demo.done.stdout[-3000:] + demo.done.stderr[-3000:]
+    return demo.warehouse_url
 
 
 def readme_tables(url: str, readme: Path):

@@ -228,24 +228,17 @@ def test_quality_dag_runs_the_suites_and_builds_data_docs(dags, sandbox):
         assert len(failed) == 1 and "expectations failed" in failed[0].error, failed
 
 
-def test_demo_runs_end_to_end(tmp_path):
-    """`fase demo` in a fresh folder: both rounds run, every sync succeeds, the report says where to look."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FASE_"))}
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("fase")), "demo", "--size", "150", "--seed", "3"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def test_demo_runs_end_to_end(demo):
+    """`fase demo` in a fresh folder (the session's run, tests/conftest.py): both rounds run, every sync succeeds,
+    the report says where to look."""
+    done, folder = demo.done, demo.folder
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert "Round 1: initial load" in out and "Round 2: incremental" in out and "Where to look next" in out
     for system in SYSTEMS:
         assert len(re.findall(rf"fase_sync_{system} +success", out)) == 2, out
     assert "FAILED" not in out, out
-    assert (tmp_path / "var" / "warehouse.db").exists() and (tmp_path / "var" / "sandbox" / "hub.yaml").exists()
+    assert (folder / "var" / "warehouse.db").exists() and (folder / "var" / "sandbox" / "hub.yaml").exists()
 
 
 def test_a_database_error_reaches_the_task_log_scrubbed(monkeypatch, tmp_path):
