@@ -16,8 +16,11 @@ processes used (user + system, from /proc) divided by the requests answered.
 Load: `wrk` (Debian package `wrk`), one process per endpoint running together, each pacing its connections
 (Lua `delay()`) so that together they start about --rate requests a second: 40% merged record by beneficiary id,
 20% lookup by codice fiscale, 20% search by surname and birth date, 20% change feed pages of 100 from random
-cursors. wrk paces each connection after its previous answer (closed per connection): with 1 s between requests
-per connection and answers well under a second it behaves as an open loop; the achieved rates are printed.
+cursors. wrk paces each connection after its previous answer (closed per connection) by a random wait of mean 1 s
+(exponential, seeded, cut at 4 s: uvicorn closes connections idle for 5 s, and wrk counts a request racing that
+close as an error where a pooled HTTP client would retry): with answers well under a second the requests of all connections arrive as a Poisson stream,
+an open loop (a fixed wait would keep the first second's burst of every connection at once forever, and measure the
+queue of that burst); the achieved rates are printed.
 Prints per endpoint: requests, req/s, p50/p95/p99 latency, errors (non-2xx/3xx, socket errors, timeouts).
 """
 
@@ -397,9 +400,16 @@ LUA = """
 local requests = {requests}
 local headers = {headers}
 local interval = {interval}
+local seed = {seed}
 local i = 0
-function init(args) i = math.random(1, #requests) end
-function delay() return interval end
+function init(args)
+  math.randomseed(seed)
+  i = math.random(1, #requests)
+end
+function delay()
+  if interval == 0 then return 0 end
+  return math.min(math.floor(-math.log(1 - math.random()) * interval), {longest})
+end
 function request()
   i = i % #requests + 1
   local r = requests[i]
@@ -422,7 +432,9 @@ def _lua_string(text: str) -> str:
 
 
 def lua_script(folder: Path, name: str, reqs: list[dict], headers: dict[str, str], interval_ms: int) -> Path:
-    """A wrk script cycling through `reqs`, each connection waiting `interval_ms` between requests."""
+    """A wrk script cycling through `reqs`, each connection waiting a random time of mean `interval_ms` (exponential,
+    also before its first request) between an answer and its next request: the connections' requests arrive as a
+    Poisson stream instead of the synchronised bursts a fixed interval keeps forever (0: no wait, a closed loop)."""
     rows = ",\n".join(
         "{method=" + _lua_string(r["method"]) + ", path=" + _lua_string(r["path"])
         + (", body=" + _lua_string(r["body"]) if "body" in r else "") + "}"
@@ -430,7 +442,8 @@ def lua_script(folder: Path, name: str, reqs: list[dict], headers: dict[str, str
     )  # fmt: skip
     head = "{" + ", ".join(f"[{_lua_string(k)}]={_lua_string(v)}" for k, v in headers.items()) + "}"
     path = folder / f"{name}.lua"
-    path.write_text(LUA.format(requests="{" + rows + "}", headers=head, interval=interval_ms))
+    seed = sum(name.encode())  # each script its own random stream (wrk's Lua would give all the same)
+    path.write_text(LUA.format(requests="{" + rows + "}", headers=head, interval=interval_ms, seed=seed, longest=4 * interval_ms))
     return path
 
 
