@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine, make_url
 
 from api import console, errors, openapi
-from api.audit import AuditMiddleware
+from api.audit import AuditMiddleware, PostgresAuditWriter, audit_writer
 from api.clients import KeyVerifier
 from api.ratelimit import RateLimiter, RedisRateLimiter, make_limiter
 from api.routes import beneficiaries, feed, health, lookup
@@ -64,6 +65,15 @@ class Services:
     limiter: RateLimiter | RedisRateLimiter
     pseudonym: Pseudonymiser
     head: str | None
+    audit: PostgresAuditWriter | None
+    """PostgreSQL: the audit rows' connection on the event loop (closed at shutdown)."""
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    if app.state.services.audit is not None:
+        await app.state.services.audit.close()
 
 
 def _engine_and_keys(source: HubConfig | Engine | str) -> tuple[Engine, str | None, str | None]:
@@ -129,9 +139,11 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=_lifespan,
     )
     reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-    app.state.services = Services(engine, reader, KeyVerifier(reader), limiter, Pseudonymiser(key), head)
+    writer = audit_writer(engine)
+    app.state.services = Services(engine, reader, KeyVerifier(reader), limiter, Pseudonymiser(key), head, writer)
     errors.install(app)
     openapi.install(app)
     for module in (beneficiaries, lookup, feed, health):
@@ -139,6 +151,6 @@ def create_app(
     _docs(app)
     data_docs = Path(source.data_dir).resolve() / "data_docs" if isinstance(source, HubConfig) else None
     console.install(app, engine, secret=console_secret or env_secret, data_docs=data_docs, truth=truth)
-    app.add_middleware(AuditMiddleware, engine=engine)
+    app.add_middleware(AuditMiddleware, engine=engine, writer=writer)
     app.add_middleware(errors.CatchAllMiddleware)
     return app

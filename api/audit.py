@@ -124,23 +124,36 @@ class PostgresAuditWriter:
         async with self._conn.transaction():
             await self._conn.cursor().executemany(INSERT, rows)
 
+    async def close(self) -> None:
+        """Close the connection (the app's shutdown): its backend ends now, not when the process does."""
+        if self._conn is not None and self._loop is asyncio.get_running_loop():
+            await self._conn.close()
+        self._conn = None
+
+
+def audit_writer(engine: Engine) -> PostgresAuditWriter | None:
+    """The event loop's audit writer on PostgreSQL; None elsewhere (SQLite: ``audit_chain.append`` in a thread)."""
+    return PostgresAuditWriter(engine) if engine.dialect.name == "postgresql" else None
+
+
+def _insert() -> str:
+    """The INSERT of a row as ``audit_rows`` makes it: the fields its hash covers but those the trigger assigns
+    (id, hashes); its timestamp aware UTC, as UTCDateTime binds it on PostgreSQL."""
+    names = [name for name in (*audit_chain.CHAINED, *audit_chain.OPTIONAL) if name != "audit_id"]
+    return f"INSERT INTO {api_audit.name} ({', '.join(names)}) VALUES ({', '.join(f'%({n})s' for n in names)})"
+
 
 AUDIT_CONNECTION = "fase-api-audit"
 """The audit writer's application_name: an operator finds its connections in pg_stat_activity by it."""
-INSERT = (
-    "INSERT INTO api_audit (at, method, path, outcome, client_id, role, purpose, user_id, location, detail, "
-    "beneficiary_id, beneficiary_ids) VALUES (%(at)s, %(method)s, %(path)s, %(outcome)s, %(client_id)s, %(role)s, "
-    "%(purpose)s, %(user_id)s, %(location)s, %(detail)s, %(beneficiary_id)s, %(beneficiary_ids)s)"
-)
-"""The audit row as ``audit_rows`` makes it (its timestamp aware UTC, as UTCDateTime binds it on PostgreSQL)."""
+INSERT = _insert()
 
 
 class AuditMiddleware:
-    """ASGI middleware writing the audit rows of a request before its response is sent."""
+    """ASGI middleware writing the audit rows of a request before its response is sent (through `writer` when
+    given, else ``audit_chain.append``)."""
 
-    def __init__(self, app, engine: Engine):
-        self.app, self.engine = app, engine
-        self._postgres = PostgresAuditWriter(engine) if engine.dialect.name == "postgresql" else None
+    def __init__(self, app, engine: Engine, writer: PostgresAuditWriter | None = None):
+        self.app, self.engine, self._postgres = app, engine, writer
 
     async def write(self, rows: list[dict]) -> None:
         """The request's rows, chained, all or none (a search's rows together)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 import requests
@@ -528,6 +529,28 @@ def test_audit_writer_survives_a_closed_connection(world):
     after = world.rows(sa.select(AUDIT.c.path, AUDIT.c.outcome).where(AUDIT.c.audit_id > before))
     assert [tuple(r) for r in after] == [(path, 200)]
     assert audit_chain.verify(world.engine).intact
+
+
+def test_audit_writer_closes_its_connection_at_shutdown(world):
+    """PostgreSQL: an app that stops closes its audit connection (its backend does not outlive the app)."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("the asyncio audit writer is PostgreSQL's")
+
+    def audit_backends() -> int:
+        query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND datname = current_database()"
+        return world.scalar(sa.text(query).bindparams(name=AUDIT_CONNECTION))
+
+    before = audit_backends()
+    app = create_app(world.engine, pseudonym_key="test-pseudonym-key")  # kept: its connection is not garbage
+    with serving(app) as base:
+        key = world.keys["cw"]
+        answer = requests.get(f"{base}/v1/beneficiaries/{world.cases['survivor']}", headers={"X-API-Key": key})
+        assert answer.status_code == 200
+        assert audit_backends() == before + 1
+    deadline = time.monotonic() + 10
+    while audit_backends() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert audit_backends() == before
 
 
 def test_every_failure_is_a_problem_document(world, monkeypatch):
