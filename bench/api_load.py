@@ -443,7 +443,9 @@ def lua_script(folder: Path, name: str, reqs: list[dict], headers: dict[str, str
     head = "{" + ", ".join(f"[{_lua_string(k)}]={_lua_string(v)}" for k, v in headers.items()) + "}"
     path = folder / f"{name}.lua"
     seed = sum(name.encode())  # each script its own random stream (wrk's Lua would give all the same)
-    path.write_text(LUA.format(requests="{" + rows + "}", headers=head, interval=interval_ms, seed=seed, longest=4 * interval_ms))
+    path.write_text(
+        LUA.format(requests="{" + rows + "}", headers=head, interval=interval_ms, seed=seed, longest=4 * interval_ms)
+    )
     return path
 
 
