@@ -45,7 +45,7 @@ from matching.scoring import FittedModel, level_frequencies
 from matching.settings import LinkageSettings, load_settings
 from matching.store import LinkageRecord
 from matching.training import train_model
-from matching.work import Work, changed_records, load_work, plan_work, run_records, save_work
+from matching.work import Work, changed_records, load_work, plan_work, run_records, save_work, staging_signature
 from progress import track
 from warehouse import locks
 from warehouse.runs import begin_run, fail_run, finish_run, lock_scope
@@ -299,7 +299,7 @@ class LinkageRun:
         )
         try:
             with self.engine.begin() as conn:
-                summary = finalize_run(conn, self.record)
+                summary = finalize_run(conn, self.record, self._planned_records(conn))
                 store.prune_pairs(conn, KEEP_PAIR_RUNS)
         except BaseException as exc:
             held.stop_heartbeat()
@@ -312,6 +312,14 @@ class LinkageRun:
         held.release()
         self._held = None
         return summary
+
+    def _planned_records(self, conn) -> pd.DataFrame | None:
+        """The records this process's plan read, when staging has not changed since (finalising then reads
+        stg_person no more); else None."""
+        work = self._work
+        if work is None or work.staged is None or staging_signature(conn, self.settings) != work.staged:
+            return None
+        return work.records
 
     def abort(self, exc: BaseException) -> None:
         """Record the run failed and free its lock (a step of this process failed)."""
@@ -340,12 +348,14 @@ def _plan(
             reasons.append("refit asked")
         fit = bool(reasons)
         effective = "full" if fit or mode == "full" else "incremental"
+        staged = staging_signature(conn, settings)
         records = run_records(conn, settings)
         crosswalk = store.read_crosswalk(conn).index
         changed = None
         if effective == "incremental" and prev is not None:
             changed = changed_records(records, set(prev.metrics.get("staging_runs", [])), crosswalk)
         work = plan_work(conn, settings, changed, records)
+        work.staged = staged
     t_block = time.perf_counter() - t0
     t = time.perf_counter()
     model = fit_model(work) if fit or prev is None else prev.model  # no previous run: `fit` is set
