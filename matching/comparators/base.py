@@ -122,10 +122,9 @@ def bool_masks(x: Any) -> tuple[np.ndarray, np.ndarray]:
 def isin_values(x: Any, values) -> np.ndarray:
     """Membership test that stays on integer codes for categoricals."""
     a = as_array(x)
-    if isinstance(a, pd.Categorical):
-        wanted = set(values)
-        hit = [i for i, c in enumerate(a.categories) if c in wanted]
-        return np.isin(np.asarray(a.codes), hit)
+    if isinstance(a, pd.Categorical):  # the categories' hash table is built once per vocabulary, then reused
+        hit = a.categories.get_indexer(list(values))
+        return np.isin(np.asarray(a.codes), hit[hit >= 0])
     return np.isin(np.asarray(a, dtype=object), list(values))
 
 
