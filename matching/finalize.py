@@ -268,10 +268,10 @@ def finalize_run(conn: Connection, run: LinkageRecord, planned: pd.DataFrame | N
 
     t = time.perf_counter()
     bens = store.read_beneficiaries(conn)
-    known = {
-        b: Known(s, m, int(r or 0))
-        for b, s, m, r in zip(bens["beneficiary_id"], bens["status"], bens["merged_into"], bens["created_run_id"])
-    }
+    runs = bens["created_run_id"].fillna(0).astype(np.int64).tolist()
+    known = dict(
+        zip(bens["beneficiary_id"].tolist(), map(Known, bens["status"].tolist(), bens["merged_into"].tolist(), runs))
+    )
     assignment = assign_ids(rr.keys, cres.labels, rr.crosswalk["beneficiary_id"], known)
     prob = record_probability(len(rr.keys), pi, pj, pairs["probability"].to_numpy(), decision, cres.labels)
     store.write_beneficiaries(conn, run.run_id, now, assignment, bens)

@@ -72,6 +72,8 @@ def settings_fingerprint(settings: LinkageSettings) -> str:
 # =========================================================================== partitions
 def partition_of(keys: np.ndarray, i: np.ndarray, n_partitions: int) -> np.ndarray:
     """Bucket of each pair: crc32 of its first record's key, modulo the partition count."""
+    if n_partitions == 1:  # every pair in the one bucket: no key to hash
+        return np.zeros(len(i), dtype=np.int64)
     h = np.fromiter((zlib.crc32(k.encode()) for k in keys), dtype=np.int64, count=len(keys))
     return (h[i] % n_partitions).astype(np.int64)
 
