@@ -154,21 +154,23 @@ class _Claims:
 
 
 def _claims(df: pd.DataFrame, first_key: pd.Series) -> _Claims:
-    """Each previous id claims the cluster holding most of its records (ties: the smallest founding key)."""
+    """Each previous id claims the cluster holding most of its records (ties: the smallest founding key). Only
+    the ids whose records lie in several clusters are sorted to find it (the others claim their one cluster)."""
     held = df[df["prev"].notna()]
     claims = _Claims()
     if len(held):
         ov = held.groupby(["prev", "label"], sort=False).size().rename("n").reset_index()
-        ov["fk"] = first_key.reindex(ov["label"]).to_numpy()
-        ov = ov.sort_values(["prev", "n", "fk"], ascending=[True, False, True], kind="stable")
-        best = ov.drop_duplicates("prev")
+        apart = ov["prev"].duplicated(keep=False).to_numpy()
+        parts = ov[apart].assign(fk=first_key.reindex(ov["label"][apart]).to_numpy())
+        parts = parts.sort_values(["prev", "n", "fk"], ascending=[True, False, True], kind="stable")
+        best = pd.concat([ov[~apart], parts.drop_duplicates("prev")], ignore_index=True)
         several = best["label"].duplicated(keep=False).to_numpy()
         sole = best[~several]
         claims.sole = dict(zip(sole["label"].tolist(), sole["prev"].tolist()))
-        for pid, lab in zip(best["prev"][several].tolist(), best["label"][several].tolist()):
+        contested = best[several].sort_values("prev", kind="stable")
+        for pid, lab in zip(contested["prev"].tolist(), contested["label"].tolist()):
             claims.contested.setdefault(lab, []).append(pid)
-        apart = ov[ov["prev"].duplicated(keep=False).to_numpy()]
-        for pid, lab in zip(apart["prev"].tolist(), apart["label"].tolist()):
+        for pid, lab in zip(parts["prev"].tolist(), parts["label"].tolist()):
             claims.scattered.setdefault(pid, []).append(lab)
     return claims
 
