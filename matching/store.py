@@ -133,9 +133,25 @@ def read_persons(
     df.index = pd.Index(keys_of(df), name="record_key")
     if compact:
         for c in df.columns:
-            if df[c].dtype == object and df[c].nunique(dropna=True) <= len(df) // 2:
-                df[c] = df[c].astype("category")
+            if df[c].dtype == object:
+                df[c] = _compacted(df[c])
     return df.sort_index(kind="stable")
+
+
+def _compacted(col: pd.Series) -> pd.Series:
+    """`col` as a Categorical when its values repeat (at most half as many distinct values as rows), else as it is:
+    one factorisation decides and builds it, categories sorted as `astype("category")` sorts them."""
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object))
+    if len(uniques) > len(col) // 2:
+        return col
+    try:
+        order = np.argsort(uniques, kind="stable")
+    except TypeError:  # values that do not sort: as pandas takes them
+        return col.astype("category")
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order], rank[-1] = np.arange(len(order)), -1  # a missing value's code -1 stays -1
+    categorical = pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(uniques[order]))
+    return pd.Series(categorical, index=col.index, name=col.name)
 
 
 class _connect:
