@@ -1,6 +1,7 @@
 """The last step of a linkage run: from the run's scored pairs to beneficiaries, in one transaction.
 
-    run_records      the records of the run (staged before its plan, plus known records restaged since),
+    run_records      the records of the run (staged before its plan, plus known records restaged since: the
+                     plan's own frame when this process planned the run and staging has not changed since),
                      which changed, which left staging
     carry forward    (incremental) the previous run's pairs between records that did not change
     cluster          every pair of the run under the hard constraints and the review decisions

@@ -247,14 +247,14 @@ def pair_columns(a: str, b: str) -> dict:
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict], chunk: int = WRITE_CHUNK) -> int:
     """Insert `rows` (dicts by column name, the same columns in each) in bulk, in the connection's transaction:
-    COPY on PostgreSQL through psycopg, else executemany in chunks of `chunk` (SQLAlchemy batches the rows
-    into multi-row INSERTs where the driver allows). Returns the number of rows."""
+    COPY on PostgreSQL through psycopg, the driver's executemany on SQLite, else executemany in chunks of `chunk`
+    (SQLAlchemy batches the rows into multi-row INSERTs where the driver allows). Returns the number of rows."""
     if not rows:
         return 0
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         _copy_rows(conn, table, rows)
         return len(rows)
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite" and conn.dialect.paramstyle == "qmark":
         _sqlite_rows(conn, table, rows, chunk)
         return len(rows)
     for start in range(0, len(rows), chunk):
