@@ -73,31 +73,55 @@ def _codes_of(values) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniq)
 
 
-def pass_keys(df: pd.DataFrame, keys: list) -> tuple[np.ndarray, np.ndarray]:
-    """Long table (record position, key code) of one pass; a record may carry several keys."""
+class KeyCodes:
+    """Key codes of one frame's columns, each computed once: the passes of a blocking share their keys (birth
+    year, phonetic surname...), and a column that is not a Categorical is factorised anew at every use."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self._memo: dict = {}
+
+    def column(self, name: str) -> tuple[np.ndarray, int]:
+        """Codes of a column (-1 missing) and the number of distinct values."""
+        if name not in self._memo:
+            self._memo[name] = _codes_of(self.df[name])
+        return self._memo[name]
+
+    def shared(self, names: list[str]) -> np.ndarray:
+        """Codes of alternative columns in one vocabulary: a (len(names), rows) matrix."""
+        key = tuple(names)
+        if key not in self._memo:
+            vals = np.concatenate([np.asarray(as_array(self.df[a]), dtype=object) for a in names])
+            cc, _ = pd.factorize(vals, use_na_sentinel=True)
+            self._memo[key] = cc.reshape(len(names), len(self.df))
+        return self._memo[key]
+
+
+def pass_keys(df: pd.DataFrame, keys: list, codes: KeyCodes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Long table (record position, key code) of one pass; a record may carry several keys. `codes`: the
+    frame's key codes, shared by the passes of one blocking."""
+    codes = codes or KeyCodes(df)
     n = len(df)
     rec = np.arange(n, dtype=np.int64)
     code = np.zeros(n, dtype=np.int64)
     for key in keys:
         alts = key if isinstance(key, list) else [key]
         if len(alts) == 1:
-            c, _ = _codes_of(df[alts[0]])
+            c, _ = codes.column(alts[0])
             c = c[rec]
             ok = c >= 0
             rec, code, c = rec[ok], code[ok], c[ok]
             combined = code * (c.max() + 1 if c.size else 1) + c
         else:
             # alternatives share one vocabulary
-            vals = np.concatenate([np.asarray(as_array(df[a]), dtype=object) for a in alts])
-            cc, _ = pd.factorize(vals, use_na_sentinel=True)
-            cc = cc.reshape(len(alts), n)
-            recs, codes = [], []
+            cc = codes.shared(alts)
+            recs, combos = [], []
             for k in range(len(alts)):
                 ck = cc[k][rec]
                 ok = ck >= 0
                 recs.append(rec[ok])
-                codes.append(code[ok] * (cc.max(initial=-1) + 1) + ck[ok])
-            rec, combined = np.concatenate(recs), np.concatenate(codes)
+                combos.append(code[ok] * (cc.max(initial=-1) + 1) + ck[ok])
+            rec, combined = np.concatenate(recs), np.concatenate(combos)
         code = pd.factorize(combined)[0].astype(np.int64) if combined.size else combined
     if len(rec):
         both = pd.factorize(code * n + rec)[1]
@@ -159,10 +183,13 @@ def _cross_pairs(rec, code, side, cap, st: PassStats):
     return rec_s[left], rec_s[right]
 
 
-def block_pass(df: pd.DataFrame, bpass: BlockingPass, cap: int, side: np.ndarray | None = None):
-    """(i, j, stats) of one pass over a (prepared) frame; `side` switches to link mode."""
+def block_pass(
+    df: pd.DataFrame, bpass: BlockingPass, cap: int, side: np.ndarray | None = None, codes: KeyCodes | None = None
+):
+    """(i, j, stats) of one pass over a (prepared) frame; `side` switches to link mode; `codes` as `pass_keys`
+    takes them."""
     st = PassStats(bpass.name)
-    rec, code = pass_keys(df, bpass.keys)
+    rec, code = pass_keys(df, bpass.keys, codes)
     cap = bpass.max_block_pairs or cap
     if bpass.only_if_missing and side is None:
         # records lacking the column pair with each other and with every other record of their block
@@ -210,8 +237,9 @@ def iter_pass_pairs(
     """One pass at a time: the pass, its pairs as sorted unique int64 keys `i * len(df) + j` (i < j; in link
     mode i is the left record), and its stats. Only one pass's pairs are held at a time."""
     n = len(df)
+    codes = KeyCodes(df)
     for bp in passes or settings.blocking.passes:
-        i, j, st = block_pass(df, bp, settings.blocking.max_block_pairs, side)
+        i, j, st = block_pass(df, bp, settings.blocking.max_block_pairs, side, codes)
         keys = _sorted_unique(i * n + j)
         st.pairs = int(keys.size)  # a pair that two alternatives of a record find counts once
         yield bp, keys, st

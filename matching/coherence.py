@@ -60,8 +60,9 @@ class StrongAttributes:
         date = np.where(date >= 0, date, _code_dates(records, spec))
         sex = np.zeros(n, dtype=np.int8)
         if spec.sex and spec.sex in records.columns:
-            s = records[spec.sex].astype(object).map(lambda v: SEX_CODES.get(str(v).strip().upper(), 0))
-            sex = s.to_numpy(dtype=np.int8)
+            codes, values = pd.factorize(records[spec.sex].astype(object), use_na_sentinel=True)
+            per_value = [SEX_CODES.get(str(v).strip().upper(), 0) for v in values]
+            sex = np.array(per_value + [0], dtype=np.int8)[codes]  # a missing value's code -1: the last, unknown
         return cls(date, sex, dates(spec.born_after), dates(spec.born_before))
 
     def summary(self, r: int) -> Summary:

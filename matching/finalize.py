@@ -1,6 +1,7 @@
 """The last step of a linkage run: from the run's scored pairs to beneficiaries, in one transaction.
 
-    run_records      the records of the run (staged before its plan, plus known records restaged since),
+    run_records      the records of the run (staged before its plan, plus known records restaged since: the
+                     plan's own frame when this process planned the run and staging has not changed since),
                      which changed, which left staging
     carry forward    (incremental) the previous run's pairs between records that did not change
     cluster          every pair of the run under the hard constraints and the review decisions
@@ -24,7 +25,7 @@ from matching import store
 from matching.clustering import AUTO_LINK, BRIDGE, REVIEW, SKIPPED, ClusterResult
 from matching.engine import constrained_clusters
 from matching.identity import Assignment, Known, assign_ids
-from matching.implied_birth import with_birth_bounds
+from matching.implied_birth import BOUND_COLUMNS, with_birth_bounds
 from matching.review import evidence_from, open_review_items
 from matching.scoring import FittedModel
 from matching.settings import LinkageSettings
@@ -45,7 +46,8 @@ class RunRecords:
     crosswalk: pd.DataFrame  # the crosswalk before this run
 
 
-def run_records(conn: Connection, run: LinkageRecord, settings: LinkageSettings) -> RunRecords:
+def constraint_columns(settings: LinkageSettings) -> list[str]:
+    """The stg_person columns finalising reads: key, staging run, the constraints' and the strong attributes'."""
     con = settings.constraints
     cols = [
         "source_system",
@@ -57,9 +59,22 @@ def run_records(conn: Connection, run: LinkageRecord, settings: LinkageSettings)
         *con.double_registration_columns,
         *strong_columns(settings),
     ]
-    recs = store.read_persons(conn, settings, columns=[c for c in dict.fromkeys(cols) if c], compact=True)
-    if con.coherence is not None:
-        recs = with_birth_bounds(recs, settings, conn)
+    return [c for c in dict.fromkeys(cols) if c]
+
+
+def run_records(
+    conn: Connection, run: LinkageRecord, settings: LinkageSettings, planned: pd.DataFrame | None = None
+) -> RunRecords:
+    """The run's records (`planned`: the plan's frame of stg_person, when staging has not changed since the plan,
+    instead of reading it again), which changed, which left staging, and the crosswalk before the run."""
+    cols = constraint_columns(settings)
+    coherent = settings.constraints.coherence is not None
+    if planned is not None:
+        recs = planned[cols + [c for c in BOUND_COLUMNS if coherent and c in planned.columns]]
+    else:
+        recs = store.read_persons(conn, settings, columns=cols, compact=True)
+        if coherent:
+            recs = with_birth_bounds(recs, settings, conn)
     xw = store.read_crosswalk(conn)
     in_plan = recs["run_id"].isin(run.metrics["staging_runs"]).to_numpy()
     recs = recs[in_plan | recs.index.isin(xw.index)]
@@ -189,14 +204,14 @@ def review_rows(
     return rows
 
 
-def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
+def finalize_run(conn: Connection, run: LinkageRecord, planned: pd.DataFrame | None = None) -> dict:
     """Cluster the run's pairs, assign stable ids and write the identity layer; returns the run summary
-    (the run's metrics are updated in linkage_run)."""
+    (the run's metrics are updated in linkage_run). `planned`: as `run_records` takes it."""
     t0 = time.perf_counter()
     settings = LinkageSettings.model_validate(run.settings)
     th = settings.thresholds
     now = utcnow()
-    rr = run_records(conn, run, settings)
+    rr = run_records(conn, run, settings, planned)
     carried = 0
     if run.mode != "full" and run.metrics.get("previous_run"):
         carried = store.carry_forward_pairs(
@@ -254,10 +269,10 @@ def finalize_run(conn: Connection, run: LinkageRecord) -> dict:
 
     t = time.perf_counter()
     bens = store.read_beneficiaries(conn)
-    known = {
-        b: Known(s, m, int(r or 0))
-        for b, s, m, r in zip(bens["beneficiary_id"], bens["status"], bens["merged_into"], bens["created_run_id"])
-    }
+    runs = bens["created_run_id"].fillna(0).astype(np.int64).tolist()
+    known = dict(
+        zip(bens["beneficiary_id"].tolist(), map(Known, bens["status"].tolist(), bens["merged_into"].tolist(), runs))
+    )
     assignment = assign_ids(rr.keys, cres.labels, rr.crosswalk["beneficiary_id"], known)
     prob = record_probability(len(rr.keys), pi, pj, pairs["probability"].to_numpy(), decision, cres.labels)
     store.write_beneficiaries(conn, run.run_id, now, assignment, bens)

@@ -39,7 +39,8 @@ def mint_id(founding_key: str, salt: int = 0) -> str:
     """Deterministic, opaque id of a cluster founded by `founding_key` (salt > 0 after a collision)."""
     raw = founding_key if salt == 0 else f"{founding_key}#{salt}"
     digest = hashlib.sha256(raw.encode("utf-8")).digest()
-    return ID_PREFIX + base64.b32encode(digest).decode("ascii")[:ID_CHARS]
+    # base32 spells each 5 bytes in 8 characters on their own: the first 10 bytes give the first 16 characters
+    return ID_PREFIX + base64.b32encode(digest[:10]).decode("ascii")[:ID_CHARS]
 
 
 @dataclass
@@ -104,16 +105,16 @@ def assign_ids(keys, labels, previous: Mapping[str, str] | pd.Series, known: Map
     prev = pd.Series(previous, dtype=object) if not isinstance(previous, pd.Series) else previous
     df = _records(keys, labels, prev)
     first_key = df.groupby("label", sort=False)["key"].first()  # founding (smallest) key per cluster
-    claimant, parts_of = _claims(df, first_key)
+    claims = _claims(df, first_key)
 
     result = Assignment(crosswalk=pd.Series(dtype=object), members={})
-    label_id = _settle_claims(claimant, known, result)
+    label_id = _settle_claims(claims, known, result)
     _name_unclaimed(df, first_key, label_id, known, result)
 
     df["bid"] = df["label"].map(label_id)
     result.crosswalk = pd.Series(df["bid"].to_numpy(), index=df["key"].to_numpy(), dtype=object)
     result.members = _members(df["bid"].to_numpy(dtype=object), df["key"].to_numpy(dtype=object))
-    result.split = _splits(parts_of, label_id)
+    result.split = _splits(claims.scattered, label_id)
     result.updated = _updated(result, _touched(df, prev))
     # retired: previous ids without any current record
     current = set(df["prev"].dropna())
@@ -143,34 +144,48 @@ def _records(keys, labels, prev: pd.Series) -> pd.DataFrame:
     return df.sort_values("key", kind="stable")
 
 
-def _claims(df: pd.DataFrame, first_key: pd.Series) -> tuple[dict[object, list[str]], dict[str, list[object]]]:
-    """Each previous id claims the cluster holding most of its records (ties: the smallest founding key).
-    Returns (cluster label -> the ids claiming it, previous id -> every cluster holding its records)."""
+@dataclass
+class _Claims:
+    """What the previous ids claim: each cluster claimed by one id (label -> id), each cluster claimed by several
+    (label -> the ids), and the ids whose records lie in several clusters (id -> the labels of those)."""
+
+    sole: dict[object, str] = field(default_factory=dict)
+    contested: dict[object, list[str]] = field(default_factory=dict)
+    scattered: dict[str, list[object]] = field(default_factory=dict)
+
+
+def _claims(df: pd.DataFrame, first_key: pd.Series) -> _Claims:
+    """Each previous id claims the cluster holding most of its records (ties: the smallest founding key). Only
+    the ids whose records lie in several clusters are sorted to find it (the others claim their one cluster)."""
     held = df[df["prev"].notna()]
-    claimant: dict[object, list[str]] = {}
-    parts_of: dict[str, list[object]] = {}
+    claims = _Claims()
     if len(held):
         ov = held.groupby(["prev", "label"], sort=False).size().rename("n").reset_index()
-        ov["fk"] = first_key.reindex(ov["label"]).to_numpy()
-        ov = ov.sort_values(["prev", "n", "fk"], ascending=[True, False, True], kind="stable")
-        best = ov.drop_duplicates("prev")
-        for pid, lab in zip(best["prev"].tolist(), best["label"].tolist()):
-            claimant.setdefault(lab, []).append(pid)
-        for pid, lab in zip(ov["prev"].tolist(), ov["label"].tolist()):
-            parts_of.setdefault(pid, []).append(lab)
-    return claimant, parts_of
+        apart = ov["prev"].duplicated(keep=False).to_numpy()
+        parts = ov[apart].assign(fk=first_key.reindex(ov["label"][apart]).to_numpy())
+        parts = parts.sort_values(["prev", "n", "fk"], ascending=[True, False, True], kind="stable")
+        best = pd.concat([ov[~apart], parts.drop_duplicates("prev")], ignore_index=True)
+        several = best["label"].duplicated(keep=False).to_numpy()
+        sole = best[~several]
+        claims.sole = dict(zip(sole["label"].tolist(), sole["prev"].tolist()))
+        contested = best[several].sort_values("prev", kind="stable")
+        for pid, lab in zip(contested["prev"].tolist(), contested["label"].tolist()):
+            claims.contested.setdefault(lab, []).append(pid)
+        for pid, lab in zip(parts["prev"].tolist(), parts["label"].tolist()):
+            claims.scattered.setdefault(pid, []).append(lab)
+    return claims
 
 
-def _settle_claims(claimant: dict[object, list[str]], known: Mapping[str, Known], result: Assignment) -> dict:
-    """Cluster label -> id for the claimed clusters: the oldest claimant (created in the earliest run, ties by
-    id) survives; the other claimants are recorded in `result.merged`."""
+def _settle_claims(claims: _Claims, known: Mapping[str, Known], result: Assignment) -> dict:
+    """Cluster label -> id for the claimed clusters: a sole claimant keeps its cluster; of several, the oldest
+    (created in the earliest run, ties by id) survives and the others are recorded in `result.merged`."""
 
     def age(b: str):
         k = known.get(b)
         return (k.created_run_id if k else 0, b)
 
-    label_id: dict[object, str] = {}
-    for lab, ids in claimant.items():
+    label_id: dict[object, str] = dict(claims.sole)
+    for lab, ids in claims.contested.items():
         ids = sorted(ids, key=age)
         label_id[lab] = ids[0]
         for other in ids[1:]:
@@ -225,10 +240,11 @@ def _mint_unissued(founding_key: str, issued: set[str]) -> str:
     raise RuntimeError(f"cannot mint an id for {founding_key}")  # pragma: no cover - 50 collisions of 60-bit hashes
 
 
-def _splits(parts_of: dict[str, list[object]], label_id: dict) -> dict[str, list[str]]:
-    """Previous ids whose records now sit under several ids -> those ids (sorted)."""
+def _splits(scattered: dict[str, list[object]], label_id: dict) -> dict[str, list[str]]:
+    """Previous ids whose records now sit under several ids -> those ids (sorted); `scattered`: the previous ids
+    whose records lie in several clusters, with those clusters."""
     split: dict[str, list[str]] = {}
-    for pid, labs in parts_of.items():
+    for pid, labs in scattered.items():
         holders = sorted({label_id[lab] for lab in labs})
         if len(holders) > 1:
             split[pid] = holders

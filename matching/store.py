@@ -133,9 +133,25 @@ def read_persons(
     df.index = pd.Index(keys_of(df), name="record_key")
     if compact:
         for c in df.columns:
-            if df[c].dtype == object and df[c].nunique(dropna=True) <= len(df) // 2:
-                df[c] = df[c].astype("category")
+            if df[c].dtype == object:
+                df[c] = _compacted(df[c])
     return df.sort_index(kind="stable")
+
+
+def _compacted(col: pd.Series) -> pd.Series:
+    """`col` as a Categorical when its values repeat (at most half as many distinct values as rows), else as it is:
+    one factorisation decides and builds it, categories sorted as `astype("category")` sorts them."""
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object))
+    if len(uniques) > len(col) // 2:
+        return col
+    try:
+        order = np.argsort(uniques, kind="stable")
+    except TypeError:  # values that do not sort: as pandas takes them
+        return col.astype("category")
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order], rank[-1] = np.arange(len(order)), -1  # a missing value's code -1 stays -1
+    categorical = pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(uniques[order]))
+    return pd.Series(categorical, index=col.index, name=col.name)
 
 
 class _connect:
@@ -231,16 +247,44 @@ def pair_columns(a: str, b: str) -> dict:
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict], chunk: int = WRITE_CHUNK) -> int:
     """Insert `rows` (dicts by column name, the same columns in each) in bulk, in the connection's transaction:
-    COPY on PostgreSQL through psycopg, else executemany in chunks of `chunk` (SQLAlchemy batches the rows
-    into multi-row INSERTs where the driver allows). Returns the number of rows."""
+    COPY on PostgreSQL through psycopg, the driver's executemany on SQLite, else executemany in chunks of `chunk`
+    (SQLAlchemy batches the rows into multi-row INSERTs where the driver allows). Returns the number of rows."""
     if not rows:
         return 0
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         _copy_rows(conn, table, rows)
         return len(rows)
+    if conn.dialect.name == "sqlite" and conn.dialect.paramstyle == "qmark":
+        _sqlite_rows(conn, table, rows, chunk)
+        return len(rows)
     for start in range(0, len(rows), chunk):
         conn.execute(table.insert(), rows[start : start + chunk])
     return len(rows)
+
+
+def _bound_columns(conn: Connection, table: sa.Table, rows: list[dict]) -> tuple[list[sa.Column], list[list]]:
+    """The columns of the first row and each one's values through its column type's bind processing (UTC
+    timestamps, JSON documents), as an INSERT would send them."""
+    cols = [c for c in table.columns if c.name in rows[0]]
+    values = []
+    for c in cols:
+        proc = c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        raw = [row.get(c.name) for row in rows]
+        values.append(raw if proc is None else _processed(raw, proc))
+    return cols, values
+
+
+def _sqlite_rows(conn: Connection, table: sa.Table, rows: list[dict], chunk: int) -> None:
+    """INSERT `rows` through the driver's executemany, each column's values bound once per distinct value (the
+    rows of a run share its timestamps): SQLAlchemy's per-row parameter processing cost more than SQLite."""
+    cols, values = _bound_columns(conn, table, rows)
+    quote = conn.dialect.identifier_preparer
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote.format_table(table), ", ".join(quote.format_column(c) for c in cols), ", ".join("?" * len(cols))
+    )
+    tuples = list(zip(*values))
+    for start in range(0, len(tuples), chunk):
+        conn.exec_driver_sql(sql, tuples[start : start + chunk])
 
 
 def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:

@@ -72,10 +72,11 @@ def fit_sessions(prepared, settings, comparators, metas, levels, u_random, compu
         i, j, _ = block_pass(prepared, BlockingPass(name=s.name, keys=s.keys), s.max_block_pairs)
         if i.size < 10:
             continue
-        lv = compute_levels(prepared, i, j, comparators).copy()
         excl = [names.index(c) for c in s.exclude]
-        for k in excl:
-            lv[:, k] = 0  # missing: neutral, no evidence either way
+        used = [k for k in range(len(comparators)) if k not in excl]
+        # an excluded comparison is not computed: level 0 (missing: neutral, no evidence either way)
+        lv = np.zeros((i.size, len(comparators)), dtype=np.int8)
+        lv[:, used] = compute_levels(prepared, i, j, [comparators[k] for k in used])
         fit = fit_em(
             lv,
             metas,

@@ -21,9 +21,11 @@ from sqlalchemy.engine import Connection
 
 from matching import store
 from matching.blocking import candidate_pairs
+from matching.finalize import constraint_columns
 from matching.implied_birth import with_birth_bounds
 from matching.prepare import prepare_records
 from matching.settings import LinkageSettings
+from warehouse.models import STAGING_TABLES
 from warehouse.types import utcnow
 
 
@@ -38,14 +40,31 @@ class Work:
     j: np.ndarray
     blocking: dict = field(default_factory=dict)
     levels: np.ndarray | None = None  # comparison levels of (i, j), when the plan computed them (model fitting)
+    staged: tuple | None = None  # staging_signature before the plan read `records` (None: work loaded)
 
 
 def run_records(conn: Connection, settings: LinkageSettings, staging_runs: list[int] | None = None) -> pd.DataFrame:
-    """stg_person rows with their implied birth bounds, restricted to `staging_runs` when given."""
-    records = with_birth_bounds(store.read_persons(conn, settings, compact=True), settings, conn)
+    """stg_person rows with their implied birth bounds, restricted to `staging_runs` when given; the columns the
+    settings read and those finalising reads (so that it can take this frame instead of reading its own)."""
+    columns = list(dict.fromkeys([*store.person_columns(settings), *constraint_columns(settings)]))
+    records = with_birth_bounds(store.read_persons(conn, settings, columns=columns, compact=True), settings, conn)
     if staging_runs is not None:
         records = records[records["run_id"].isin(staging_runs)]
     return records
+
+
+def staging_signature(conn: Connection, settings: LinkageSettings) -> tuple | None:
+    """Rows per staging run of stg_person and of the implied-birth events table (None when that table is not a
+    staging table of the hub's: no signature). A staging run writes its rows in one transaction, each under
+    its own run id, so the same signature later means the same records and events (a run staged in between
+    adds a run id, moves rows to its own or deletes some)."""
+    spec, tables = settings.implied_birth, [store.STG]
+    if spec is not None:
+        if spec.table not in STAGING_TABLES:
+            return None
+        tables.append(STAGING_TABLES[spec.table])
+    counts = [sa.select(t.c.run_id, sa.func.count()).group_by(t.c.run_id).order_by(t.c.run_id) for t in tables]
+    return tuple(tuple(map(tuple, conn.execute(q))) for q in counts)
 
 
 def changed_records(records: pd.DataFrame, seen_staging_runs: set[int], crosswalk: pd.Index) -> np.ndarray:

@@ -170,6 +170,23 @@ def test_partitioned_path_gives_the_clusters_of_the_single_path(warehouse_url):
         pipeline.LinkageRun.load(engine, run.run_id)
 
 
+def test_finalise_reads_staging_again_when_it_changed_since_the_plan(engine):
+    """Finalising takes the records the plan read, unless staging changed since the plan: then it reads them
+    again (a record deleted in between leaves the crosswalk, as when the run's tasks run in other processes)."""
+    stage(engine, background(60) + [LONE])
+    link(engine)
+    run = pipeline.LinkageRun.plan(engine, mode="full", trigger="test")
+    with engine.connect() as conn:
+        assert run._planned_records(conn) is not None  # nothing staged since the plan
+    for name in run.partitions:
+        run.score_partition(name)
+    stage(engine, delete=[key(LONE)])
+    with engine.connect() as conn:
+        assert run._planned_records(conn) is None
+    run.finalize()
+    assert key(LONE) not in crosswalk(engine)
+
+
 def test_linking_an_empty_staging_layer_does_nothing(engine):
     """The link DAG fires on any staging asset: the first run may find no person staged yet."""
     first = link(engine)

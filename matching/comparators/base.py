@@ -102,8 +102,10 @@ def bool_masks(x: Any) -> tuple[np.ndarray, np.ndarray]:
     a = x.array if isinstance(x, pd.Series) and isinstance(x.dtype, pd.BooleanDtype) else x
     if not isinstance(a, pd.arrays.BooleanArray):  # as_array would turn a BooleanArray into objects
         a = as_array(a)
-    if isinstance(a, pd.Categorical):
-        a = np.asarray(a, dtype=object)
+    if isinstance(a, pd.Categorical):  # once per category; a missing value (code -1) is neither
+        t, f = bool_masks(np.asarray(a.categories, dtype=object))
+        codes = np.asarray(a.codes)
+        return np.append(t, False)[codes], np.append(f, False)[codes]
     if isinstance(a, np.ndarray) and a.dtype == bool:
         return a.copy(), ~a
     if not isinstance(a, pd.arrays.BooleanArray):
@@ -122,10 +124,9 @@ def bool_masks(x: Any) -> tuple[np.ndarray, np.ndarray]:
 def isin_values(x: Any, values) -> np.ndarray:
     """Membership test that stays on integer codes for categoricals."""
     a = as_array(x)
-    if isinstance(a, pd.Categorical):
-        wanted = set(values)
-        hit = [i for i, c in enumerate(a.categories) if c in wanted]
-        return np.isin(np.asarray(a.codes), hit)
+    if isinstance(a, pd.Categorical):  # the categories' hash table is built once per vocabulary, then reused
+        hit = a.categories.get_indexer(list(values))
+        return np.isin(np.asarray(a.codes), hit[hit >= 0])
     return np.isin(np.asarray(a, dtype=object), list(values))
 
 

@@ -9,6 +9,7 @@ CF evidence when a record's code contradicts its own data (household rule: `untr
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -84,26 +85,31 @@ def cf_prefixes(values: Any, length: int = 11) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
-def _cf_surname(s: Any) -> str | None:
-    from codicefiscale import codicefiscale as _cf
+_PLAIN_NAME = re.compile(r"[A-Za-z' -]+")
+_CF_VOWELS = frozenset("AEIOU")
 
+
+def _cf_name_code(s: Any, first: bool) -> str | None:
+    """The 3 CF characters of a surname (`first`: of given names), as the codicefiscale library encodes them:
+    a plain ASCII name (letters, spaces, apostrophes, hyphens: its slug is its letters) here, consonants then
+    vowels then X (given names with 4 or more consonants drop the second), any other through the library."""
     if not isinstance(s, str) or not s.strip():
         return None
-    try:
-        return _cf.encode_lastname(s)
-    except Exception:
-        return None
+    if not _PLAIN_NAME.fullmatch(s):
+        return _cf_name_code_slugified(s, first)
+    letters = [c for c in s.upper() if c.isalpha()]
+    cons = [c for c in letters if c not in _CF_VOWELS]
+    if first and len(cons) > 3:
+        del cons[1]
+    vowels = [c for c in letters if c in _CF_VOWELS]
+    return "".join((cons[:3] + vowels[:3] + ["X"] * 3)[:3])
 
 
-@lru_cache(maxsize=1 << 18)  # a pure function of one value, asked again per frame and pair batch
-def _cf_firstname(s: Any) -> str | None:
+def _cf_name_code_slugified(s: str, first: bool) -> str | None:
     from codicefiscale import codicefiscale as _cf
 
-    if not isinstance(s, str) or not s.strip():
-        return None
     try:
-        return _cf.encode_firstname(s)
+        return _cf.encode_firstname(s) if first else _cf.encode_lastname(s)
     except Exception:
         return None
 
@@ -115,8 +121,8 @@ def typed_cf11(last: Any, first: Any, birth_date: Any, sex: Any) -> np.ndarray:
     """
     (lc,), lu = encode_shared(last)
     (fc,), fu = encode_shared(first)
-    ls = per_code(lc, lu, _cf_surname)
-    fs = per_code(fc, fu, _cf_firstname)
+    ls = per_code(lc, lu, lambda v: _cf_name_code(v, first=False))
+    fs = per_code(fc, fu, lambda v: _cf_name_code(v, first=True))
     y, m, d = date_parts(birth_date)
     sx = np.asarray(as_array(sex), dtype=object)
     out = np.full(len(ls), None, dtype=object)

@@ -222,9 +222,7 @@ class NameComparator(StringComparator):
         w = np.flatnonzero((a >= 0) & (b >= 0))
         if w.size == 0:
             return jw, same
-        if "nospace" not in ctx.cache:  # per unique value, once; a last "" for a missing rest
-            ctx.cache["nospace"] = np.array([str(v).replace(" ", "") for v in ctx.data["uniques"]] + [""], dtype=object)
-        nospace, width = ctx.cache["nospace"], len(ctx.data["uniques"]) + 1
+        nospace, width = self._nospace(ctx), len(ctx.data["uniques"]) + 1
         inv, keys = pd.factorize(np.concatenate([a[w], b[w]]))
         words = nospace[keys // width] + nospace[keys % width - 1]  # rest -1 + 1 = 0 -> the last slot: ""
         var = recode(with_missing(per_unique(words, variant_key)))
@@ -232,6 +230,22 @@ class NameComparator(StringComparator):
         jw[w] = cpdist(words[x], words[y], scorer=JaroWinkler.normalized_similarity, workers=self.workers)
         same[w] = (var[x] == var[y]) & (var[x] >= 0)
         return jw, same
+
+    def _nospace(self, ctx) -> np.ndarray:
+        """Each unique value without its spaces, and a last "" for a missing rest: once per vocabulary (every
+        pair batch gathers from the prepared frame's one vocabulary of names)."""
+        if "nospace" not in ctx.cache:
+            vocab = ctx.data.get("vocab")
+            store = self.__dict__.setdefault("_pu_cache", {})
+            hit = store.get("nospace")
+            if vocab is not None and hit is not None and hit[0] is vocab:
+                ctx.cache["nospace"] = hit[1]
+            else:
+                words = [str(v).replace(" ", "") for v in ctx.data["uniques"]]
+                ctx.cache["nospace"] = np.array(words + [""], dtype=object)
+                if vocab is not None:
+                    store["nospace"] = (vocab, ctx.cache["nospace"])
+        return ctx.cache["nospace"]
 
     def _test_subset(self, lv, idx, ctx):
         u = ctx.data["uniques"]
