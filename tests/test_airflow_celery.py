@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -40,6 +41,8 @@ REDIS_PREFIX = f"fase_test_celery_{uuid.uuid4().hex[:10]}:"
 """Every broker key of this run (queues, bindings) carries it: another run of the suite on this machine, at the
 same time, has keys of its own; this run's are deleted afterwards (a FLUSHDB would take the other's queue)."""
 RUN_TIMEOUT = 240
+CELERY_SUCCESS = re.compile(r"Task execute_workload\[[0-9a-f-]+\] succeeded")
+"""The line a Celery worker logs when a task it ran succeeded."""
 
 
 def wait_until(
@@ -341,10 +344,14 @@ def test_celery_topology_runs_the_sync_dag_and_its_asset_chain(tmp_path, servers
 
         sync_run = wait_for_run(meta, "fase_sync_sat", "scheduled", topology)
         phase("fase_sync_sat")
-        assert_ran_on_celery(meta, "fase_sync_sat", sync_run, {"sync", "stage"})
-        assert "execute_workload" in topology.log("worker") and "succeeded" in topology.log("worker"), topology.log(
-            "worker"
-        )[-4000:]
+        tis = assert_ran_on_celery(meta, "fase_sync_sat", sync_run, {"sync", "stage"})
+        # the worker logs a task's success after the task has reported it to the API server: wait for the lines
+        wait_until(
+            "the Celery worker to log its tasks' success",
+            lambda: len(CELERY_SUCCESS.findall(topology.log("worker"))) >= len(tis),
+            30,
+            topology,
+        )
 
         _, engine = pipeline.open_hub(config)
         with engine.connect() as conn:
