@@ -293,18 +293,16 @@ def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
     JSON documents) as an INSERT would."""
     from psycopg import sql
 
-    cols = [c for c in table.columns if c.name in rows[0]]
-    procs = [c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for c in cols]
-    names = [c.name for c in cols]
+    cols, values = _bound_columns(conn, table, rows)
     query = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in cols)
     )
     raw = conn.connection.driver_connection
     if raw is None:
         raise RuntimeError("the connection has no DBAPI connection to COPY through")
     with raw.cursor() as cur, cur.copy(query) as copy:
-        for row in rows:
-            copy.write_row([v if p is None else p(v) for v, p in zip((row.get(n) for n in names), procs)])
+        for row in zip(*values):
+            copy.write_row(row)
 
 
 def read_pairs(conn, run_id: int, with_levels: bool = False) -> pd.DataFrame:

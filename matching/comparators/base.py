@@ -364,9 +364,9 @@ class LevelComparator(CompareFeature):
         d = self._pairwise(ctx, "osa", role_l, role_r, idx, OSA.distance, np.int32)
         return np.where(d < 0, np.inf, d)
 
-    def _per_unique_codes(self, ctx: LevelContext, name: str, func, many=None) -> np.ndarray:
-        """Codes of func(value) per unique value, with one extra slot for missing (-1 maps there); `many`, when
-        given, computes the same for an array of values at once (once per vocabulary either way)."""
+    def _per_vocabulary(self, ctx: LevelContext, name: str, build) -> np.ndarray:
+        """build(unique values) once per vocabulary: kept in the batch's context and, for the batches that gather
+        from the same vocabulary (the prepared frame's), on the comparator."""
         key = f"pu:{name}"
         if key not in ctx.cache:
             vocab = ctx.data.get("vocab")
@@ -375,12 +375,20 @@ class LevelComparator(CompareFeature):
             if vocab is not None and hit is not None and hit[0] is vocab:
                 ctx.cache[key] = hit[1]
             else:
-                u = ctx.data["uniques"]
-                values = many(u) if many is not None else per_unique(u, func)
-                ctx.cache[key] = recode(with_missing(np.asarray(values, dtype=object)))
+                ctx.cache[key] = build(ctx.data["uniques"])
                 if vocab is not None:
                     store[name] = (vocab, ctx.cache[key])
         return ctx.cache[key]
+
+    def _per_unique_codes(self, ctx: LevelContext, name: str, func, many=None) -> np.ndarray:
+        """Codes of func(value) per unique value, with one extra slot for missing (-1 maps there); `many`, when
+        given, computes the same for an array of values at once (once per vocabulary either way)."""
+
+        def build(u):
+            values = many(u) if many is not None else per_unique(u, func)
+            return recode(with_missing(np.asarray(values, dtype=object)))
+
+        return self._per_vocabulary(ctx, name, build)
 
     def _eq_via(self, ctx: LevelContext, name: str, func, role_l: str, role_r: str, idx: np.ndarray) -> np.ndarray:
         pc = self._per_unique_codes(ctx, name, func)

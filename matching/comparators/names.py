@@ -232,20 +232,10 @@ class NameComparator(StringComparator):
         return jw, same
 
     def _nospace(self, ctx) -> np.ndarray:
-        """Each unique value without its spaces, and a last "" for a missing rest: once per vocabulary (every
-        pair batch gathers from the prepared frame's one vocabulary of names)."""
-        if "nospace" not in ctx.cache:
-            vocab = ctx.data.get("vocab")
-            store = self.__dict__.setdefault("_pu_cache", {})
-            hit = store.get("nospace")
-            if vocab is not None and hit is not None and hit[0] is vocab:
-                ctx.cache["nospace"] = hit[1]
-            else:
-                words = [str(v).replace(" ", "") for v in ctx.data["uniques"]]
-                ctx.cache["nospace"] = np.array(words + [""], dtype=object)
-                if vocab is not None:
-                    store["nospace"] = (vocab, ctx.cache["nospace"])
-        return ctx.cache["nospace"]
+        """Each unique value without its spaces, and a last "" for a missing rest, once per vocabulary."""
+        return self._per_vocabulary(
+            ctx, "nospace", lambda u: np.array([str(v).replace(" ", "") for v in u] + [""], dtype=object)
+        )
 
     def _test_subset(self, lv, idx, ctx):
         u = ctx.data["uniques"]
